@@ -1,0 +1,23 @@
+// Package sanctions holds the source-independent model of sanctions list
+// entries and the parsers that produce it from public list publications
+// (OFAC SDN CSV set, UN Security Council consolidated XML, OFAC crypto
+// address files).
+//
+// A parsed publication is a *List: its entities, the checksums of the files
+// it was read from, and a content hash per entity. Diff compares two
+// publications of the same source and returns which entity ids were added,
+// changed (content hash differs) or removed, so that ongoing monitoring can
+// re-screen only what changed.
+//
+// Typical use:
+//
+//	ofac, err := sanctions.ParseOFACDir(os.DirFS(".../ofac-2021-07"))
+//	un, err := sanctions.ParseUNFile(".../UN_consolidated.xml")
+//	delta := sanctions.Diff(oldList, newList)
+//
+// All input is treated as untrusted: parsers never panic, skip malformed
+// rows they can skip, and return wrapped errors otherwise.
+//
+// EU and UK consolidated lists are not parsed yet; they plug in through the
+// Parser interface and a new Source value once sample files are available.
+package sanctions
