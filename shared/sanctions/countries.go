@@ -68,6 +68,20 @@ var countryAliases = map[string]string{
 	"uae":                              "AE",
 	"usa":                              "US",
 	"uk":                               "GB",
+	"hong kong":                        "HK",
+	"china, hong kong special administrative region": "HK",
+	"macau":                   "MO",
+	"macao":                   "MO",
+	"myanmar":                 "MM",
+	"the gambia":              "GM",
+	"bahamas, the":            "BS",
+	"virgin islands, british": "VG",
+	"congo, republic of the":  "CG",
+	"cote d ivoire":           "CI",
+	"macedonia, the former yugoslav republic of": "MK",
+	"region: gaza":                     "PS",
+	"saint vincent and the grenadines": "VC",
+	"st. vincent and the grenadines":   "VC",
 }
 
 // countryIndex maps lower-case English country names and ISO codes to
