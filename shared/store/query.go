@@ -1,0 +1,261 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Page sizes.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// QueryInput selects items of one partition of the table or of a GSI, in sort-key order.
+type QueryInput struct {
+	Index string // "" for the table, IndexGSI1 or IndexGSI2
+	PK    string // the partition: a key builder's result, never client input
+	// Sort-key condition: at most one of SKPrefix or a range. SKFrom and SKTo are
+	// inclusive; either may be set alone.
+	SKPrefix string
+	SKFrom   string
+	SKTo     string
+	// Tenant, when set, must own PK (its "T#<tenant>" partitions): a guard that a query
+	// built from the caller's tenant cannot have been pointed elsewhere.
+	Tenant     TenantID
+	Limit      int    // clamped to 1..MaxLimit; 0 means DefaultLimit
+	Cursor     string // Page.NextCursor of the previous page, "" for the first
+	Descending bool
+}
+
+// Page is one page of a query. NextCursor is "" on the last page (a non-empty cursor may
+// still lead to an empty page when the previous one ended exactly at the last item).
+type Page struct {
+	Items      []map[string]types.AttributeValue
+	NextCursor string
+}
+
+// Items decodes a page's items into T (a struct with dynamodbav tags).
+func Items[T any](p Page) ([]T, error) {
+	out := make([]T, len(p.Items))
+	for i, it := range p.Items {
+		if err := Unmarshal(it, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (q QueryInput) attrs() (pk, sk string, err error) {
+	switch q.Index {
+	case "":
+		return AttrPK, AttrSK, nil
+	case IndexGSI1:
+		return AttrGSI1PK, AttrGSI1SK, nil
+	case IndexGSI2:
+		return AttrGSI2PK, AttrGSI2SK, nil
+	}
+	return "", "", fmt.Errorf("store: unknown index %q", q.Index)
+}
+
+// keyAttrs are the attributes of a LastEvaluatedKey on the queried index.
+func (q QueryInput) keyAttrs() []string {
+	switch q.Index {
+	case IndexGSI1:
+		return []string{AttrPK, AttrSK, AttrGSI1PK, AttrGSI1SK}
+	case IndexGSI2:
+		return []string{AttrPK, AttrSK, AttrGSI2PK, AttrGSI2SK}
+	}
+	return []string{AttrPK, AttrSK}
+}
+
+func clampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultLimit
+	case n > MaxLimit:
+		return MaxLimit
+	}
+	return n
+}
+
+// Query reads one page. Cursors are opaque, signed, and bound to the query (index,
+// partition, sort-key condition, direction): one issued for another partition, another
+// tenant or another query is refused with ErrBadCursor.
+func (s *Store) Query(ctx context.Context, q QueryInput) (Page, error) {
+	pkAttr, skAttr, err := q.attrs()
+	if err != nil {
+		return Page{}, err
+	}
+	if q.PK == "" {
+		return Page{}, fmt.Errorf("%w: query without a partition", ErrInvalidKey)
+	}
+	if q.Tenant != "" {
+		own := tenantPK(q.Tenant)
+		if q.PK != own && !strings.HasPrefix(q.PK, own+"#") {
+			return Page{}, fmt.Errorf("%w: partition %q is not tenant %q's", ErrInvalidKey, q.PK, q.Tenant)
+		}
+	}
+	names := map[string]string{"#_pk": pkAttr}
+	values := map[string]types.AttributeValue{":_pk": &types.AttributeValueMemberS{Value: q.PK}}
+	cond := "#_pk = :_pk"
+	switch {
+	case q.SKPrefix != "" && (q.SKFrom != "" || q.SKTo != ""):
+		return Page{}, fmt.Errorf("store: query with both a sort-key prefix and a range")
+	case q.SKPrefix != "":
+		names["#_sk"] = skAttr
+		values[":_skp"] = &types.AttributeValueMemberS{Value: q.SKPrefix}
+		cond += " AND begins_with(#_sk, :_skp)"
+	case q.SKFrom != "" && q.SKTo != "":
+		names["#_sk"] = skAttr
+		values[":_skf"] = &types.AttributeValueMemberS{Value: q.SKFrom}
+		values[":_skt"] = &types.AttributeValueMemberS{Value: q.SKTo}
+		cond += " AND #_sk BETWEEN :_skf AND :_skt"
+	case q.SKFrom != "":
+		names["#_sk"] = skAttr
+		values[":_skf"] = &types.AttributeValueMemberS{Value: q.SKFrom}
+		cond += " AND #_sk >= :_skf"
+	case q.SKTo != "":
+		names["#_sk"] = skAttr
+		values[":_skt"] = &types.AttributeValueMemberS{Value: q.SKTo}
+		cond += " AND #_sk <= :_skt"
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    &cond,
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		Limit:                     aws.Int32(int32(clampLimit(q.Limit))),
+		ScanIndexForward:          aws.Bool(!q.Descending),
+	}
+	if q.Index != "" {
+		in.IndexName = &q.Index
+	} else {
+		in.ConsistentRead = aws.Bool(true)
+	}
+	if q.Cursor != "" {
+		start, err := s.decodeCursor(q, q.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		in.ExclusiveStartKey = start
+	}
+	res, err := s.db.Query(ctx, in)
+	if err != nil {
+		return Page{}, fmt.Errorf("store: query %s %s: %w", indexName(q.Index), q.PK, err)
+	}
+	page := Page{Items: res.Items}
+	if len(res.LastEvaluatedKey) > 0 {
+		if page.NextCursor, err = s.encodeCursor(q, res.LastEvaluatedKey); err != nil {
+			return Page{}, err
+		}
+	}
+	return page, nil
+}
+
+func indexName(ix string) string {
+	if ix == "" {
+		return "table"
+	}
+	return ix
+}
+
+// A cursor is base64url(JSON of the last key's string attributes) "." base64url(HMAC).
+// The MAC covers the query's binding as well, so the payload alone cannot be replayed
+// against another query; the decoded key must also lie in the queried partition.
+type cursorBody struct {
+	V int               `json:"v"`
+	K map[string]string `json:"k"`
+}
+
+func (s *Store) binding(q QueryInput) []byte {
+	var b bytes.Buffer
+	for _, part := range []string{"v1", indexName(q.Index), q.PK, q.SKPrefix, q.SKFrom, q.SKTo, fmt.Sprint(q.Descending)} {
+		b.WriteString(part)
+		b.WriteByte(0)
+	}
+	return b.Bytes()
+}
+
+func (s *Store) mac(q QueryInput, payload []byte) []byte {
+	h := hmac.New(sha256.New, s.cursorKey)
+	h.Write(s.binding(q))
+	h.Write(payload)
+	return h.Sum(nil)
+}
+
+func (s *Store) encodeCursor(q QueryInput, lek map[string]types.AttributeValue) (string, error) {
+	body := cursorBody{V: 1, K: map[string]string{}}
+	for name, av := range lek {
+		sv, ok := av.(*types.AttributeValueMemberS)
+		if !ok {
+			return "", fmt.Errorf("store: non-string key attribute %q in LastEvaluatedKey", name)
+		}
+		body.K[name] = sv.Value
+	}
+	payload, err := json.Marshal(body) // map keys are sorted: deterministic
+	if err != nil {
+		return "", fmt.Errorf("store: encode cursor: %w", err)
+	}
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString(payload) + "." + enc.EncodeToString(s.mac(q, payload)), nil
+}
+
+func (s *Store) decodeCursor(q QueryInput, cursor string) (map[string]types.AttributeValue, error) {
+	bad := func(why string) error { return fmt.Errorf("%w: %s", ErrBadCursor, why) }
+	if len(cursor) > 4096 {
+		return nil, bad("too long")
+	}
+	p, m, ok := strings.Cut(cursor, ".")
+	if !ok {
+		return nil, bad("malformed")
+	}
+	enc := base64.RawURLEncoding
+	payload, err1 := enc.DecodeString(p)
+	sum, err2 := enc.DecodeString(m)
+	if err1 != nil || err2 != nil {
+		return nil, bad("malformed")
+	}
+	if !hmac.Equal(sum, s.mac(q, payload)) {
+		return nil, bad("not issued for this query")
+	}
+	var body cursorBody
+	if err := json.Unmarshal(payload, &body); err != nil || body.V != 1 {
+		return nil, bad("malformed")
+	}
+	want := q.keyAttrs()
+	if len(body.K) != len(want) {
+		return nil, bad("wrong key shape")
+	}
+	got := make([]string, 0, len(body.K))
+	for k := range body.K {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	for i := range want {
+		if got[i] != want[i] {
+			return nil, bad("wrong key shape")
+		}
+	}
+	pkAttr, _, _ := q.attrs()
+	if body.K[pkAttr] != q.PK {
+		return nil, bad("other partition")
+	}
+	start := make(map[string]types.AttributeValue, len(body.K))
+	for k, v := range body.K {
+		start[k] = &types.AttributeValueMemberS{Value: v}
+	}
+	return start, nil
+}
