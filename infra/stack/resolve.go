@@ -20,6 +20,8 @@ type Resolver struct {
 	Params   map[string]string // parameter overrides
 	Region   string
 	Account  string
+	// StackName is what AWS::StackName gives; empty means "chainguard-local".
+	StackName string
 	// Ref gives the physical id of a logical resource (what !Ref returns).
 	Ref func(logicalID string) (string, error)
 	// Attr gives an attribute of a logical resource (what !GetAtt returns).
@@ -222,6 +224,9 @@ func (r *Resolver) ref(id string) (any, error) {
 	case "AWS::Partition":
 		return "aws", nil
 	case "AWS::StackName":
+		if r.StackName != "" {
+			return r.StackName, nil
+		}
 		return "chainguard-local", nil
 	case "AWS::URLSuffix":
 		return "amazonaws.com", nil

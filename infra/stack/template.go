@@ -41,6 +41,7 @@ type Resource struct {
 	Properties map[string]any `yaml:"Properties"`
 	Metadata   map[string]any `yaml:"Metadata"`
 	Condition  string         `yaml:"Condition"`
+	DependsOn  any            `yaml:"DependsOn"` // a name or a list of names
 }
 
 // Load parses a template file, turning the short-form tags (!Ref, !Sub, ...) into their

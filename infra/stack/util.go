@@ -3,6 +3,8 @@ package stack
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -23,4 +25,18 @@ func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
 
 func isTTLAlreadyOn(err error) bool {
 	return strings.Contains(err.Error(), "TimeToLive is already enabled")
+}
+
+// scalar renders a resolved property value as CloudFormation passes it to a service: numbers
+// without exponents, booleans as true/false, anything else through fmt.
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
 }

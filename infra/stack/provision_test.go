@@ -1,0 +1,93 @@
+package stack
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/scheduler"
+
+	"github.com/chainfi/chainguard/shared/emulator"
+)
+
+func TestRepoTemplateProvisionsIntoTheEmulator(t *testing.T) {
+	tpl, err := LoadRepoTemplate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := emulator.TestConfig(t)
+	opt := Options{Params: map[string]string{"Stage": "local"}, Logf: t.Logf}
+	d, err := Provision(context.Background(), cfg, tpl, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, res := range tpl.Resources {
+		if _, ok := d.Resources[id]; !ok {
+			t.Errorf("%s (%s) was not provisioned", id, res.Type)
+		}
+	}
+	if len(d.Skipped) != 0 {
+		t.Errorf("skipped: %v", d.Skipped)
+	}
+	me := d.Functions["MeFunction"]
+	if me.Name != "chainguard-local-me" || me.Env["STAGE"] != "local" || me.Env["TABLE_NAME"] != "chainguard-local" {
+		t.Errorf("MeFunction = %+v", me)
+	}
+	if arn := me.Env["KMS_KEY_ID"]; arn != d.Resources["DataKey"].Attrs["Arn"] || arn == "" {
+		t.Errorf("KMS_KEY_ID = %q, want the key ARN", arn)
+	}
+	if me.Timeout.Seconds() != 10 || me.MemoryMB != 256 {
+		t.Errorf("Globals not merged: timeout %v memory %d", me.Timeout, me.MemoryMB)
+	}
+	if d.Functions["AuditVerifyFunction"].Timeout.Seconds() != 300 {
+		t.Errorf("function Timeout should override Globals")
+	}
+	var staffRoutes, openRoutes int
+	for _, r := range d.Routes {
+		if r.Authorizer == "StaffJwt" {
+			staffRoutes++
+		} else {
+			openRoutes++
+		}
+	}
+	if staffRoutes != 8 || openRoutes != 4 {
+		t.Errorf("routes: %d staff, %d open: %+v", staffRoutes, openRoutes, d.Routes)
+	}
+	auth := d.APIs["HttpApi"].Authorizers["StaffJwt"]
+	pool := d.Resources["StaffUserPool"].Ref
+	if auth.Issuer != "https://cognito-idp.us-east-1.amazonaws.com/"+pool || len(auth.Audience) != 1 || auth.Audience[0] != d.Resources["StaffUserPoolClient"].Ref {
+		t.Errorf("authorizer = %+v", auth)
+	}
+	if len(d.Schedules) != 1 || d.Schedules[0].Name != "chainguard-local-audit-verify" || d.Schedules[0].Expression != "rate(1 day)" {
+		t.Fatalf("schedules = %+v", d.Schedules)
+	}
+	got, err := scheduler.NewFromConfig(cfg).GetSchedule(context.Background(), &scheduler.GetScheduleInput{Name: aws.String("chainguard-local-audit-verify")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(got.Target.Arn) != d.Functions["AuditVerifyFunction"].ARN {
+		t.Errorf("schedule target = %s", aws.ToString(got.Target.Arn))
+	}
+
+	// A second run against the same emulator reuses what exists.
+	again, err := Provision(context.Background(), cfg, tpl, opt)
+	if err != nil {
+		t.Fatalf("second provisioning: %v", err)
+	}
+	for _, id := range []string{"DataKey", "StaffUserPool", "StaffUserPoolClient", "SchedulerDLQ"} {
+		if again.Resources[id].Ref != d.Resources[id].Ref {
+			t.Errorf("%s: %s then %s", id, d.Resources[id].Ref, again.Resources[id].Ref)
+		}
+	}
+}
+
+func TestGlobalsMergeLikeSAM(t *testing.T) {
+	got := mergeGlobals(
+		map[string]any{"Timeout": 10, "Environment": map[string]any{"Variables": map[string]any{"A": "g", "B": "g"}}, "Layers": []any{"l1"}},
+		map[string]any{"Timeout": 300, "Environment": map[string]any{"Variables": map[string]any{"B": "f"}}, "Layers": []any{"l2"}},
+	).(map[string]any)
+	vars := got["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if got["Timeout"] != 300 || vars["A"] != "g" || vars["B"] != "f" || len(got["Layers"].([]any)) != 2 {
+		t.Fatalf("merged = %v", got)
+	}
+}
