@@ -1,0 +1,40 @@
+// Command screenbench measures the screening engine on the public fixtures:
+// index build time, serialized size, load time, heap after load, per-query
+// latency on one core for exact, misspelt and non-matching names, and
+// screening quality (recall on UN-listed people and generated variants,
+// share of synthetic non-listed people flagged, per threshold).
+//
+//	go run ./infra/screenbench [-fixtures DIR] [-queries N]
+//
+// It needs no AWS and no network. The fixture folder is found as the
+// tests find it (CHAINGUARD_FIXTURES, default ../shared/fixtures).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/chainfi/chainguard/shared/sanctions/sanctionstest"
+)
+
+func main() {
+	dir := flag.String("fixtures", "", "fixture folder (default: $CHAINGUARD_FIXTURES or ../shared/fixtures)")
+	nq := flag.Int("queries", 2000, "queries per latency class")
+	verbose := flag.Bool("v", false, "print missed positives and flagged negatives")
+	flag.Parse()
+	runtime.GOMAXPROCS(1)
+	if *dir == "" {
+		d, err := sanctionstest.Dir()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "screenbench: %v\n", err)
+			os.Exit(1)
+		}
+		*dir = d
+	}
+	if err := run(*dir, *nq, *verbose); err != nil {
+		fmt.Fprintf(os.Stderr, "screenbench: %v\n", err)
+		os.Exit(1)
+	}
+}

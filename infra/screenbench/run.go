@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+	"github.com/chainfi/chainguard/shared/sanctions/sanctionstest"
+	"github.com/chainfi/chainguard/shared/screening"
+)
+
+func run(dir string, nq int, verbose bool) error {
+	fmt.Printf("screenbench: fixtures %s, GOMAXPROCS=%d, %s\n\n", dir, runtime.GOMAXPROCS(0), runtime.Version())
+
+	t0 := time.Now()
+	lists, err := sanctionstest.Load(dir)
+	if err != nil {
+		return err
+	}
+	parse := time.Since(t0)
+
+	t0 = time.Now()
+	full, err := screening.Build(lists.OFAC2021, lists.UN, lists.Crypto)
+	if err != nil {
+		return err
+	}
+	build := time.Since(t0)
+	var buf bytes.Buffer
+	if _, err := full.WriteTo(&buf); err != nil {
+		return err
+	}
+	raw := buf.Bytes()
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	loads := make([]time.Duration, 5)
+	var ix *screening.Index
+	for i := range loads {
+		ix = nil
+		runtime.GC()
+		t0 = time.Now()
+		ix, err = screening.LoadBytes(raw)
+		loads[i] = time.Since(t0)
+		if err != nil {
+			return err
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	st := ix.Stats()
+	sort.Slice(loads, func(i, j int) bool { return loads[i] < loads[j] })
+
+	fmt.Println("== Index (OFAC 2021-07 CSV set + UN 2026-02-27 + crypto address files)")
+	fmt.Printf("parse lists:        %v\n", parse.Round(time.Millisecond))
+	fmt.Printf("build index:        %v\n", build.Round(time.Millisecond))
+	fmt.Printf("entities %d, names %d, vocabulary %d, postings %d, trigrams %d, addresses %d\n",
+		st.Entities, st.Names, st.Vocabulary, st.Postings, st.Trigrams, st.Addresses)
+	fmt.Printf("serialized size:    %.2f MB\n", float64(len(raw))/1e6)
+	fmt.Printf("load (median of 5): %v (min %v, max %v)\n", loads[2].Round(100*time.Microsecond), loads[0].Round(100*time.Microsecond), loads[4].Round(100*time.Microsecond))
+	fmt.Printf("heap after load:    %.1f MB (live heap growth %.1f MB)\n\n", float64(after.HeapAlloc)/1e6, float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/1e6)
+
+	bench, err := loadBench(filepath.Join(dir, "screening-bench"))
+	if err != nil {
+		return err
+	}
+	latency(ix, lists, bench, nq)
+
+	unIx, err := screening.Build(lists.UN)
+	if err != nil {
+		return err
+	}
+	quality(unIx, ix, lists.UN, bench, verbose)
+	arabic(lists.UN)
+	return nil
+}
+
+// latency measures per-query latency on one core for three classes.
+func latency(ix *screening.Index, lists *sanctionstest.Lists, b *benchData, nq int) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var ents []*sanctions.Entity
+	for _, l := range []*sanctions.List{lists.OFAC2021, lists.UN} {
+		for i := range l.Entities {
+			ents = append(ents, &l.Entities[i])
+		}
+	}
+	exact := make([]screening.Query, nq)
+	typo := make([]screening.Query, nq)
+	for i := range exact {
+		e := ents[rng.IntN(len(ents))]
+		exact[i] = screening.Query{Name: e.PrimaryName()}
+		typo[i] = screening.Query{Name: typoN(rng, e.PrimaryName(), 1+rng.IntN(2))}
+	}
+	var none []screening.Query
+	for _, p := range b.negatives {
+		none = append(none, screening.Query{Name: p.Name, DOB: p.DOB, Nationality: p.Nationality, Type: sanctions.TypePerson})
+	}
+	fmt.Println("== Latency per name query, one core (GOMAXPROCS=1), default options")
+	fmt.Printf("%-28s %8s %8s %8s %8s %8s\n", "class", "queries", "p50", "p90", "p99", "max")
+	opt := screening.DefaultOptions()
+	for _, c := range []struct {
+		name string
+		qs   []screening.Query
+	}{{"exact listed names", exact}, {"misspelt listed names", typo}, {"non-listed (benchmark)", none}} {
+		// warm-up
+		for _, q := range c.qs[:min(200, len(c.qs))] {
+			ix.Screen(q, opt)
+		}
+		d := make([]time.Duration, len(c.qs))
+		for i, q := range c.qs {
+			t0 := time.Now()
+			ix.Screen(q, opt)
+			d[i] = time.Since(t0)
+		}
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		pct := func(p float64) time.Duration { return d[min(len(d)-1, int(p*float64(len(d))))] }
+		fmt.Printf("%-28s %8d %8v %8v %8v %8v\n", c.name, len(d), us(pct(0.5)), us(pct(0.9)), us(pct(0.99)), us(d[len(d)-1]))
+	}
+	fmt.Println()
+}
+
+func us(d time.Duration) string { return fmt.Sprintf("%.0fµs", float64(d)/1e3) }

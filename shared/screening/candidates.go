@@ -1,0 +1,248 @@
+package screening
+
+import "sort"
+
+// Candidate generation bounds. They make the work per query independent of
+// list size: at most maxSimilarVocab vocabulary tokens per query token and
+// maxCandidates names are scored in full.
+const (
+	maxSimilarVocab = 24
+	maxCandidates   = 48
+	// minTrigramShare is the share of the query token's trigrams a
+	// vocabulary token must contain to be compared at all.
+	minTrigramShare = 0.34
+	// lowWeight tokens (very common, such as "al" or "mohammed") do not
+	// generate candidates when the query has a rarer token.
+	lowWeight = 0.35
+)
+
+// scratch is per-query working memory, pooled so that queries do not
+// allocate tables the size of the index.
+type scratch struct {
+	acc      []float32 // cheap score per name
+	lastQ    []int32   // last query token that touched the name, -1 if none
+	lastV    []float32 // its contribution
+	touched  []uint32
+	vcount   []uint16 // trigram hits per vocabulary id
+	vtouched []uint32
+	tri      []uint32
+}
+
+func newScratch(names, vocab int) *scratch {
+	s := &scratch{acc: make([]float32, names), lastQ: make([]int32, names), lastV: make([]float32, names), vcount: make([]uint16, vocab)}
+	for i := range s.lastQ {
+		s.lastQ[i] = -1
+	}
+	return s
+}
+
+func (s *scratch) reset() {
+	for _, n := range s.touched {
+		s.acc[n], s.lastQ[n], s.lastV[n] = 0, -1, 0
+	}
+	s.touched = s.touched[:0]
+}
+
+// vocabSim is a vocabulary token similar to a query token.
+type vocabSim struct {
+	id  uint32
+	sim float64
+}
+
+// lookup returns the vocabulary id of an exact token.
+func (ix *Index) lookup(t string) (uint32, bool) {
+	i := sort.SearchStrings(ix.vocab, t)
+	if i < len(ix.vocab) && ix.vocab[i] == t {
+		return uint32(i), true
+	}
+	return 0, false
+}
+
+// equalRange returns the ids in order whose key equals k.
+func equalRange(order []uint32, keys []string, k string) []uint32 {
+	lo := sort.Search(len(order), func(i int) bool { return keys[order[i]] >= k })
+	hi := lo
+	for hi < len(order) && keys[order[hi]] == k {
+		hi++
+	}
+	return order[lo:hi]
+}
+
+// similarVocab finds the vocabulary tokens similar to q: exact, sharing
+// enough trigrams, same phonetic form, same consonant skeleton (Arabic
+// script), or the two halves of a joined token.
+func (ix *Index) similarVocab(s *scratch, q *qtoken) []vocabSim {
+	var out []vocabSim
+	add := func(id uint32, sim float64) {
+		for i := range out {
+			if out[i].id == id {
+				if sim > out[i].sim {
+					out[i].sim = sim
+				}
+				return
+			}
+		}
+		out = append(out, vocabSim{id, sim})
+	}
+	if id, ok := ix.lookup(q.text); ok {
+		add(id, 1)
+	}
+	consider := func(v uint32) {
+		if sim, _ := tokenSim(q, &ix.vtok[v]); sim >= minTokenSim {
+			add(v, sim)
+		}
+	}
+	if len(q.text) > 1 {
+		s.tri = trigrams(q.text, s.tri)
+		need := uint16(float64(len(s.tri))*minTrigramShare + 0.999)
+		for _, k := range s.tri {
+			i := sort.Search(len(ix.triKeys), func(i int) bool { return ix.triKeys[i] >= k })
+			if i == len(ix.triKeys) || ix.triKeys[i] != k {
+				continue
+			}
+			for _, v := range ix.triVocab[ix.triOff[i]:ix.triOff[i+1]] {
+				if s.vcount[v] == 0 {
+					s.vtouched = append(s.vtouched, v)
+				}
+				s.vcount[v]++
+			}
+		}
+		for _, v := range s.vtouched {
+			if s.vcount[v] >= need {
+				consider(v)
+			}
+			s.vcount[v] = 0
+		}
+		s.vtouched = s.vtouched[:0]
+		for _, v := range equalRange(ix.phonOrder, ix.vocabPhon, q.phon) {
+			consider(v)
+		}
+		if q.abjad && len(q.skel) >= 2 {
+			for i, v := range equalRange(ix.skelOrder, ix.vocabSkel, q.skel) {
+				if i >= 2*maxSimilarVocab {
+					break
+				}
+				consider(v)
+			}
+		}
+		// A joined query token whose halves are listed tokens.
+		for k := 2; k+2 <= len(q.text); k++ {
+			a, okA := ix.lookup(q.text[:k])
+			b, okB := ix.lookup(q.text[k:])
+			if okA && okB {
+				add(a, 0.95)
+				add(b, 0.95)
+			}
+		}
+	} else {
+		// An initial: candidates only through other tokens.
+		return out
+	}
+	if len(out) > maxSimilarVocab {
+		sort.Slice(out, func(i, j int) bool { return out[i].sim > out[j].sim })
+		out = out[:maxSimilarVocab]
+	}
+	return out
+}
+
+// candidates accumulates, for every listed name sharing a similar token
+// with the query, a cheap score (weighted best token similarity per query
+// token) and returns the best maxCandidates names. No entity is visited
+// unless one of its tokens is similar to a query token.
+func (ix *Index) candidates(s *scratch, q []qtoken, sims [][]vocabSim) []uint32 {
+	hasRare := false
+	var qTotal float64
+	for i := range q {
+		qTotal += q[i].weight
+		if q[i].weight >= lowWeight && len(sims[i]) > 0 {
+			hasRare = true
+		}
+	}
+	for i := range q {
+		if hasRare && q[i].weight < lowWeight {
+			continue
+		}
+		for _, vs := range sims[i] {
+			val := float32(vs.sim * q[i].weight)
+			for _, n := range ix.postNames[ix.postOff[vs.id]:ix.postOff[vs.id+1]] {
+				switch s.lastQ[n] {
+				case -1:
+					s.touched = append(s.touched, n)
+					fallthrough
+				default:
+					if s.lastQ[n] != int32(i) {
+						s.lastQ[n], s.lastV[n] = int32(i), val
+						s.acc[n] += val
+					} else if val > s.lastV[n] {
+						s.acc[n] += val - s.lastV[n]
+						s.lastV[n] = val
+					}
+				}
+			}
+		}
+	}
+	// Cheap estimate of the name score: coverage of the query and of the
+	// listed name by the accumulated weight.
+	h := candHeap{}
+	for _, n := range s.touched {
+		a := float64(s.acc[n])
+		est := nameQueryWeight*a/qTotal + (1-nameQueryWeight)*min(1, a/float64(ix.nameW[n]))
+		h.push(n, est, maxCandidates)
+	}
+	return h.ids()
+}
+
+// candHeap keeps the k best candidates in a min-heap.
+type candHeap struct {
+	id    []uint32
+	score []float64
+}
+
+func (h *candHeap) push(id uint32, score float64, k int) {
+	if len(h.id) < k {
+		h.id = append(h.id, id)
+		h.score = append(h.score, score)
+		h.up(len(h.id) - 1)
+		return
+	}
+	if score <= h.score[0] {
+		return
+	}
+	h.id[0], h.score[0] = id, score
+	h.down(0)
+}
+
+func (h *candHeap) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if h.score[p] <= h.score[i] {
+			return
+		}
+		h.swap(i, p)
+		i = p
+	}
+}
+
+func (h *candHeap) down(i int) {
+	for {
+		l, small := 2*i+1, i
+		if l < len(h.id) && h.score[l] < h.score[small] {
+			small = l
+		}
+		if r := l + 1; r < len(h.id) && h.score[r] < h.score[small] {
+			small = r
+		}
+		if small == i {
+			return
+		}
+		h.swap(i, small)
+		i = small
+	}
+}
+
+func (h *candHeap) swap(i, j int) {
+	h.id[i], h.id[j] = h.id[j], h.id[i]
+	h.score[i], h.score[j] = h.score[j], h.score[i]
+}
+
+func (h *candHeap) ids() []uint32 { return h.id }

@@ -1,0 +1,61 @@
+package screening
+
+import "github.com/chainfi/chainguard/shared/sanctions"
+
+// Token is one normalised name part.
+type Token struct {
+	Text string
+	// Abjad is set when the token was transliterated from Arabic script,
+	// where short vowels are not written: it is then also compared by
+	// consonant skeleton.
+	Abjad bool
+}
+
+// PrepareName runs the name preparation pipeline. Each step lives in its own
+// prep_*.go file and is tested on its own:
+//
+//  1. reorder "LAST, First" to "First LAST" (persons and unknown types)
+//  2. transliterate Cyrillic, Greek and Arabic script to Latin
+//  3. fold Unicode: compatibility decomposition, accents stripped, lower case
+//  4. tokenise on punctuation (apostrophes and abbreviation dots join)
+//  5. drop honorifics (Mr, Dr, Sheikh, Haji...) if something remains
+//  6. drop company legal forms (LLC, GMBH, OOO...) if something meaningful
+//     remains (persons excluded)
+func PrepareName(name string, typ sanctions.EntityType) []Token {
+	s := reorderLastFirst(name, typ)
+	s, abjad := transliterate(s)
+	s = fold(s)
+	words := tokenize(s)
+	words = dropHonorifics(words)
+	if typ != sanctions.TypePerson {
+		words = dropLegalForms(words)
+	}
+	out := make([]Token, len(words))
+	for i, w := range words {
+		out[i] = Token{Text: w, Abjad: abjad && isASCII(w)}
+	}
+	return out
+}
+
+// NormalizeName is PrepareName joined by single spaces, for display and
+// tests.
+func NormalizeName(name string, typ sanctions.EntityType) string {
+	toks := PrepareName(name, typ)
+	b := make([]byte, 0, len(name))
+	for i, t := range toks {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, t.Text...)
+	}
+	return string(b)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

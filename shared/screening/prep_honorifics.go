@@ -1,0 +1,40 @@
+package screening
+
+// honorifics are titles that are not part of a person's name.
+var honorifics = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true,
+	"prof": true, "sir": true, "dame": true, "lord": true, "lady": true,
+	"rev": true, "hon": true, "sheikh": true, "shaikh": true, "sheik": true,
+	"shaykh": true, "haji": true, "hajji": true, "hadji": true, "alhaj": true,
+	"alhajj": true, "mullah": true, "mulla": true, "maulvi": true,
+	"maulavi": true, "mawlawi": true, "moulvi": true, "qari": true,
+}
+
+// dropHonorifics removes honorifics unless nothing else would remain.
+func dropHonorifics(words []string) []string {
+	return dropIf(words, func(w string) bool { return honorifics[w] }, func(rest []string) bool { return len(rest) > 0 })
+}
+
+// dropIf removes the words matching drop, but only when keep accepts what
+// remains; otherwise words are returned unchanged.
+func dropIf(words []string, drop func(string) bool, keep func([]string) bool) []string {
+	n := 0
+	for _, w := range words {
+		if drop(w) {
+			n++
+		}
+	}
+	if n == 0 {
+		return words
+	}
+	rest := make([]string, 0, len(words)-n)
+	for _, w := range words {
+		if !drop(w) {
+			rest = append(rest, w)
+		}
+	}
+	if !keep(rest) {
+		return words
+	}
+	return rest
+}

@@ -1,0 +1,149 @@
+package screening
+
+import (
+	"strings"
+	"unicode"
+)
+
+// cyrillic maps lower-case Cyrillic letters (Russian, Ukrainian, Belarusian,
+// Serbian, Macedonian) to Latin, following the BGN/PCGN style that
+// sanctions lists use ("Khusein", "Shchukin", "Yuriy").
+var cyrillic = map[rune]string{
+	'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ё': "e",
+	'ж': "zh", 'з': "z", 'и': "i", 'й': "y", 'к': "k", 'л': "l", 'м': "m",
+	'н': "n", 'о': "o", 'п': "p", 'р': "r", 'с': "s", 'т': "t", 'у': "u",
+	'ф': "f", 'х': "kh", 'ц': "ts", 'ч': "ch", 'ш': "sh", 'щ': "shch",
+	'ъ': "", 'ы': "y", 'ь': "", 'э': "e", 'ю': "yu", 'я': "ya",
+	'і': "i", 'ї': "yi", 'є': "ye", 'ґ': "g", 'ў': "u", 'ј': "j", 'љ': "lj",
+	'њ': "nj", 'ћ': "c", 'ђ': "dj", 'џ': "dz", 'ѕ': "dz", 'ќ': "k", 'ѓ': "g",
+}
+
+// greek maps lower-case Greek letters, accented forms included, to Latin
+// (ELOT 743 simplified).
+var greek = map[rune]string{
+	'α': "a", 'β': "v", 'γ': "g", 'δ': "d", 'ε': "e", 'ζ': "z", 'η': "i",
+	'θ': "th", 'ι': "i", 'κ': "k", 'λ': "l", 'μ': "m", 'ν': "n", 'ξ': "x",
+	'ο': "o", 'π': "p", 'ρ': "r", 'σ': "s", 'ς': "s", 'τ': "t", 'υ': "y",
+	'φ': "f", 'χ': "ch", 'ψ': "ps", 'ω': "o",
+	'ά': "a", 'έ': "e", 'ή': "i", 'ί': "i", 'ό': "o", 'ύ': "y", 'ώ': "o",
+	'ϊ': "i", 'ϋ': "y", 'ΐ': "i", 'ΰ': "y",
+}
+
+// arabicConsonants maps Arabic and Persian letters to Latin. Short vowels
+// are not written in Arabic script; long vowels (alif, waw, ya) are handled
+// by arabicLetter because waw and ya are consonants or vowels by position.
+var arabicConsonants = map[rune]string{
+	'ب': "b", 'ت': "t", 'ث': "th", 'ج': "j", 'ح': "h", 'خ': "kh", 'د': "d",
+	'ذ': "dh", 'ر': "r", 'ز': "z", 'س': "s", 'ش': "sh", 'ص': "s", 'ض': "d",
+	'ط': "t", 'ظ': "z", 'ع': "", 'غ': "gh", 'ف': "f", 'ق': "q", 'ك': "k",
+	'ل': "l", 'م': "m", 'ن': "n", 'ه': "h", 'ة': "a", 'ء': "", 'ئ': "",
+	'ؤ': "", 'پ': "p", 'چ': "ch", 'ژ': "zh", 'گ': "g", 'ک': "k", 'ڤ': "v",
+	'ـ': "",
+	// harakat, when written
+	'\u064E': "a", '\u064F': "u", '\u0650': "i", '\u064B': "", '\u064C': "",
+	'\u064D': "", '\u0652': "", '\u0670': "a",
+}
+
+// transliterate converts Cyrillic, Greek and Arabic-script letters to
+// Latin and reports whether Arabic script was seen. Other scripts pass
+// through unchanged (and will only match names in the same script).
+func transliterate(s string) (string, bool) {
+	if isASCII(s) {
+		return s, false
+	}
+	var b strings.Builder
+	abjad := false
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := unicode.ToLower(rs[i])
+		if t, ok := cyrillic[r]; ok {
+			writeCased(&b, t, rs[i])
+			continue
+		}
+		if t, ok := greek[r]; ok {
+			b.WriteString(t)
+			continue
+		}
+		if isArabic(r) {
+			abjad = true
+			b.WriteString(arabicLetter(rs, i))
+			continue
+		}
+		b.WriteRune(rs[i])
+	}
+	return b.String(), abjad
+}
+
+func writeCased(b *strings.Builder, t string, orig rune) {
+	if unicode.IsUpper(orig) {
+		b.WriteString(strings.ToUpper(t))
+		return
+	}
+	b.WriteString(t)
+}
+
+func isArabic(r rune) bool {
+	return (r >= 0x0600 && r <= 0x06FF) || (r >= 0x0750 && r <= 0x077F) || (r >= 0xFB50 && r <= 0xFDFF) || (r >= 0xFE70 && r <= 0xFEFF)
+}
+
+// arabicLetter transliterates rs[i]. Alif is "a"; waw and ya are
+// consonants ("w", "y") at the start of a word or after a long vowel, and
+// long vowels ("u", "i") after a consonant. The article "al-" at the start
+// of a word becomes a separate word, as lists write "AL-TIKRITI".
+func arabicLetter(rs []rune, i int) string {
+	r := rs[i]
+	start := i == 0 || !isArabicLetter(rs[i-1])
+	switch r {
+	case 'ا', 'أ', 'آ', 'ى', 'ٱ':
+		if start && r == 'ا' && i+1 < len(rs) && rs[i+1] == 'ل' && i+2 < len(rs) && isArabicLetter(rs[i+2]) {
+			return "a"
+		}
+		return "a"
+	case 'إ':
+		return "i"
+	case 'و':
+		if start || prevIsVowelLetter(rs, i) {
+			return "w"
+		}
+		return "u"
+	case 'ي', 'ی', 'ې', 'ۍ':
+		if start || prevIsVowelLetter(rs, i) {
+			return "y"
+		}
+		if i+1 == len(rs) || !isArabicLetter(rs[i+1]) {
+			return "i"
+		}
+		return "i"
+	case 'ل':
+		// "ال" at the start of a word: the article, written apart.
+		if i >= 1 && rs[i-1] == 'ا' && (i == 1 || !isArabicLetter(rs[i-2])) && i+1 < len(rs) && isArabicLetter(rs[i+1]) {
+			return "l "
+		}
+		return "l"
+	case '٠', '١', '٢', '٣', '٤', '٥', '٦', '٧', '٨', '٩':
+		return string('0' + (r - '٠'))
+	case '\u0651': // shadda doubles the previous consonant
+		if i > 0 {
+			if t, ok := arabicConsonants[rs[i-1]]; ok {
+				return t
+			}
+		}
+		return ""
+	}
+	if t, ok := arabicConsonants[r]; ok {
+		return t
+	}
+	return ""
+}
+
+func isArabicLetter(r rune) bool {
+	return isArabic(r) && unicode.IsLetter(r)
+}
+
+func prevIsVowelLetter(rs []rune, i int) bool {
+	switch rs[i-1] {
+	case 'ا', 'أ', 'آ', 'و', 'ي', 'ی':
+		return true
+	}
+	return false
+}

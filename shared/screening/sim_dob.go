@@ -1,0 +1,124 @@
+package screening
+
+import (
+	"strings"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+)
+
+// DOBAgreement grades how a query date of birth compares with the listed
+// ones.
+type DOBAgreement string
+
+// Date of birth agreement grades, best first.
+const (
+	DOBExact     DOBAgreement = "exact"      // same day, or same month/year when that is all the list knows
+	DOBSameMonth DOBAgreement = "same_month" // same year and month, days differ or unknown
+	DOBSameYear  DOBAgreement = "same_year"  // same year (or inside a listed year range)
+	DOBNearYear  DOBAgreement = "near_year"  // one year apart
+	DOBMismatch  DOBAgreement = "mismatch"
+	DOBUnknown   DOBAgreement = "unknown" // query or list has no date
+)
+
+// ParseQueryDate accepts YYYY-MM-DD, YYYY-MM, YYYY, DD/MM/YYYY and OFAC
+// style "25 Mar 1977".
+func ParseQueryDate(s string) (sanctions.Date, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return sanctions.Date{}, false
+	}
+	if d, ok := sanctions.ParseISODate(s); ok {
+		return d, true
+	}
+	if p := strings.Split(s, "/"); len(p) == 3 {
+		return sanctions.ParseISODate(p[2] + "-" + p[1] + "-" + p[0])
+	}
+	return sanctions.ParseOFACDate(s)
+}
+
+// compareDOB returns the best agreement between the query date and any
+// listed date, the score adjustment it carries, and the listed date that
+// gave it.
+func compareDOB(q sanctions.Date, listed []sanctions.Date) (DOBAgreement, float64, string) {
+	if q.IsZero() || len(listed) == 0 {
+		return DOBUnknown, 0, ""
+	}
+	best, bestAdj, bestDate := DOBMismatch, -1.0, ""
+	for _, l := range listed {
+		g := dobGrade(q, l)
+		adj := dobAdjustment(g, l.Circa)
+		if adj > bestAdj {
+			best, bestAdj, bestDate = g, adj, l.String()
+		}
+	}
+	return best, bestAdj, bestDate
+}
+
+func dobGrade(q, l sanctions.Date) DOBAgreement {
+	if l.ToYear > l.Year { // a listed range of years
+		switch {
+		case q.Year >= l.Year && q.Year <= l.ToYear:
+			return DOBSameYear
+		case q.Year == l.Year-1 || q.Year == l.ToYear+1:
+			return DOBNearYear
+		}
+		return DOBMismatch
+	}
+	diff := q.Year - l.Year
+	if diff < 0 {
+		diff = -diff
+	}
+	switch {
+	case diff == 1:
+		return DOBNearYear
+	case diff > 1:
+		if l.Circa && diff <= 3 {
+			return DOBNearYear
+		}
+		return DOBMismatch
+	}
+	// Same year: grade by what both sides know.
+	prec := min(q.Precision, l.Precision)
+	switch {
+	case prec == sanctions.PrecisionYear:
+		if l.Precision == sanctions.PrecisionYear && q.Precision >= l.Precision {
+			return DOBExact // the list knows only the year, and it agrees
+		}
+		return DOBSameYear
+	case q.Month != l.Month:
+		if q.Precision == sanctions.PrecisionDay && l.Precision == sanctions.PrecisionDay && q.Month == l.Day && q.Day == l.Month {
+			return DOBSameMonth // day and month swapped
+		}
+		return DOBSameYear
+	case prec == sanctions.PrecisionMonth:
+		if l.Precision == sanctions.PrecisionMonth {
+			return DOBExact
+		}
+		return DOBSameMonth
+	case q.Day == l.Day:
+		return DOBExact
+	}
+	return DOBSameMonth
+}
+
+// dobAdjustment is the score adjustment for each grade. A clear mismatch is
+// strong evidence of a different person; agreement is weaker evidence of
+// the same person (many people share a birth year).
+func dobAdjustment(g DOBAgreement, circa bool) float64 {
+	switch g {
+	case DOBExact:
+		return 0.06
+	case DOBSameMonth:
+		return 0.04
+	case DOBSameYear:
+		return 0.02
+	case DOBNearYear:
+		if circa {
+			return 0
+		}
+		return -0.05
+	case DOBMismatch:
+		return -0.20
+	}
+	return 0
+}
