@@ -74,17 +74,23 @@ func (c *keyCache) acquire(ctx context.Context, id []byte, fetch func(context.Co
 		c.inflight[sid] = done
 		c.mu.Unlock()
 
-		k, err := fetch(ctx)
+		return c.fetchAndInsert(ctx, sid, done, fetch)
+	}
+}
 
+// fetchAndInsert runs fetch for the caller that won the miss, caches its key with that
+// caller's use counted, and releases the waiters even if fetch panics.
+func (c *keyCache) fetchAndInsert(ctx context.Context, sid string, done chan struct{}, fetch func(context.Context) (*dataKey, error)) (k *dataKey, err error) {
+	defer func() {
 		c.mu.Lock()
 		delete(c.inflight, sid)
 		close(done)
-		if err == nil {
+		if err == nil && k != nil {
 			c.insertLocked(&entry{id: sid, key: k, uses: 1})
 		}
 		c.mu.Unlock()
-		return k, err
-	}
+	}()
+	return fetch(ctx)
 }
 
 // put caches k under id with no use counted, unless id is already cached.
