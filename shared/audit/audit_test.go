@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -270,5 +271,46 @@ func del(t *testing.T, db *dynamodb.Client, table string, k store.Key) {
 	t.Helper()
 	if _, err := db.DeleteItem(context.Background(), &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: keyAV(k)}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func keyAV(k store.Key) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		store.AttrPK: &types.AttributeValueMemberS{Value: k.PK},
+		store.AttrSK: &types.AttributeValueMemberS{Value: k.SK},
+	}
+}
+
+type widget struct {
+	store.Meta
+	Name string `dynamodbav:"name"`
+}
+
+func (widget) EntityType() string { return "widget" }
+
+func TestCommitStoresTheChangeAndItsEntryTogetherOrNeither(t *testing.T) {
+	ctx := context.Background()
+	cfg := emulator.TestConfig(t)
+	table := stack.TestTable(t, cfg)
+	db := dynamodb.NewFromConfig(cfg)
+	l, st := New(db, table), store.New(db, table)
+	k := store.Key{PK: "T#t-w#W#1", SK: "W"}
+	r := Record{Action: "widget.created", Actor: System, Subject: Subject{"widget", "1"}}
+
+	if _, err := l.Commit(ctx, "t-w", r, func(tx *store.Tx) { tx.Create(k, widget{Name: "a"}) }); err != nil {
+		t.Fatal(err)
+	}
+	// The same create again fails on the caller's item: no second entry may appear.
+	_, err := l.Commit(ctx, "t-w", r, func(tx *store.Tx) { tx.Create(k, widget{Name: "b"}) })
+	if !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatalf("err = %v, want ErrAlreadyExists", err)
+	}
+	var w widget
+	if err := st.Get(ctx, k, &w); err != nil || w.Name != "a" {
+		t.Fatalf("widget = %+v, %v", w, err)
+	}
+	rep := verify(t, l, "t-w")
+	if !rep.Intact || rep.Entries != 1 {
+		t.Fatalf("a failed change left an audit entry: %+v", rep)
 	}
 }

@@ -5,23 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/chainfi/chainguard/shared/store"
 )
 
 // DynamoDB is the part of the DynamoDB client the trail uses.
-type DynamoDB interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
-	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
-}
+type DynamoDB = store.DynamoDB
 
 // ErrContention means the chain head kept moving under us for every attempt.
 var ErrContention = errors.New("audit: chain head contended; append not written")
@@ -29,6 +19,7 @@ var ErrContention = errors.New("audit: chain head contended; append not written"
 // Log appends to and reads the tenants' chains in the single table.
 type Log struct {
 	db          DynamoDB
+	st          *store.Store
 	table       string
 	now         func() time.Time
 	maxAttempts int
@@ -42,22 +33,15 @@ func WithClock(now func() time.Time) Option { return func(l *Log) { l.now = now 
 
 // New is a Log over table.
 func New(db DynamoDB, table string, opts ...Option) *Log {
-	l := &Log{db: db, table: table, now: time.Now, maxAttempts: 50}
+	l := &Log{db: db, st: store.New(db, table), table: table, now: time.Now, maxAttempts: 50}
 	for _, o := range opts {
 		o(l)
 	}
 	return l
 }
 
-const (
-	entityEntry = "audit_entry"
-	entityHead  = "audit_head"
-)
-
 type entryItem struct {
-	PK       string            `dynamodbav:"PK"`
-	SK       string            `dynamodbav:"SK"`
-	Entity   string            `dynamodbav:"entity"`
+	store.Meta
 	TenantID string            `dynamodbav:"tenantId"`
 	Seq      uint64            `dynamodbav:"seq"`
 	Time     string            `dynamodbav:"time"`
@@ -68,30 +52,52 @@ type entryItem struct {
 	Details  map[string]string `dynamodbav:"details,omitempty"`
 	PrevHash string            `dynamodbav:"prevHash"`
 	Hash     string            `dynamodbav:"hash"`
-	GSI2PK   string            `dynamodbav:"GSI2PK"`
-	GSI2SK   string            `dynamodbav:"GSI2SK"`
+}
+
+func (entryItem) EntityType() string { return "audit_entry" }
+
+// Indexes puts the entry on its subject's history (GSI2).
+func (it entryItem) Indexes() store.Indexes {
+	t := store.TenantID(it.TenantID)
+	return store.Indexes{GSI2: store.Key{
+		PK: store.AuditSubjectPK(t, it.Subject.Type, it.Subject.ID),
+		SK: it.Time + "#" + store.AuditEntrySK(it.Seq),
+	}}
 }
 
 type headItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	Entity    string `dynamodbav:"entity"`
+	store.Meta
 	TenantID  string `dynamodbav:"tenantId"`
 	Seq       uint64 `dynamodbav:"seq"`
 	Hash      string `dynamodbav:"hash"`
 	UpdatedAt string `dynamodbav:"updatedAt"`
-	GSI1PK    string `dynamodbav:"GSI1PK"`
-	GSI1SK    string `dynamodbav:"GSI1SK"`
+}
+
+func (headItem) EntityType() string { return "audit_head" }
+
+// Indexes lists the chain for the verifier (GSI1).
+func (h headItem) Indexes() store.Indexes {
+	return store.Indexes{GSI1: store.Key{PK: store.AuditTenantsPK, SK: h.TenantID}}
 }
 
 // Head is the end of a chain.
 type Head struct {
-	Seq  uint64
-	Hash string
+	Seq     uint64
+	Hash    string
+	version int64
 }
 
 // Append adds r to the tenant's chain and returns the entry written.
 func (l *Log) Append(ctx context.Context, tenant store.TenantID, r Record) (Entry, error) {
+	return l.Commit(ctx, tenant, r, nil)
+}
+
+// Commit appends r to the tenant's chain and applies the caller's writes in the same
+// transaction: either the change and its audit entry are both stored, or neither is.
+// changes adds items to tx (at most 98) and may be called again when the chain head moved
+// under us; it must therefore only add items, not read or decide. An error of one of the
+// caller's items (a failed condition) is returned as the store's *TxError.
+func (l *Log) Commit(ctx context.Context, tenant store.TenantID, r Record, changes func(tx *store.Tx)) (Entry, error) {
 	if err := r.validate(); err != nil {
 		return Entry{}, err
 	}
@@ -114,11 +120,17 @@ func (l *Log) Append(ctx context.Context, tenant store.TenantID, r Record) (Entr
 			PrevHash: head.Hash,
 		}
 		e.Hash = ComputeHash(e)
-		err = l.write(ctx, tenant, head, e)
+		tx := l.st.Tx()
+		if changes != nil {
+			changes(tx)
+		}
+		first := tx.Len()
+		l.stage(tx, tenant, head, e)
+		err = tx.Exec(ctx)
 		if err == nil {
 			return e, nil
 		}
-		if !retryable(err) {
+		if !headMoved(err, first) {
 			return Entry{}, err
 		}
 	}
@@ -128,78 +140,46 @@ func (l *Log) Append(ctx context.Context, tenant store.TenantID, r Record) (Entr
 // Head reads the end of a tenant's chain (strongly consistent). An empty chain has
 // sequence 0 and the genesis hash.
 func (l *Log) Head(ctx context.Context, tenant store.TenantID) (Head, error) {
-	k := store.AuditHeadKey(tenant)
-	out, err := l.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: aws.String(l.table), Key: keyAV(k), ConsistentRead: aws.Bool(true),
-	})
+	var h headItem
+	err := l.st.Get(ctx, store.AuditHeadKey(tenant), &h)
+	if errors.Is(err, store.ErrNotFound) {
+		return Head{Seq: 0, Hash: GenesisHash(string(tenant))}, nil
+	}
 	if err != nil {
 		return Head{}, fmt.Errorf("audit: read head: %w", err)
 	}
-	if out.Item == nil {
-		return Head{Seq: 0, Hash: GenesisHash(string(tenant))}, nil
-	}
-	var h headItem
-	if err := attributevalue.UnmarshalMap(out.Item, &h); err != nil {
-		return Head{}, fmt.Errorf("audit: decode head: %w", err)
-	}
-	return Head{Seq: h.Seq, Hash: h.Hash}, nil
+	return Head{Seq: h.Seq, Hash: h.Hash, version: h.Version}, nil
 }
 
-func (l *Log) write(ctx context.Context, tenant store.TenantID, prev Head, e Entry) error {
-	hk := store.AuditHeadKey(tenant)
-	head, err := attributevalue.MarshalMap(headItem{
-		PK: hk.PK, SK: hk.SK, Entity: entityHead, TenantID: string(tenant), Seq: e.Seq, Hash: e.Hash,
-		UpdatedAt: e.Time.Format(time.RFC3339Nano), GSI1PK: store.AuditTenantsPK, GSI1SK: string(tenant),
-	})
-	if err != nil {
-		return fmt.Errorf("audit: encode head: %w", err)
-	}
-	ek := store.AuditEntryKey(tenant, e.Seq)
-	entry, err := attributevalue.MarshalMap(entryItem{
-		PK: ek.PK, SK: ek.SK, Entity: entityEntry, TenantID: e.Tenant, Seq: e.Seq,
-		Time: e.Time.Format(time.RFC3339Nano), Action: e.Action, Actor: e.Actor, Subject: e.Subject,
-		Reason: e.Reason, Details: e.Details, PrevHash: e.PrevHash, Hash: e.Hash,
-		GSI2PK: store.AuditSubjectPK(tenant, e.Subject.Type, e.Subject.ID),
-		GSI2SK: e.Time.Format(time.RFC3339Nano) + "#" + ek.SK,
-	})
-	if err != nil {
-		return fmt.Errorf("audit: encode entry: %w", err)
-	}
-	headPut := &types.Put{TableName: aws.String(l.table), Item: head}
+// stage adds the head move and the new entry to tx: the head is created for a new chain
+// and otherwise updated on the condition that its version is still the one we read.
+func (l *Log) stage(tx *store.Tx, tenant store.TenantID, prev Head, e Entry) {
+	ts := e.Time.Format(time.RFC3339Nano)
+	h := headItem{TenantID: string(tenant), Seq: e.Seq, Hash: e.Hash, UpdatedAt: ts}
 	if prev.Seq == 0 {
-		headPut.ConditionExpression = aws.String("attribute_not_exists(PK)")
+		tx.Create(store.AuditHeadKey(tenant), h)
 	} else {
-		headPut.ConditionExpression = aws.String("#seq = :prev")
-		headPut.ExpressionAttributeNames = map[string]string{"#seq": "seq"}
-		headPut.ExpressionAttributeValues = map[string]types.AttributeValue{
-			":prev": &types.AttributeValueMemberN{Value: strconv.FormatUint(prev.Seq, 10)},
-		}
+		tx.Update(store.AuditHeadKey(tenant), prev.version, h)
 	}
-	_, err = l.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: headPut},
-		{Put: &types.Put{TableName: aws.String(l.table), Item: entry, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-	}})
-	if err != nil {
-		return fmt.Errorf("audit: append: %w", err)
-	}
-	return nil
+	tx.Create(store.AuditEntryKey(tenant, e.Seq), entryItem{
+		TenantID: e.Tenant, Seq: e.Seq, Time: ts, Action: e.Action, Actor: e.Actor, Subject: e.Subject,
+		Reason: e.Reason, Details: e.Details, PrevHash: e.PrevHash, Hash: e.Hash,
+	})
 }
 
-// retryable: another writer moved the head (condition failed) or DynamoDB saw two
-// transactions on the same items at once.
-func retryable(err error) bool {
-	var tc *types.TransactionCanceledException
-	if errors.As(err, &tc) {
-		for _, r := range tc.CancellationReasons {
-			switch aws.ToString(r.Code) {
-			case "ConditionalCheckFailed", "TransactionConflict":
-				return true
-			}
-		}
+// headMoved: the transaction failed only on our own items (index >= first), because
+// another writer moved the head or held it; then a retry on the new head succeeds.
+func headMoved(err error, first int) bool {
+	var te *store.TxError
+	if !errors.As(err, &te) {
 		return false
 	}
-	var tip *types.TransactionInProgressException
-	return errors.As(err, &tip)
+	for _, f := range te.Failures {
+		if f.Index < first {
+			return false
+		}
+	}
+	return len(te.Failures) > 0
 }
 
 func backoff(ctx context.Context, attempt int) error {
@@ -212,12 +192,5 @@ func backoff(ctx context.Context, attempt int) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
-	}
-}
-
-func keyAV(k store.Key) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		store.AttrPK: &types.AttributeValueMemberS{Value: k.PK},
-		store.AttrSK: &types.AttributeValueMemberS{Value: k.SK},
 	}
 }
