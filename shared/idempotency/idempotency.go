@@ -1,0 +1,253 @@
+// Package idempotency makes an operation run at most once per key: a Go port of the
+// design of AWS Lambda Powertools' idempotency utility, on the store's single table.
+//
+// Do records the operation under store.IdempotencyKey(tenant, scope, key) before running
+// it:
+//
+//   - A conditional put creates the record INPROGRESS, with a SHA-256 hash of the payload,
+//     a lock expiry tied to the caller's remaining time (ctx.Deadline(), else a timeout) so
+//     that the lock of a crashed invocation frees itself, and expiresAt (the table's TTL,
+//     also the logical expiry; 24 hours by default). The put succeeds only if there is no
+//     record, the record has expired, or it is INPROGRESS with an expired lock.
+//   - When the put is refused, the existing record comes back with the failure
+//     (ReturnValuesOnConditionCheckFailure=ALL_OLD; a consistent read if the backend does
+//     not return it): a different payload hash is ErrPayloadMismatch (HTTP 422), a
+//     COMPLETED record is replayed without running the operation, an INPROGRESS one is
+//     ErrInProgress (HTTP 409).
+//   - After the operation the record becomes COMPLETED with the result; if the operation
+//     fails (or panics) the record is deleted so that the client can retry.
+//
+// Writes after the operation are conditioned on the lock id of this invocation, so an
+// invocation whose lock was taken over never overwrites or deletes the new owner's record.
+package idempotency
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/chainfi/chainguard/shared/store"
+)
+
+// Errors of Do, compared with errors.Is. Errors of the operation itself are returned as
+// they are.
+var (
+	// ErrInProgress: the same operation is running in another invocation (HTTP 409).
+	ErrInProgress = errors.New("idempotency: operation already in progress")
+	// ErrPayloadMismatch: the key was used with another payload (HTTP 422).
+	ErrPayloadMismatch = errors.New("idempotency: key already used with a different payload")
+	// ErrResultNotSaved: the operation succeeded, its result is returned, but recording it
+	// failed; a retry after the lock expires would run the operation again.
+	ErrResultNotSaved = errors.New("idempotency: result not recorded")
+)
+
+// Record statuses.
+const (
+	StatusInProgress = "INPROGRESS"
+	StatusCompleted  = "COMPLETED"
+)
+
+// EntityType is the store entity type of idempotency records.
+const EntityType = "idempotency"
+
+// Defaults.
+const (
+	DefaultExpiry      = 24 * time.Hour
+	DefaultLockTimeout = 30 * time.Second
+	maxAttempts        = 3
+)
+
+// record is the item kept per key.
+type record struct {
+	store.Meta
+	Tenant      store.TenantID `dynamodbav:"tenantId"`
+	Scope       string         `dynamodbav:"scope"`
+	Status      string         `dynamodbav:"status"`
+	PayloadHash string         `dynamodbav:"payloadHash"`
+	ExpiresAt   int64          `dynamodbav:"expiresAt"`                  // epoch seconds (TTL)
+	LockExpiry  int64          `dynamodbav:"inProgressExpiry,omitempty"` // epoch milliseconds
+	LockID      string         `dynamodbav:"lockId,omitempty"`
+	Result      []byte         `dynamodbav:"result,omitempty"`
+	CreatedAt   string         `dynamodbav:"createdAt"`
+	CompletedAt string         `dynamodbav:"completedAt,omitempty"`
+}
+
+func (record) EntityType() string { return EntityType }
+
+// Service runs operations idempotently. It is safe for concurrent use.
+type Service struct {
+	st          *store.Store
+	now         func() time.Time
+	expiry      time.Duration
+	lockTimeout time.Duration
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithExpiry sets how long a key is remembered (default 24 hours).
+func WithExpiry(d time.Duration) Option { return func(s *Service) { s.expiry = d } }
+
+// WithLockTimeout sets how long an in-progress lock holds when the context has no
+// deadline (default 30 seconds). With a deadline, the lock lasts until the deadline.
+func WithLockTimeout(d time.Duration) Option { return func(s *Service) { s.lockTimeout = d } }
+
+// WithClock replaces time.Now (tests).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// New returns a service keeping its records in st.
+func New(st *store.Store, opts ...Option) *Service {
+	s := &Service{st: st, now: time.Now, expiry: DefaultExpiry, lockTimeout: DefaultLockTimeout}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Do runs fn once for (tenant, scope, key) and payload. The first call runs fn and
+// records its result; a retry with the same payload returns the recorded result without
+// running fn (replayed is true). The same key with a different payload fails with
+// ErrPayloadMismatch, a call while another is running with ErrInProgress. If fn fails its
+// error is returned as is and the key is released. key and scope must be valid key
+// segments (store.ValidID), else store.ErrInvalidKey. The result must fit in a DynamoDB
+// item (well under 400 KB).
+func (s *Service) Do(ctx context.Context, tenant store.TenantID, scope, key string, payload []byte, fn func(ctx context.Context) ([]byte, error)) (result []byte, replayed bool, err error) {
+	if err := store.CheckIDs(string(tenant), scope, key); err != nil {
+		return nil, false, fmt.Errorf("idempotency: %w", err)
+	}
+	k := store.IdempotencyKey(tenant, scope, key)
+	sum := sha256.Sum256(payload)
+	hash := hex.EncodeToString(sum[:])
+
+	for attempt := 0; ; attempt++ {
+		lock, existing, err := s.acquire(ctx, k, tenant, scope, hash)
+		if err != nil {
+			return nil, false, err
+		}
+		if lock != nil {
+			return s.run(ctx, k, lock, fn)
+		}
+		if existing != nil {
+			return s.answer(k, existing, hash)
+		}
+		// The record vanished between the refused put and the read: try again.
+		if attempt+1 >= maxAttempts {
+			return nil, false, fmt.Errorf("idempotency: %s/%s: record keeps changing: %w", scope, key, ErrInProgress)
+		}
+	}
+}
+
+// acquire tries to take the key. It returns the new lock record, or the record that holds
+// the key (nil if it disappeared meanwhile).
+func (s *Service) acquire(ctx context.Context, k store.Key, tenant store.TenantID, scope, hash string) (*record, *record, error) {
+	now := s.now()
+	lockUntil := now.Add(s.lockTimeout)
+	if dl, ok := ctx.Deadline(); ok {
+		remaining := time.Until(dl)
+		if remaining <= 0 {
+			return nil, nil, fmt.Errorf("idempotency: %w", context.DeadlineExceeded)
+		}
+		lockUntil = now.Add(remaining)
+	}
+	lock := &record{
+		Tenant:      tenant,
+		Scope:       scope,
+		Status:      StatusInProgress,
+		PayloadHash: hash,
+		ExpiresAt:   now.Add(s.expiry).Unix(),
+		LockExpiry:  lockUntil.UnixMilli(),
+		LockID:      store.NewID(),
+		CreatedAt:   store.FormatTime(now),
+	}
+	cond := store.Cond{
+		Expr:   "attribute_not_exists(PK) OR #exp < :now OR (#status = :inprogress AND #lockExp < :nowMs)",
+		Names:  map[string]string{"#exp": store.AttrExpiresAt, "#status": "status", "#lockExp": "inProgressExpiry"},
+		Values: map[string]any{":now": now.Unix(), ":nowMs": now.UnixMilli(), ":inprogress": StatusInProgress},
+	}
+	err := s.st.PutIf(ctx, k, lock, cond)
+	if err == nil {
+		return lock, nil, nil
+	}
+	var ce *store.ConditionError
+	if !errors.As(err, &ce) {
+		return nil, nil, fmt.Errorf("idempotency: take %s: %w", k.PK, err)
+	}
+	var existing record
+	if ce.Current != nil {
+		if err := store.Unmarshal(ce.Current, &existing); err != nil {
+			return nil, nil, fmt.Errorf("idempotency: %w", err)
+		}
+		return nil, &existing, nil
+	}
+	// The backend did not return the old item: read it.
+	switch err := s.st.Get(ctx, k, &existing); {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil, nil
+	case err != nil:
+		return nil, nil, fmt.Errorf("idempotency: read %s: %w", k.PK, err)
+	}
+	return nil, &existing, nil
+}
+
+// answer turns the record that holds the key into Do's answer.
+func (s *Service) answer(k store.Key, rec *record, hash string) ([]byte, bool, error) {
+	switch {
+	case rec.PayloadHash != hash:
+		return nil, false, fmt.Errorf("idempotency: %s/%s: %w", rec.Scope, k.PK, ErrPayloadMismatch)
+	case rec.Status == StatusCompleted:
+		return rec.Result, true, nil
+	default:
+		return nil, false, fmt.Errorf("idempotency: %s/%s: %w", rec.Scope, k.PK, ErrInProgress)
+	}
+}
+
+// run executes fn under the lock and records the outcome.
+func (s *Service) run(ctx context.Context, k store.Key, lock *record, fn func(context.Context) ([]byte, error)) (result []byte, replayed bool, err error) {
+	mine := store.Cond{Expr: "#lock = :lock", Names: map[string]string{"#lock": "lockId"}, Values: map[string]any{":lock": lock.LockID}}
+	// Release even if ctx is cancelled or fn panics, or the key stays locked until expiry.
+	release := func() error {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		err := s.st.DeleteIf(rctx, k, mine)
+		if err != nil && !errors.Is(err, store.ErrConditionFailed) {
+			return fmt.Errorf("idempotency: release %s: %w", k.PK, err)
+		}
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = release()
+			panic(p)
+		}
+	}()
+
+	result, err = fn(ctx)
+	if err != nil {
+		if rerr := release(); rerr != nil {
+			return nil, false, errors.Join(err, rerr)
+		}
+		return nil, false, err
+	}
+
+	now := s.now()
+	done := *lock
+	done.Status = StatusCompleted
+	done.Result = result
+	done.LockExpiry = 0
+	done.ExpiresAt = now.Add(s.expiry).Unix()
+	done.CompletedAt = store.FormatTime(now)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	switch err := s.st.PutIf(sctx, k, &done, mine); {
+	case errors.Is(err, store.ErrConditionFailed):
+		// Our lock expired and another invocation owns the key now: the operation did run
+		// and its result is valid; the new owner records its own.
+		return result, false, nil
+	case err != nil:
+		return result, false, fmt.Errorf("%w: %w", ErrResultNotSaved, err)
+	}
+	return result, false, nil
+}
