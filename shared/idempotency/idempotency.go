@@ -130,10 +130,10 @@ func (s *Service) Do(ctx context.Context, tenant store.TenantID, scope, key stri
 		if lock != nil {
 			return s.run(ctx, k, lock, fn)
 		}
-		if existing != nil {
+		if existing != nil && !s.takeable(existing) {
 			return s.answer(k, existing, hash)
 		}
-		// The record vanished between the refused put and the read: try again.
+		// The record vanished or expired between the refused put and the read: try again.
 		if attempt+1 >= maxAttempts {
 			return nil, false, fmt.Errorf("idempotency: %s/%s: record keeps changing: %w", scope, key, ErrInProgress)
 		}
@@ -190,6 +190,13 @@ func (s *Service) acquire(ctx context.Context, k store.Key, tenant store.TenantI
 		return nil, nil, fmt.Errorf("idempotency: read %s: %w", k.PK, err)
 	}
 	return nil, &existing, nil
+}
+
+// takeable reports whether the conditional put would now accept to replace rec (only
+// possible when rec came from the fallback read, not with the failed condition).
+func (s *Service) takeable(rec *record) bool {
+	now := s.now()
+	return rec.ExpiresAt < now.Unix() || (rec.Status == StatusInProgress && rec.LockExpiry < now.UnixMilli())
 }
 
 // answer turns the record that holds the key into Do's answer.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/chainfi/chainguard/infra/stack"
 	"github.com/chainfi/chainguard/shared/emulator"
@@ -41,7 +42,11 @@ type fixture struct {
 func setup(t *testing.T, opts ...idempotency.Option) *fixture {
 	t.Helper()
 	cfg := emulator.TestConfig(t)
-	st := store.New(dynamodb.NewFromConfig(cfg), stack.TestTable(t, cfg))
+	return setupOn(t, store.New(dynamodb.NewFromConfig(cfg), stack.TestTable(t, cfg)), opts...)
+}
+
+func setupOn(t *testing.T, st *store.Store, opts ...idempotency.Option) *fixture {
+	t.Helper()
 	c := &clock{t: time.Now().UTC()}
 	return &fixture{st: st, clock: c, svc: idempotency.New(st, append([]idempotency.Option{idempotency.WithClock(c.Now)}, opts...)...)}
 }
@@ -278,4 +283,34 @@ func TestFailureReleasesTheKey(t *testing.T) {
 			t.Fatalf("after panic: %q %v", res, err)
 		}
 	})
+}
+
+// withoutOldItems is the real client with the item that ReturnValuesOnConditionCheckFailure
+// returns stripped from a refused put, as from a backend that ignores the parameter.
+type withoutOldItems struct{ *dynamodb.Client }
+
+func (w withoutOldItems) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	out, err := w.Client.PutItem(ctx, in, o...)
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		ccf.Item = nil
+	}
+	return out, err
+}
+
+func TestWithoutOldItemsTheRecordIsRead(t *testing.T) {
+	ctx := context.Background()
+	cfg := emulator.TestConfig(t)
+	f := setupOn(t, store.New(withoutOldItems{dynamodb.NewFromConfig(cfg)}, stack.TestTable(t, cfg)))
+	var runs atomic.Int32
+	if _, _, err := f.svc.Do(ctx, "acme", "op", "k", []byte("a"), counting(&runs, "r")); err != nil {
+		t.Fatal(err)
+	}
+	res, replayed, err := f.svc.Do(ctx, "acme", "op", "k", []byte("a"), counting(&runs, "again"))
+	if err != nil || !replayed || string(res) != "r" || runs.Load() != 1 {
+		t.Fatalf("replay: %q replayed=%v err=%v", res, replayed, err)
+	}
+	if _, _, err := f.svc.Do(ctx, "acme", "op", "k", []byte("b"), counting(&runs, "x")); !errors.Is(err, idempotency.ErrPayloadMismatch) {
+		t.Fatalf("err = %v, want ErrPayloadMismatch", err)
+	}
 }

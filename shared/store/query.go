@@ -102,6 +102,9 @@ func (s *Store) Query(ctx context.Context, q QueryInput) (Page, error) {
 		return Page{}, fmt.Errorf("%w: query without a partition", ErrInvalidKey)
 	}
 	if q.Tenant != "" {
+		if !ValidID(string(q.Tenant)) {
+			return Page{}, fmt.Errorf("%w: tenant %q", ErrInvalidKey, q.Tenant)
+		}
 		own := tenantPK(q.Tenant)
 		if q.PK != own && !strings.HasPrefix(q.PK, own+"#") {
 			return Page{}, fmt.Errorf("%w: partition %q is not tenant %q's", ErrInvalidKey, q.PK, q.Tenant)

@@ -9,8 +9,13 @@ import (
 )
 
 func TestTransactions(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { testTransactions(t, b.new(t)) })
+	}
+}
+
+func testTransactions(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	s := newStore(t)
 	existing := newUser("acme", 1)
 	mustCreate(t, s, existing)
 
