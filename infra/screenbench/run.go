@@ -59,8 +59,8 @@ func run(dir string, nq int, verbose bool) error {
 	fmt.Println("== Index (OFAC 2021-07 CSV set + UN 2026-02-27 + crypto address files)")
 	fmt.Printf("parse lists:        %v\n", parse.Round(time.Millisecond))
 	fmt.Printf("build index:        %v\n", build.Round(time.Millisecond))
-	fmt.Printf("entities %d, names %d, vocabulary %d, postings %d, trigrams %d, addresses %d\n",
-		st.Entities, st.Names, st.Vocabulary, st.Postings, st.Trigrams, st.Addresses)
+	fmt.Printf("entities %d, names %d, vocabulary %d, postings %d, trigrams %d, addresses %d, deletion keys %d\n",
+		st.Entities, st.Names, st.Vocabulary, st.Postings, st.Trigrams, st.Addresses, st.DeleteKeys)
 	fmt.Printf("serialized size:    %.2f MB\n", float64(len(raw))/1e6)
 	fmt.Printf("load (median of 5): %v (min %v, max %v)\n", loads[2].Round(100*time.Microsecond), loads[0].Round(100*time.Microsecond), loads[4].Round(100*time.Microsecond))
 	fmt.Printf("heap after load:    %.1f MB (live heap growth %.1f MB)\n\n", float64(after.HeapAlloc)/1e6, float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/1e6)

@@ -1,6 +1,10 @@
 package screening
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+)
 
 // Candidate generation bounds. They make the work per query independent of
 // list size: at most maxSimilarVocab vocabulary tokens per query token and
@@ -26,6 +30,13 @@ type scratch struct {
 	vcount   []uint16 // trigram hits per vocabulary id
 	vtouched []uint32
 	tri      []uint32
+	dels     []uint64
+	sims     []vocabSim
+	heap     candHeap
+	qtoks    []qtoken
+	ntoks    []qtoken
+	dates    []sanctions.Date
+	best     []scored
 }
 
 func newScratch(names, vocab int) *scratch {
@@ -68,17 +79,17 @@ func equalRange(order []uint32, keys []string, k string) []uint32 {
 	return order[lo:hi]
 }
 
-// similarVocab finds the vocabulary tokens similar to q: exact, sharing
-// enough trigrams, same phonetic form, same consonant skeleton (Arabic
-// script), or the two halves of a joined token.
-func (ix *Index) similarVocab(s *scratch, q *qtoken) []vocabSim {
-	var out []vocabSim
+// similarVocab appends to out the vocabulary tokens similar to q: exact,
+// sharing enough trigrams, same phonetic form, same consonant skeleton
+// (Arabic script), or the two halves of a joined token. Short tokens (three
+// letters or fewer) are only matched exactly or phonetically: a typo in
+// them cannot be told from another name.
+func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim {
+	base := len(out)
 	add := func(id uint32, sim float64) {
-		for i := range out {
+		for i := base; i < len(out); i++ {
 			if out[i].id == id {
-				if sim > out[i].sim {
-					out[i].sim = sim
-				}
+				out[i].sim = max(out[i].sim, sim)
 				return
 			}
 		}
@@ -87,14 +98,18 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken) []vocabSim {
 	if id, ok := ix.lookup(q.text); ok {
 		add(id, 1)
 	}
+	if len(q.text) < 2 {
+		return out // an initial: candidates come through other tokens
+	}
 	consider := func(v uint32) {
 		if sim, _ := tokenSim(q, &ix.vtok[v]); sim >= minTokenSim {
 			add(v, sim)
 		}
 	}
-	if len(q.text) > 1 {
+	if len(q.text) > 3 {
 		s.tri = trigrams(q.text, s.tri)
-		need := uint16(float64(len(s.tri))*minTrigramShare + 0.999)
+		need := max(2, uint16(float64(len(s.tri))*minTrigramShare+0.999))
+		maxLenDiff := max(2, len(q.text)/3)
 		for _, k := range s.tri {
 			i := sort.Search(len(ix.triKeys), func(i int) bool { return ix.triKeys[i] >= k })
 			if i == len(ix.triKeys) || ix.triKeys[i] != k {
@@ -109,38 +124,43 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken) []vocabSim {
 		}
 		for _, v := range s.vtouched {
 			if s.vcount[v] >= need {
-				consider(v)
+				if d := len(ix.vocab[v]) - len(q.text); d <= maxLenDiff && -d <= maxLenDiff {
+					consider(v)
+				}
 			}
 			s.vcount[v] = 0
 		}
 		s.vtouched = s.vtouched[:0]
-		for _, v := range equalRange(ix.phonOrder, ix.vocabPhon, q.phon) {
+	}
+	if len(q.text) >= minDeleteLen-1 {
+		s.dels = ix.deleteNeighbours(q.text, s.dels, consider)
+	}
+	for _, v := range equalRange(ix.phonOrder, ix.vocabPhon, q.phon) {
+		consider(v)
+	}
+	if q.abjad && len(q.skel) >= 2 {
+		for i, v := range equalRange(ix.skelOrder, ix.vocabSkel, q.skel) {
+			if i >= 2*maxSimilarVocab {
+				break
+			}
 			consider(v)
 		}
-		if q.abjad && len(q.skel) >= 2 {
-			for i, v := range equalRange(ix.skelOrder, ix.vocabSkel, q.skel) {
-				if i >= 2*maxSimilarVocab {
-					break
-				}
-				consider(v)
-			}
-		}
-		// A joined query token whose halves are listed tokens.
-		for k := 2; k+2 <= len(q.text); k++ {
-			a, okA := ix.lookup(q.text[:k])
-			b, okB := ix.lookup(q.text[k:])
-			if okA && okB {
-				add(a, 0.95)
-				add(b, 0.95)
-			}
-		}
-	} else {
-		// An initial: candidates only through other tokens.
-		return out
 	}
-	if len(out) > maxSimilarVocab {
-		sort.Slice(out, func(i, j int) bool { return out[i].sim > out[j].sim })
-		out = out[:maxSimilarVocab]
+	// A joined query token whose halves are listed tokens.
+	for k := 2; k+2 <= len(q.text); k++ {
+		a, okA := ix.lookup(q.text[:k])
+		if !okA {
+			continue
+		}
+		if b, okB := ix.lookup(q.text[k:]); okB {
+			add(a, 0.95)
+			add(b, 0.95)
+		}
+	}
+	if len(out)-base > maxSimilarVocab {
+		seg := out[base:]
+		sort.Slice(seg, func(i, j int) bool { return seg[i].sim > seg[j].sim })
+		out = out[:base+maxSimilarVocab]
 	}
 	return out
 }
@@ -183,7 +203,8 @@ func (ix *Index) candidates(s *scratch, q []qtoken, sims [][]vocabSim) []uint32 
 	}
 	// Cheap estimate of the name score: coverage of the query and of the
 	// listed name by the accumulated weight.
-	h := candHeap{}
+	h := &s.heap
+	h.id, h.score = h.id[:0], h.score[:0]
 	for _, n := range s.touched {
 		a := float64(s.acc[n])
 		est := nameQueryWeight*a/qTotal + (1-nameQueryWeight)*min(1, a/float64(ix.nameW[n]))

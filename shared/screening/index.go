@@ -6,7 +6,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/chainfi/chainguard/shared/sanctions"
 )
@@ -16,6 +15,10 @@ var ErrBadOptions = errors.New("invalid screening options")
 
 // ErrBadIndex is returned when serialized index bytes cannot be loaded.
 var ErrBadIndex = errors.New("invalid serialized index")
+
+// scratchFreeList is how many per-query scratch areas (about 14 bytes per
+// listed name) an index keeps for reuse.
+const scratchFreeList = 32
 
 // Name flag bits stored per listed name.
 const (
@@ -68,6 +71,10 @@ type Index struct {
 	triOff   []uint32
 	triVocab []uint32
 
+	// Deletion neighbourhood of vocabulary tokens (index_deletes.go).
+	delKeys  []uint64
+	delVocab []uint32
+
 	// Crypto addresses: sorted normalised keys with their references.
 	addrKeys   []string
 	addrAsset  []string
@@ -76,9 +83,9 @@ type Index struct {
 	addrEntity []int32
 
 	// Derived at build/load time, not serialized.
-	vtok    []qtoken  // vocabulary as comparable tokens
-	nameW   []float32 // total token weight per name
-	scratch sync.Pool
+	vtok  []qtoken      // vocabulary as comparable tokens
+	nameW []float32     // total token weight per name
+	free  chan *scratch // bounded free list of per-query scratch
 }
 
 // ListInfo describes one list inside an index.
@@ -104,12 +111,12 @@ func (ix *Index) Version() string {
 
 // Stats are sizes of the index, for reports.
 type Stats struct {
-	Entities, Names, Vocabulary, Postings, Trigrams, Addresses int
+	Entities, Names, Vocabulary, Postings, Trigrams, DeleteKeys, Addresses int
 }
 
 // Stats returns the sizes of the index tables.
 func (ix *Index) Stats() Stats {
-	return Stats{len(ix.entID), len(ix.nameEnt), len(ix.vocab), len(ix.postNames), len(ix.triKeys), len(ix.addrKeys)}
+	return Stats{len(ix.entID), len(ix.nameEnt), len(ix.vocab), len(ix.postNames), len(ix.triKeys), len(ix.delKeys), len(ix.addrKeys)}
 }
 
 var entityTypes = []sanctions.EntityType{sanctions.TypeUnknown, sanctions.TypePerson, sanctions.TypeOrganisation, sanctions.TypeVessel, sanctions.TypeAircraft}
@@ -287,6 +294,7 @@ func Build(lists ...*sanctions.List) (*Index, error) {
 	ix.skelOrder = orderBy(ix.vocabSkel)
 	ix.buildPostings()
 	ix.buildTrigrams()
+	ix.buildDeletes()
 
 	sort.Slice(addrs, func(i, j int) bool {
 		if addrs[i].key != addrs[j].key {
@@ -420,7 +428,7 @@ func (ix *Index) buildTrigrams() {
 func (ix *Index) derive() {
 	ix.vtok = make([]qtoken, len(ix.vocab))
 	for v, t := range ix.vocab {
-		ix.vtok[v] = qtoken{text: t, phon: ix.vocabPhon[v], skel: ix.vocabSkel[v], weight: float64(ix.vocabW[v])}
+		ix.vtok[v] = qtoken{text: t, phon: ix.vocabPhon[v], skel: ix.vocabSkel[v], weight: float64(ix.vocabW[v]), id: int32(v)}
 	}
 	ix.nameW = make([]float32, len(ix.nameEnt))
 	for name := range ix.nameW {
@@ -430,5 +438,5 @@ func (ix *Index) derive() {
 		}
 		ix.nameW[name] = w
 	}
-	ix.scratch.New = func() any { return newScratch(len(ix.nameEnt), len(ix.vocab)) }
+	ix.free = make(chan *scratch, scratchFreeList)
 }

@@ -2,13 +2,46 @@ package screening
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/chainfi/chainguard/shared/sanctions"
 )
 
+// scored is a candidate entity with its best-scoring name.
+type scored struct {
+	entity, name uint32
+	final        float64
+	comp         components
+	align        alignment
+	dobGrade     DOBAgreement
+	dobIdx       int
+	ctyGrade     CountryAgreement
+	ctyListed    string
+	typeGrade    TypeAgreement
+}
+
+// getScratch takes per-query working memory from a bounded free list
+// (not a sync.Pool: the pool is emptied at every GC, and re-allocating
+// index-sized tables then shows up in tail latency).
+func (ix *Index) getScratch() *scratch {
+	select {
+	case s := <-ix.free:
+		return s
+	default:
+		return newScratch(len(ix.nameEnt), len(ix.vocab))
+	}
+}
+
+func (ix *Index) putScratch(s *scratch) {
+	s.reset()
+	select {
+	case ix.free <- s:
+	default:
+	}
+}
+
 // Screen screens one name. It never scans all entities: candidates come
 // from the inverted index and at most maxCandidates names are scored.
+// Screen is safe for concurrent use.
 func (ix *Index) Screen(q Query, opt Options) Result {
 	opt = opt.withDefaults()
 	res := Result{Outcome: OutcomeClear, Matches: []Match{}, ListVersion: ix.Version()}
@@ -17,75 +50,103 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 		res.Notes = append(res.Notes, "empty name after normalisation")
 		return res
 	}
-	s := ix.scratch.Get().(*scratch)
-	defer func() { s.reset(); ix.scratch.Put(s) }()
+	if len(toks) > maxTok {
+		toks = toks[:maxTok]
+		res.Notes = append(res.Notes, "name truncated to its first 16 words")
+	}
+	s := ix.getScratch()
+	defer ix.putScratch(s)
 
-	qt := make([]qtoken, len(toks))
-	sims := make([][]vocabSim, len(toks))
+	qt := s.qtoks[:0]
+	var offs [maxTok + 1]int
+	s.sims = s.sims[:0]
 	unsupported := false
 	for i, t := range toks {
-		qt[i] = newQToken(t, 1)
+		qt = append(qt, newQToken(t, 1))
 		if !isASCII(t.Text) {
 			unsupported = true
 		}
-		sims[i] = ix.similarVocab(s, &qt[i])
+		offs[i] = len(s.sims)
+		s.sims = ix.similarVocab(s, &qt[i], s.sims)
+		// A joined pair of query tokens that is one listed token.
+		if i > 0 {
+			if id, ok := ix.lookup(qt[i-1].text + t.Text); ok {
+				s.sims = append(s.sims, vocabSim{id, 0.95})
+			}
+		}
+	}
+	offs[len(toks)] = len(s.sims)
+	var sims [maxTok][]vocabSim
+	for i := range qt {
+		sims[i] = s.sims[offs[i]:offs[i+1]]
 		qt[i].weight = ix.queryWeight(sims[i])
 	}
+	s.qtoks = qt
 	if unsupported {
 		res.Notes = append(res.Notes, "name contains a script without transliteration; only exact same-script names can match")
-	}
-	// A joined pair of query tokens that is one listed token.
-	for i := 0; i+1 < len(qt); i++ {
-		if id, ok := ix.lookup(qt[i].text + qt[i+1].text); ok {
-			sims[i] = append(sims[i], vocabSim{id, 0.95})
-		}
 	}
 
 	qDOB, _ := ParseQueryDate(q.DOB)
 	qCty := queryCountries(q)
-	best := map[uint32]int{} // entity -> index in res.Matches
-	ntoks := make([]qtoken, 0, 16)
-	for _, n := range ix.candidates(s, qt, sims) {
+	s.best = s.best[:0]
+	for _, n := range ix.candidates(s, qt, sims[:len(qt)]) {
 		e := ix.nameEnt[n]
 		flags := ix.nameFlags[n]
-		ntoks = ntoks[:0]
+		s.ntoks = s.ntoks[:0]
 		for _, v := range ix.nameToks[ix.nameTokOff[n]:ix.nameTokOff[n+1]] {
 			t := ix.vtok[v]
 			t.abjad = flags&flagAbjad != 0
-			ntoks = append(ntoks, t)
+			s.ntoks = append(s.ntoks, t)
 		}
-		ns := compareNames(qt, ntoks)
-		if ns.Score == 0 {
+		al := compareNames(qt, s.ntoks, sims[:len(qt)])
+		if al.score == 0 {
 			continue
 		}
-		m := ix.explain(e, n, ns, qDOB, qCty, q.Type)
-		if m.Score < opt.MinScore {
+		c := ix.score(s, e, n, al.score, qDOB, qCty, q.Type)
+		if c.final < opt.MinScore {
 			continue
 		}
-		m.Outcome = opt.Thresholds.outcome(m.Score)
-		if i, ok := best[e]; ok {
-			if m.Score > res.Matches[i].Score {
-				res.Matches[i] = m
+		c.align = al
+		if i := findEntity(s.best, e); i >= 0 {
+			if c.final > s.best[i].final {
+				// The alignment refers to s.ntoks, which is reused: keep
+				// an owned copy of the name tokens of retained matches.
+				c.align.n = append([]qtoken(nil), al.n...)
+				s.best[i] = c
 			}
 			continue
 		}
-		best[e] = len(res.Matches)
-		res.Matches = append(res.Matches, m)
+		c.align.n = append([]qtoken(nil), al.n...)
+		s.best = append(s.best, c)
 	}
-	sort.SliceStable(res.Matches, func(i, j int) bool {
-		a, b := res.Matches[i], res.Matches[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
+	sort.SliceStable(s.best, func(i, j int) bool {
+		a, b := &s.best[i], &s.best[j]
+		if a.final != b.final {
+			return a.final > b.final
 		}
-		return a.EntityID < b.EntityID
+		return ix.entID[a.entity] < ix.entID[b.entity]
 	})
-	if len(res.Matches) > opt.MaxResults {
-		res.Matches = res.Matches[:opt.MaxResults]
+	for i := range s.best {
+		if i == opt.MaxResults {
+			break
+		}
+		m := ix.match(&s.best[i])
+		m.Outcome = opt.Thresholds.outcome(m.Score)
+		res.Matches = append(res.Matches, m)
 	}
 	if len(res.Matches) > 0 {
 		res.Outcome = res.Matches[0].Outcome
 	}
 	return res
+}
+
+func findEntity(best []scored, e uint32) int {
+	for i := range best {
+		if best[i].entity == e {
+			return i
+		}
+	}
+	return -1
 }
 
 // queryWeight is the rarity weight of a query token: that of the most
@@ -100,36 +161,49 @@ func (ix *Index) queryWeight(sims []vocabSim) float64 {
 	return w
 }
 
-// explain compares qualifiers and combines them with the name score.
-func (ix *Index) explain(e, n uint32, ns NameScore, qDOB sanctions.Date, qCty []string, qType sanctions.EntityType) Match {
+// score compares the qualifiers of entity e and combines them with the
+// name score of its name n.
+func (ix *Index) score(s *scratch, e, n uint32, name float64, qDOB sanctions.Date, qCty []string, qType sanctions.EntityType) scored {
 	typ := typeOf(ix.entType[e])
-	var dobs []sanctions.Date
-	for _, p := range ix.entDOBs[ix.entDOBOff[e]:ix.entDOBOff[e+1]] {
-		dobs = append(dobs, unpackDate(p))
+	c := scored{entity: e, name: n, dobGrade: DOBUnknown, dobIdx: -1}
+	if typ == sanctions.TypePerson || typ == sanctions.TypeUnknown {
+		s.dates = s.dates[:0]
+		for _, p := range ix.entDOBs[ix.entDOBOff[e]:ix.entDOBOff[e+1]] {
+			s.dates = append(s.dates, unpackDate(p))
+		}
+		c.dobGrade, c.comp.dob, c.dobIdx = compareDOB(qDOB, s.dates)
 	}
-	dg, dAdj, dListed := compareDOB(qDOB, dobs)
-	if typ != sanctions.TypePerson && dg != DOBUnknown {
-		dg, dAdj, dListed = DOBUnknown, 0, ""
-	}
-	cg, cAdj, cListed := compareCountry(qCty, ix.entCtys[ix.entCtyOff[e]:ix.entCtyOff[e+1]])
-	tg, tAdj := compareType(qType, typ)
+	c.ctyGrade, c.comp.country, c.ctyListed = compareCountry(qCty, ix.entCtys[ix.entCtyOff[e]:ix.entCtyOff[e+1]])
+	c.typeGrade, c.comp.typ = compareType(qType, typ)
 	flags := ix.nameFlags[n]
-	kind := sanctions.NameKind(flags & flagKindMask)
-	weak := flags&flagWeak != 0
-	score, ex := combine(ns, kind, weak,
-		ComponentResult{Agreement: string(dg), Adjustment: dAdj, Listed: dListed},
-		ComponentResult{Agreement: string(cg), Adjustment: cAdj, Listed: cListed},
-		ComponentResult{Agreement: string(tg), Adjustment: tAdj, Listed: string(typ)})
+	c.comp.name = name
+	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0)
+	c.final = combine(c.comp)
+	return c
+}
+
+// match builds the reported match and its explanation.
+func (ix *Index) match(c *scored) Match {
+	e, n := c.entity, c.name
+	typ := typeOf(ix.entType[e])
+	dob := ComponentResult{Agreement: string(c.dobGrade), Adjustment: c.comp.dob}
+	if c.dobIdx >= 0 {
+		dob.Listed = unpackDate(ix.entDOBs[int(ix.entDOBOff[e])+c.dobIdx]).String()
+	}
+	country := ComponentResult{Agreement: string(c.ctyGrade), Adjustment: c.comp.country, Listed: c.ctyListed}
+	typeRes := ComponentResult{Agreement: string(c.typeGrade), Adjustment: c.comp.typ, Listed: string(typ)}
+	ex := explanation(c.comp, c.align.explain(), dob, country, typeRes)
+	flags := ix.nameFlags[n]
 	ex.MatchedName = ix.nameDisplay[n]
-	ex.MatchedNameKind = kind.String()
-	ex.WeakAlias = weak
+	ex.MatchedNameKind = sanctions.NameKind(flags & flagKindMask).String()
+	ex.WeakAlias = flags&flagWeak != 0
 	return Match{
 		EntityID:    ix.entID[e],
 		Source:      sanctions.Source(ix.sourceNames[ix.entSource[e]]),
 		EntityType:  typ,
 		PrimaryName: ix.entPrimary[e],
 		Programs:    ix.entProgs[ix.entProgOff[e]:ix.entProgOff[e+1]:ix.entProgOff[e+1]],
-		Score:       score,
+		Score:       c.final,
 		Explanation: ex,
 	}
 }
@@ -157,15 +231,4 @@ func (ix *Index) ScreenAddress(asset, addr string) AddressResult {
 		res.Outcome = OutcomeMatch
 	}
 	return res
-}
-
-// EntityName returns the primary name of an entity id in a source, for
-// callers that hold ids from a delta.
-func (ix *Index) EntityName(src sanctions.Source, id string) (string, bool) {
-	for e := range ix.entID {
-		if ix.entID[e] == id && strings.EqualFold(ix.sourceNames[ix.entSource[e]], string(src)) {
-			return ix.entPrimary[e], true
-		}
-	}
-	return "", false
 }

@@ -133,6 +133,8 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 	c.u32s(ix.triKeys)
 	c.u32s(ix.triOff)
 	c.u32s(ix.triVocab)
+	c.u64s(ix.delKeys)
+	c.u32s(ix.delVocab)
 	// Addresses.
 	c.strs(ix.addrKeys)
 	c.strs(ix.addrAsset)
@@ -292,6 +294,7 @@ func LoadBytes(b []byte) (*Index, error) {
 	ix.phonOrder, ix.skelOrder = r.u32s("vocabulary"), r.u32s("vocabulary")
 	ix.postOff, ix.postNames = r.u32s("postings"), r.u32s("postings")
 	ix.triKeys, ix.triOff, ix.triVocab = r.u32s("trigrams"), r.u32s("trigrams"), r.u32s("trigrams")
+	ix.delKeys, ix.delVocab = r.u64s("deletes"), r.u32s("deletes")
 	ix.addrKeys, ix.addrAsset, ix.addrOrig = r.strs("addresses"), r.strs("addresses"), r.strs("addresses")
 	ix.addrSource = r.bytes("addresses")
 	ents := r.u32s("addresses")

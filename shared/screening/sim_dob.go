@@ -37,21 +37,21 @@ func ParseQueryDate(s string) (sanctions.Date, bool) {
 }
 
 // compareDOB returns the best agreement between the query date and any
-// listed date, the score adjustment it carries, and the listed date that
-// gave it.
-func compareDOB(q sanctions.Date, listed []sanctions.Date) (DOBAgreement, float64, string) {
+// listed date, the score adjustment it carries, and the index of the listed
+// date that gave it (-1 if none).
+func compareDOB(q sanctions.Date, listed []sanctions.Date) (DOBAgreement, float64, int) {
 	if q.IsZero() || len(listed) == 0 {
-		return DOBUnknown, 0, ""
+		return DOBUnknown, 0, -1
 	}
-	best, bestAdj, bestDate := DOBMismatch, -1.0, ""
-	for _, l := range listed {
+	best, bestAdj, bestIdx := DOBMismatch, -1.0, -1
+	for i, l := range listed {
 		g := dobGrade(q, l)
 		adj := dobAdjustment(g, l.Circa)
 		if adj > bestAdj {
-			best, bestAdj, bestDate = g, adj, l.String()
+			best, bestAdj, bestIdx = g, adj, i
 		}
 	}
-	return best, bestAdj, bestDate
+	return best, bestAdj, bestIdx
 }
 
 func dobGrade(q, l sanctions.Date) DOBAgreement {

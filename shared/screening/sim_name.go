@@ -8,11 +8,12 @@ type qtoken struct {
 	abjad            bool
 	joined           bool // made by joining two adjacent tokens
 	weight           float64
+	id               int32 // vocabulary id of a listed token, -1 otherwise
 }
 
 func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
-	return qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w}
+	return qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1}
 }
 
 // tokenMatch says how a query token was matched to a name token.
@@ -75,7 +76,8 @@ type TokenPair struct {
 	How        string  `json:"how"`
 }
 
-// NameScore is the outcome of comparing a query name with one listed name.
+// NameScore is the explained outcome of comparing a query name with one
+// listed name.
 type NameScore struct {
 	Score          float64     `json:"score"`
 	QueryCoverage  float64     `json:"query_coverage"` // weighted share of query tokens matched
@@ -90,87 +92,143 @@ type NameScore struct {
 // listed names often carry extra middle names and tribal names.
 const nameQueryWeight = 0.55
 
+// maxTok bounds the tokens compared per name (longer names are cut).
+const maxTok = 16
+
+type alignedPair struct {
+	qi, nj uint8
+	sim    float64
+}
+
+// pairSim is tokenSim, answered from the candidate-generation results when
+// they cover the pair.
+func pairSim(q, n *qtoken, i int, known [][]vocabSim) float64 {
+	if known == nil || n.id < 0 || q.joined || len(q.text) < 2 || len(n.text) < 2 {
+		s, _ := tokenSim(q, n)
+		return s
+	}
+	for _, vs := range known[i] {
+		if vs.id == uint32(n.id) {
+			return vs.sim
+		}
+	}
+	// Not found by candidate generation (two typos in one short token, a
+	// transliteration variant): compare directly when lengths allow a
+	// match at all.
+	if d := len(q.text) - len(n.text); d > 3 || d < -3 {
+		return 0
+	}
+	s, _ := tokenSim(q, n)
+	return s
+}
+
+// alignment is the allocation-free result of aligning two token lists.
+// It is turned into a NameScore only for the matches that are returned.
+type alignment struct {
+	q, n         []qtoken
+	pairs        [maxTok]alignedPair
+	npairs       int
+	qUsed, nUsed [maxTok]bool
+	score        float64
+	qc, nc       float64
+}
+
 // compareNames aligns query tokens to name tokens order-insensitively and
 // scores the alignment. Joined/split tokens are tried as variants and the
 // best variant wins.
-func compareNames(q, n []qtoken) NameScore {
-	best := alignTokens(q, n)
-	if len(n) > 1 {
-		if m, ok := mergeAdjacent(n, q); ok {
-			if s := alignTokens(q, m); s.Score > best.Score {
-				best = s
-			}
-		}
-	}
-	if len(q) > 1 {
-		if m, ok := mergeAdjacent(q, n); ok {
-			if s := alignTokens(m, n); s.Score > best.Score {
-				best = s
-			}
-		}
-	}
-	return best
-}
-
-// mergeAdjacent joins adjacent tokens of a whose concatenation matches a
-// token of b ("abdul rahman" -> "abdulrahman").
-func mergeAdjacent(a, b []qtoken) ([]qtoken, bool) {
-	var out []qtoken
-	merged := false
-	for i := 0; i < len(a); i++ {
-		if i+1 < len(a) && len(a[i].text) > 1 && len(a[i+1].text) > 1 {
-			joined := a[i].text + a[i+1].text
-			for j := range b {
-				if len(b[j].text) >= len(joined)-2 && jaroWinkler(joined, b[j].text) >= 0.92 {
-					w := a[i].weight + a[i+1].weight
-					if w > 1 {
-						w = 1
-					}
-					t := newQToken(Token{Text: joined, Abjad: a[i].abjad}, w)
-					t.joined = true
-					out = append(out, t)
-					i++
-					merged = true
-					goto next
-				}
-			}
-		}
-		out = append(out, a[i])
-	next:
-	}
-	return out, merged
-}
-
-// alignTokens greedily assigns each query token to its most similar free
-// name token (best pairs first), then computes weighted coverages. Missing
-// middle names of the listed name count half.
-func alignTokens(q, n []qtoken) NameScore {
-	const maxTok = 16
+//
+// known, when not nil, holds for each query token the listed tokens already
+// found similar to it during candidate generation: a listed token absent
+// from it is below minTokenSim, which saves recomputing Jaro-Winkler.
+func compareNames(q, n []qtoken, known [][]vocabSim) alignment {
 	if len(q) > maxTok {
 		q = q[:maxTok]
 	}
 	if len(n) > maxTok {
 		n = n[:maxTok]
 	}
-	var sims [maxTok][maxTok]float64
-	var hows [maxTok][maxTok]tokenMatch
-	for i := range q {
-		for j := range n {
-			sims[i][j], hows[i][j] = tokenSim(&q[i], &n[j])
+	best := alignTokens(q, n, known)
+	if best.score >= 0.999 {
+		return best
+	}
+	if m, ok := mergeAdjacent(n, q); ok {
+		if a := alignTokens(q, m, known); a.score > best.score {
+			best = a
 		}
 	}
-	var qUsed, nUsed [maxTok]bool
-	var qSim [maxTok]float64
-	var nSim [maxTok]float64
-	var pairs []TokenPair
+	if m, ok := mergeAdjacent(q, n); ok {
+		if a := alignTokens(m, n, nil); a.score > best.score {
+			best = a
+		}
+	}
+	return best
+}
+
+// mergeAdjacent joins adjacent tokens of a whose concatenation matches a
+// token of b ("abdul rahman" -> "abdulrahman"). It allocates only when a
+// merge applies.
+func mergeAdjacent(a, b []qtoken) ([]qtoken, bool) {
+	var out []qtoken
+	for i := 0; i < len(a); i++ {
+		if i+1 < len(a) && joinMatches(a[i].text, a[i+1].text, b) {
+			if out == nil {
+				out = append(make([]qtoken, 0, len(a)), a[:i]...)
+			}
+			w := min(1, a[i].weight+a[i+1].weight)
+			t := newQToken(Token{Text: a[i].text + a[i+1].text, Abjad: a[i].abjad}, w)
+			t.joined = true
+			out = append(out, t)
+			i++
+			continue
+		}
+		if out != nil {
+			out = append(out, a[i])
+		}
+	}
+	return out, out != nil
+}
+
+// joinMatches reports whether x+y is (nearly) one of the tokens of b.
+func joinMatches(x, y string, b []qtoken) bool {
+	if len(x) < 2 || len(y) < 2 {
+		return false
+	}
+	l := len(x) + len(y)
+	for j := range b {
+		t := b[j].text
+		if len(t) < l-2 || len(t) > l+2 || t[0] != x[0] {
+			continue
+		}
+		if len(t) == l && t[:len(x)] == x && t[len(x):] == y {
+			return true
+		}
+		if jaroWinkler(x+y, t) >= 0.92 {
+			return true
+		}
+	}
+	return false
+}
+
+// alignTokens greedily assigns each query token to its most similar free
+// name token (best pairs first), then computes weighted coverages. Missing
+// middle names of the listed name count half; matched initials count half.
+func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
+	a := alignment{q: q, n: n}
+	var sims [maxTok][maxTok]float64
+	for i := range q {
+		for j := range n {
+			sims[i][j] = pairSim(&q[i], &n[j], i, known)
+		}
+	}
+	var qSim, nSim [maxTok]float64
 	for {
 		bi, bj, bs := -1, -1, minTokenSim
 		for i := range q {
-			if qUsed[i] {
+			if a.qUsed[i] {
 				continue
 			}
 			for j := range n {
-				if !nUsed[j] && sims[i][j] >= bs && (bi < 0 || sims[i][j] > bs) {
+				if !a.nUsed[j] && sims[i][j] >= bs && (bi < 0 || sims[i][j] > bs) {
 					bi, bj, bs = i, j, sims[i][j]
 				}
 			}
@@ -178,16 +236,15 @@ func alignTokens(q, n []qtoken) NameScore {
 		if bi < 0 {
 			break
 		}
-		qUsed[bi], nUsed[bj] = true, true
+		a.qUsed[bi], a.nUsed[bj] = true, true
 		qSim[bi], nSim[bj] = bs, bs
-		how := hows[bi][bj]
-		if q[bi].joined || n[bj].joined {
-			how = matchJoined
-		}
-		pairs = append(pairs, TokenPair{Query: q[bi].text, Name: n[bj].text, Similarity: round3(bs), How: how.String()})
+		a.pairs[a.npairs] = alignedPair{uint8(bi), uint8(bj), bs}
+		a.npairs++
+	}
+	if a.npairs == 0 {
+		return a
 	}
 	var qMatched, qTotal, nMatched, nTotal float64
-	var res NameScore
 	for i := range q {
 		w := q[i].weight
 		if qSim[i] > 0 && len(q[i].text) == 1 {
@@ -195,29 +252,46 @@ func alignTokens(q, n []qtoken) NameScore {
 		}
 		qTotal += w
 		qMatched += w * qSim[i]
-		if !qUsed[i] {
-			res.UnmatchedQuery = append(res.UnmatchedQuery, q[i].text)
-		}
 	}
 	for j := range n {
 		w := n[j].weight
-		if !nUsed[j] && j > 0 && j < len(n)-1 {
+		if !a.nUsed[j] && j > 0 && j < len(n)-1 {
 			w *= 0.5 // missing middle name
 		}
 		nTotal += w
 		nMatched += w * nSim[j]
-		if !nUsed[j] {
-			res.UnmatchedName = append(res.UnmatchedName, n[j].text)
+	}
+	if qTotal == 0 || nTotal == 0 {
+		return a
+	}
+	a.qc, a.nc = qMatched/qTotal, nMatched/nTotal
+	a.score = round3(nameQueryWeight*a.qc + (1-nameQueryWeight)*a.nc)
+	return a
+}
+
+// explain turns the alignment into its reported form.
+func (a *alignment) explain() NameScore {
+	ns := NameScore{Score: a.score, QueryCoverage: round3(a.qc), NameCoverage: round3(a.nc)}
+	for _, p := range a.pairs[:a.npairs] {
+		_, how := tokenSim(&a.q[p.qi], &a.n[p.nj])
+		if a.q[p.qi].joined || a.n[p.nj].joined {
+			how = matchJoined
+		} else if p.sim == 0.95 && how != matchPhonetic && how != matchExact {
+			how = matchJoined // a listed half of a joined query token
+		}
+		ns.Pairs = append(ns.Pairs, TokenPair{Query: a.q[p.qi].text, Name: a.n[p.nj].text, Similarity: round3(p.sim), How: how.String()})
+	}
+	for i := range a.q {
+		if !a.qUsed[i] {
+			ns.UnmatchedQuery = append(ns.UnmatchedQuery, a.q[i].text)
 		}
 	}
-	if qTotal == 0 || nTotal == 0 || len(pairs) == 0 {
-		return res
+	for j := range a.n {
+		if !a.nUsed[j] {
+			ns.UnmatchedName = append(ns.UnmatchedName, a.n[j].text)
+		}
 	}
-	res.Pairs = pairs
-	res.QueryCoverage = round3(qMatched / qTotal)
-	res.NameCoverage = round3(nMatched / nTotal)
-	res.Score = round3(nameQueryWeight*qMatched/qTotal + (1-nameQueryWeight)*nMatched/nTotal)
-	return res
+	return ns
 }
 
 func round3(f float64) float64 {

@@ -33,7 +33,7 @@ func (ix *Index) validate() error {
 			return bad("name entities")
 		}
 	}
-	if !allBelow(ix.nameToks, nv) || !allBelow(ix.postNames, nn) || !allBelow(ix.triVocab, nv) ||
+	if !allBelow(ix.nameToks, nv) || !allBelow(ix.postNames, nn) || !allBelow(ix.triVocab, nv) || !allBelow(ix.delVocab, nv) || len(ix.delKeys) != len(ix.delVocab) ||
 		!allBelow(ix.phonOrder, nv+0) || !allBelow(ix.skelOrder, nv) {
 		return bad("references")
 	}
