@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/emulator"
+	pt "github.com/chainfi/chainguard/shared/platform/platformtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(emulator.RunTests(m)) }
+
+func TestAClientRotatesItsKeys(t *testing.T) {
+	d := pt.Deps(t)
+	srv := newServer(d)
+	tn, first, err := d.Tenants.CreateTenant(context.Background(), audit.Actor{Type: "staff", ID: "s"}, "Alpha", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := pt.Bearer(first.Secret)
+
+	status, created := pt.Call(t, srv, pt.Request{RouteKey: "POST /v1/api-keys", Headers: auth, Body: `{"label":"ci"}`})
+	if status != 201 || created["secret"] == nil || created["hash"] != nil || created["label"] != "ci" {
+		t.Fatalf("create: %d %v", status, created)
+	}
+	newKey := created["secret"].(string)
+
+	status, list := pt.Call(t, srv, pt.Request{RouteKey: "GET /v1/api-keys", Headers: pt.Bearer(newKey)})
+	if status != 200 || len(list["items"].([]any)) != 2 {
+		t.Fatalf("list: %d %v", status, list)
+	}
+	status, revoked := pt.Call(t, srv, pt.Request{RouteKey: "DELETE /v1/api-keys/{keyId}", Path: map[string]string{"keyId": first.ID}, Headers: pt.Bearer(newKey)})
+	if status != 200 || revoked["status"] != "revoked" {
+		t.Fatalf("revoke: %d %v", status, revoked)
+	}
+	if status, _ := pt.Call(t, srv, pt.Request{RouteKey: "GET /v1/api-keys", Headers: auth}); status != 401 {
+		t.Fatalf("the revoked key still works: %d", status)
+	}
+	// The last key cannot be revoked by the client itself.
+	lastID := created["id"].(string)
+	status, body := pt.Call(t, srv, pt.Request{RouteKey: "DELETE /v1/api-keys/{keyId}", Path: map[string]string{"keyId": lastID}, Headers: pt.Bearer(newKey)})
+	if status != 422 || pt.ErrorCode(body) != "last_active_key" {
+		t.Fatalf("revoke last: %d %v", status, body)
+	}
+	_ = tn
+}
+
+func TestKeysOfAnotherTenantAreInvisible(t *testing.T) {
+	d := pt.Deps(t)
+	srv := newServer(d)
+	staff := audit.Actor{Type: "staff", ID: "s"}
+	_, ka, _ := d.Tenants.CreateTenant(context.Background(), staff, "Alpha", "")
+	_, kb, _ := d.Tenants.CreateTenant(context.Background(), staff, "Beta", "")
+	status, body := pt.Call(t, srv, pt.Request{RouteKey: "DELETE /v1/api-keys/{keyId}", Path: map[string]string{"keyId": kb.ID}, Headers: pt.Bearer(ka.Secret)})
+	if status != 404 || pt.ErrorCode(body) != "api_key_not_found" {
+		t.Fatalf("revoke another tenant's key: %d %v", status, body)
+	}
+	_, list := pt.Call(t, srv, pt.Request{RouteKey: "GET /v1/api-keys", Headers: pt.Bearer(ka.Secret)})
+	for _, it := range list["items"].([]any) {
+		if it.(map[string]any)["id"] == kb.ID {
+			t.Fatal("tenant A sees tenant B's key")
+		}
+	}
+}
+
+func TestBadBodiesAreRefusedWithACode(t *testing.T) {
+	d := pt.Deps(t)
+	srv := newServer(d)
+	_, k, _ := d.Tenants.CreateTenant(context.Background(), audit.Actor{Type: "staff", ID: "s"}, "Alpha", "")
+	cases := map[string]struct {
+		body, ctype string
+		status      int
+		code        string
+	}{
+		"unknown field":  {`{"label":"x","admin":true}`, "", 400, "unknown_field"},
+		"malformed":      {`{"label":`, "", 400, "invalid_json"},
+		"wrong type":     {`{"label":5}`, "", 400, "invalid_field"},
+		"two objects":    {`{} {}`, "", 400, "invalid_json"},
+		"not json":       {`label=x`, "text/plain", 415, "unsupported_media_type"},
+		"label too long": {`{"label":"` + string(make([]byte, 0)) + `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}`, "", 400, "invalid_label"},
+	}
+	for name, c := range cases {
+		h := pt.Bearer(k.Secret)
+		if c.ctype != "" {
+			h["content-type"] = c.ctype
+		}
+		status, body := pt.Call(t, srv, pt.Request{RouteKey: "POST /v1/api-keys", Headers: h, Body: c.body})
+		if status != c.status || pt.ErrorCode(body) != c.code {
+			t.Errorf("%s: %d %v, want %d %s", name, status, body, c.status, c.code)
+		}
+	}
+	_, list := pt.Call(t, srv, pt.Request{RouteKey: "GET /v1/api-keys", Headers: pt.Bearer(k.Secret)})
+	if n := len(list["items"].([]any)); n != 1 {
+		t.Fatalf("refused requests created keys: %d keys", n)
+	}
+}

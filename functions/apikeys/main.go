@@ -1,0 +1,21 @@
+// Command apikeys lets a tenant rotate its own API keys: list, issue, revoke.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/chainfi/chainguard/shared/platform"
+)
+
+func main() {
+	deps, err := platform.Load(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lambda.Start(newServer(deps).Handle)
+}

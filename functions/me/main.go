@@ -1,0 +1,21 @@
+// Command me serves GET /v1/me: the tenant behind the caller's API key.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/chainfi/chainguard/shared/platform"
+)
+
+func main() {
+	deps, err := platform.Load(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lambda.Start(newServer(deps).Handle)
+}
