@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	idp "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+
+	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/events"
+	"github.com/chainfi/chainguard/shared/store"
+	"github.com/chainfi/chainguard/shared/tenants"
+)
+
+// credentialsFile is .local/credentials.json: what a developer needs to call the API.
+type credentialsFile struct {
+	path string
+
+	APIURL     string            `json:"apiUrl"`
+	Emulator   string            `json:"emulatorEndpoint"`
+	Tenant     *TenantCredential `json:"tenant,omitempty"`
+	UserPoolID string            `json:"userPoolId,omitempty"`
+	ClientID   string            `json:"userPoolClientId,omitempty"`
+	Issuer     string            `json:"issuer,omitempty"`
+	Staff      []StaffCredential `json:"staff,omitempty"`
+	Problems   []string          `json:"problems,omitempty"`
+}
+
+// TenantCredential is the demo tenant and its first API key.
+type TenantCredential struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	KeyID  string `json:"keyId"`
+	APIKey string `json:"apiKey"` // send as "Authorization: Bearer <apiKey>"
+}
+
+// seed creates the demo tenant and the staff users and writes credentials.json (0600).
+// A failure is reported, not fatal: the stack is still usable.
+func (rn *Runner) seed(ctx context.Context) {
+	start := time.Now()
+	creds := &credentialsFile{path: filepath.Join(rn.opts.StateDir, "credentials.json"), APIURL: rn.URL(), Emulator: rn.srv.Endpoint}
+	tenant, err := rn.seedDemoTenant(ctx)
+	if err != nil {
+		creds.Problems = append(creds.Problems, "demo tenant: "+err.Error())
+		rn.con.printf("seed: demo tenant: %v", err)
+	}
+	creds.Tenant = tenant
+	if err := rn.seedStaffUsers(ctx, creds); err != nil {
+		creds.Problems = append(creds.Problems, "staff: "+err.Error())
+		rn.con.printf("seed: staff users: %v", err)
+	}
+	if err := creds.write(); err != nil {
+		rn.con.printf("seed: %v", err)
+		return
+	}
+	rn.credentials = creds
+	rn.con.printf("seeded demo tenant and %d staff users in %d ms -> %s", len(creds.Staff), time.Since(start).Milliseconds(), creds.path)
+}
+
+// seedDemoTenant creates the demo tenant through the tenants domain, exactly as the
+// staff API would, so its first key and audit entry are real.
+func (rn *Runner) seedDemoTenant(ctx context.Context) (*TenantCredential, error) {
+	table := rn.firstRef("AWS::DynamoDB::Table")
+	if table == "" {
+		return nil, fmt.Errorf("the template has no table")
+	}
+	db := dynamodb.NewFromConfig(rn.cfg)
+	opts := []tenants.Option{}
+	if bus := rn.firstRef("AWS::Events::EventBus"); bus != "" {
+		opts = append(opts, tenants.WithPublisher(events.NewPublisher(eventbridge.NewFromConfig(rn.cfg), bus)))
+	}
+	svc := tenants.NewService(store.New(db, table), audit.New(db, table), slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
+	t, key, err := svc.CreateTenant(ctx, audit.Actor{Type: "system", ID: "local-runner"}, "Demo Exchange Ltd", "local demo")
+	if err != nil {
+		return nil, err
+	}
+	return &TenantCredential{ID: t.ID, Name: t.Name, KeyID: key.ID, APIKey: key.Secret}, nil
+}
+
+func (rn *Runner) seedStaffUsers(ctx context.Context, creds *credentialsFile) error {
+	poolLogical := rn.firstID("AWS::Cognito::UserPool")
+	if poolLogical == "" {
+		return nil
+	}
+	creds.UserPoolID = rn.dep.Resources[poolLogical].Ref
+	creds.Issuer = rn.dep.Resources[poolLogical].Attrs["ProviderURL"]
+	var groups []string
+	for id, res := range rn.dep.Template.Resources {
+		if res.Type == "AWS::Cognito::UserPoolClient" && rn.dep.Resources[id].Ref != "" && creds.ClientID == "" {
+			creds.ClientID = rn.dep.Resources[id].Ref
+		}
+		if res.Type == "AWS::Cognito::UserPoolGroup" && rn.dep.Resources[id].Ref != "" {
+			groups = append(groups, rn.dep.Resources[id].Ref)
+		}
+	}
+	sort.Strings(groups)
+	if creds.ClientID == "" {
+		return fmt.Errorf("the user pool has no client to sign in with")
+	}
+	s := &staffSeeder{idp: idp.NewFromConfig(rn.cfg), poolID: creds.UserPoolID, clientID: creds.ClientID, now: time.Now}
+	staff, err := s.seedStaff(ctx, groups)
+	creds.Staff = staff
+	return err
+}
+
+func (rn *Runner) firstID(typ string) string {
+	ids := sortedIDs(rn.dep.Resources, typ)
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[0]
+}
+
+func (rn *Runner) firstRef(typ string) string {
+	id := rn.firstID(typ)
+	if id == "" {
+		return ""
+	}
+	return rn.dep.Resources[id].Ref
+}
+
+func (c *credentialsFile) write() error {
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := c.path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, c.path)
+}
