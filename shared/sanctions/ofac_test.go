@@ -166,10 +166,14 @@ func TestParseOFACRemarks(t *testing.T) {
 		{"ETH address keeps case as published", "Digital Currency Address - ETH 0x8576ACC5c05d6ce88f4e49bf65bdf0c62f91353c", func(f RemarkFields) bool {
 			return f.Crypto[0] == CryptoAddress{"ETH", "0x8576ACC5c05d6ce88f4e49bf65bdf0c62f91353c"}
 		}, "ETH address"},
-		{"semicolon inside quoted alias does not split", "a.k.a. 'A; B'; Gender Female", func(f RemarkFields) bool { return len(f.Aliases) == 1 && f.Aliases[0].Full == "A; B" && f.Gender == "Female" }, "one alias"},
+		{"semicolon inside quoted alias does not split", "a.k.a. 'A; B'; Gender Female", func(f RemarkFields) bool {
+			return len(f.Aliases) == 1 && f.Aliases[0].Full == "A; B" && f.Gender == "Female"
+		}, "one alias"},
 		{"apostrophe inside alias", "a.k.a. 'SAB'AWI'", func(f RemarkFields) bool { return len(f.Aliases) == 1 && f.Aliases[0].Full == "SAB'AWI" }, "SAB'AWI"},
 		{"unknown segments kept", "Linked To: LAZARUS GROUP.", func(f RemarkFields) bool { return len(f.Other) == 1 && f.Other[0] == "Linked To: LAZARUS GROUP" }, "other"},
-		{"national id with country", "National ID No. 123-45 (Syria)", func(f RemarkFields) bool { return f.Documents[0].Number == "123-45" && f.Documents[0].CountryCode == "SY" }, "SY doc"},
+		{"national id with country", "National ID No. 123-45 (Syria)", func(f RemarkFields) bool {
+			return f.Documents[0].Number == "123-45" && f.Documents[0].CountryCode == "SY"
+		}, "SY doc"},
 		{"empty remarks", "-0-", func(f RemarkFields) bool { return len(f.Other) == 0 && len(f.BirthDates) == 0 }, "nothing"},
 	}
 	for _, tt := range tests {
