@@ -35,8 +35,8 @@ func TestTheScheduledRunFindsTheTamperedChain(t *testing.T) {
 	// Someone with table access rewrites history.
 	k := store.AuditEntryKey(store.TenantID(bad.ID), 1)
 	_, err = dynamodb.NewFromConfig(emulator.TestConfig(t)).UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(d.Config.TableName),
-		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: k.PK}, "SK": &types.AttributeValueMemberS{Value: k.SK}},
+		TableName:                 aws.String(d.Config.TableName),
+		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: k.PK}, "SK": &types.AttributeValueMemberS{Value: k.SK}},
 		UpdateExpression:          aws.String("SET #a = :a"),
 		ExpressionAttributeNames:  map[string]string{"#a": "action"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":a": &types.AttributeValueMemberS{Value: "nothing.happened"}},

@@ -26,4 +26,3 @@ func Deps(t *testing.T) *platform.Deps {
 	}
 	return d
 }
-
