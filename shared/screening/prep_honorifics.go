@@ -5,7 +5,7 @@ var honorifics = map[string]bool{
 	"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true,
 	"prof": true, "sir": true, "dame": true, "lord": true, "lady": true,
 	"rev": true, "hon": true, "sheikh": true, "shaikh": true, "sheik": true,
-	"shaykh": true, "haji": true, "hajji": true, "hadji": true, "alhaj": true,
+	"shaykh": true, "sheykh": true, "haji": true, "hajji": true, "hadji": true, "alhaj": true,
 	"alhajj": true, "mullah": true, "mulla": true, "maulvi": true,
 	"maulavi": true, "mawlawi": true, "moulvi": true, "qari": true,
 }

@@ -199,6 +199,11 @@ func joinMatches(x, y string, b []qtoken) bool {
 		if len(t) < l-2 || len(t) > l+2 || t[0] != x[0] {
 			continue
 		}
+		// One part already matching the token on its own is not a join
+		// ("hussein al" must not absorb "al" into "husseinal").
+		if jaroWinkler(x, t) >= minTokenSim+0.1 || jaroWinkler(y, t) >= minTokenSim+0.1 {
+			continue
+		}
 		if len(t) == l && t[:len(x)] == x && t[len(x):] == y {
 			return true
 		}

@@ -1,0 +1,74 @@
+package screening_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+	"github.com/chainfi/chainguard/shared/screening"
+)
+
+// TestFullListsFindKnownEntries screens real names against OFAC 2021-07 +
+// UN + the OFAC address files.
+func TestFullListsFindKnownEntries(t *testing.T) {
+	d := requireFixtureIndex(t)
+	tests := []struct {
+		q      screening.Query
+		wantID string
+	}{
+		{screening.Query{Name: "Xiaobing Yan", DOB: "1977-03-25"}, "25308"},
+		{screening.Query{Name: "Ali Khorashadizadeh", Nationality: "IR", Type: sanctions.TypePerson}, "26137"},
+		{screening.Query{Name: "Eric Badege", DOB: "1971"}, "6907993"},
+		{screening.Query{Name: "Frank Kakorere Bwambale"}, "6907994"},
+		{screening.Query{Name: "Gaston Iyamuremy", DOB: "1948"}, "6907995"},
+		{screening.Query{Name: "Banco Nacional de Cuba", Type: sanctions.TypeOrganisation}, "306"},
+	}
+	for _, tt := range tests {
+		r := d.ix.Screen(tt.q, screening.DefaultOptions())
+		// Many people are on both lists: the wanted entry must share the
+		// top score (its OFAC or UN twin may be listed first on a tie).
+		found := false
+		for _, m := range r.Matches {
+			found = found || (m.EntityID == tt.wantID && m.Score == r.Matches[0].Score)
+		}
+		if !found || r.Outcome == screening.OutcomeClear {
+			t.Errorf("%+v: outcome %s, matches %+v", tt.q, r.Outcome, r.Matches)
+		}
+	}
+	for _, name := range []string{"Patricia Lucas Wheeler", "Ingeborg Abrahamsen", "Kathryn Barr"} {
+		if r := d.ix.Screen(screening.Query{Name: name, DOB: "1972-11-21", Type: sanctions.TypePerson}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+			t.Errorf("%s flagged: %+v", name, r.Matches[0].Explanation.Formula)
+		}
+	}
+}
+
+func TestFullListsCryptoAddresses(t *testing.T) {
+	d := requireFixtureIndex(t)
+	// From an OFAC remark of entity 25308 (XBT, base58).
+	r := d.ix.ScreenAddress("XBT", "12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h")
+	if r.Outcome != screening.OutcomeMatch || r.Matches[0].EntityID != "25308" {
+		t.Errorf("remark address: %+v", r)
+	}
+	// From sanctioned_addresses_ETH.txt, queried in upper case.
+	r = d.ix.ScreenAddress("ETH", "0x01E2919679362DFBC9EE1644BA9C6DA6D6245BB1")
+	if r.Outcome != screening.OutcomeMatch || r.Matches[0].Source != sanctions.SourceOFACCrypto {
+		t.Errorf("file address: %+v", r)
+	}
+}
+
+func TestFullIndexLoadsQuickly(t *testing.T) {
+	d := requireFixtureIndex(t)
+	start := time.Now()
+	ix, err := screening.LoadBytes(d.raw)
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("serialized %d bytes, loaded in %v", len(d.raw), elapsed)
+	if ix.Stats() != d.ix.Stats() {
+		t.Errorf("stats differ after load")
+	}
+	if !testing.Short() && elapsed > 300*time.Millisecond {
+		t.Errorf("load took %v, target 300ms", elapsed)
+	}
+}

@@ -1,0 +1,147 @@
+package screening
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+)
+
+func TestReorderLastFirst(t *testing.T) {
+	tests := []struct {
+		in   string
+		typ  sanctions.EntityType
+		want string
+	}{
+		{"YAN, Xiaobing", sanctions.TypePerson, "Xiaobing YAN"},
+		{"AL-TIKRITI, Saddam Hussein", sanctions.TypeUnknown, "Saddam Hussein AL-TIKRITI"},
+		{"CIMEX, S.A.", sanctions.TypeUnknown, "CIMEX, S.A."},
+		{"CIMEX, S.A.", sanctions.TypeOrganisation, "CIMEX, S.A."},
+		{"A, B, C", sanctions.TypePerson, "A, B, C"},
+		{"No comma here", sanctions.TypePerson, "No comma here"},
+		{", First", sanctions.TypePerson, ", First"},
+	}
+	for _, tt := range tests {
+		if got := reorderLastFirst(tt.in, tt.typ); got != tt.want {
+			t.Errorf("reorderLastFirst(%q, %s) = %q, want %q", tt.in, tt.typ, got, tt.want)
+		}
+	}
+}
+
+func TestTransliterate(t *testing.T) {
+	tests := []struct {
+		in, want string
+		abjad    bool
+	}{
+		{"Владимир Путин", "Vladimir Putin", false},
+		{"Хусейн", "Khuseyn", false},
+		{"Щукин Юрий", "Shchukin Yuriy", false},
+		{"Αλέξης Τσίπρας", "alexis tsipras", false},
+		{"صدام حسين", "sdam hsin", true},
+		{"التكريتي", "al tkriti", true},
+		{"محمد", "mhmd", true},
+		{"Mohammed", "Mohammed", false},
+	}
+	for _, tt := range tests {
+		got, abjad := transliterate(tt.in)
+		if fold(got) != fold(tt.want) || abjad != tt.abjad {
+			t.Errorf("transliterate(%q) = %q (abjad %v), want %q (abjad %v)", tt.in, got, abjad, tt.want, tt.abjad)
+		}
+	}
+}
+
+func TestFold(t *testing.T) {
+	tests := map[string]string{
+		"Leão": "leao", "MÜLLER": "muller", "Straße": "strasse", "Łukasz": "lukasz",
+		"Ｆｕｌｌｗｉｄｔｈ": "fullwidth", "Çağrı": "cagri", "ABC": "abc", "Søren": "soren",
+	}
+	for in, want := range tests {
+		if got := fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTokenize(t *testing.T) {
+	tests := map[string][]string{
+		"o'brien":                   {"obrien"},
+		"sab'awi al-tikriti":        {"sabawi", "al", "tikriti"},
+		"anglo-caribbean co., ltd.": {"anglo", "caribbean", "co", "ltd"},
+		"s.a.":                      {"sa"},
+		"  (x)  y/z ":               {"x", "y", "z"},
+		"":                          nil,
+	}
+	for in, want := range tests {
+		if got := tokenize(in); !slices.Equal(got, want) {
+			t.Errorf("tokenize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDropHonorifics(t *testing.T) {
+	tests := []struct{ in, want []string }{
+		{[]string{"sheikh", "ahmed", "ali"}, []string{"ahmed", "ali"}},
+		{[]string{"dr", "no"}, []string{"no"}},
+		{[]string{"haji"}, []string{"haji"}}, // nothing would remain
+	}
+	for _, tt := range tests {
+		if got := dropHonorifics(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("dropHonorifics(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestDropLegalForms(t *testing.T) {
+	tests := []struct{ in, want []string }{
+		{[]string{"11420", "corp"}, []string{"11420"}}, // numbers are meaningful
+		{[]string{"anglo", "caribbean", "co", "ltd"}, []string{"anglo", "caribbean"}},
+		{[]string{"ooo", "romashka"}, []string{"romashka"}},
+		{[]string{"co", "ltd"}, []string{"co", "ltd"}}, // nothing meaningful would remain
+		{[]string{"x", "gmbh"}, []string{"x", "gmbh"}}, // a single letter is not meaningful
+		{[]string{"cimex", "sa"}, []string{"cimex"}},
+	}
+	for _, tt := range tests {
+		if got := dropLegalForms(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("dropLegalForms(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNormalizeNamePipeline(t *testing.T) {
+	tests := []struct {
+		in   string
+		typ  sanctions.EntityType
+		want string
+	}{
+		{"11420 CORP.", sanctions.TypeOrganisation, "11420"},
+		{"11420 CORP.", sanctions.TypeUnknown, "11420"},
+		{"ANGLO-CARIBBEAN CO., LTD.", sanctions.TypeOrganisation, "anglo caribbean"},
+		{"YAN, Xiaobing", sanctions.TypePerson, "xiaobing yan"},
+		{"Mr. José  Müller-Lüdenscheidt", sanctions.TypePerson, "jose muller ludenscheidt"},
+		{"Шейх Саддам Хусейн", sanctions.TypePerson, "saddam khuseyn"},
+		{"Ali Sa", sanctions.TypePerson, "ali sa"}, // legal forms are not dropped from people
+	}
+	for _, tt := range tests {
+		if got := NormalizeName(tt.in, tt.typ); got != tt.want {
+			t.Errorf("NormalizeName(%q, %s) = %q, want %q", tt.in, tt.typ, got, tt.want)
+		}
+	}
+}
+
+func TestPhoneticFormConvergesTransliterations(t *testing.T) {
+	same := [][2]string{
+		{"hussein", "khusein"}, {"yousef", "yusef"}, {"osama", "usama"}, {"abdullah", "abdulla"},
+		{"marwan", "marvan"}, {"qadhafi", "kadafi"}, {"mohammed", "mohamed"},
+	}
+	for _, p := range same {
+		if a, b := phoneticForm(p[0]), phoneticForm(p[1]); a != b {
+			t.Errorf("phoneticForm(%q) = %q, phoneticForm(%q) = %q; want equal", p[0], a, p[1], b)
+		}
+	}
+	if phoneticForm("hassan") == phoneticForm("hussein") {
+		t.Error("hassan and hussein must stay distinct")
+	}
+	if skeleton(phoneticForm("hsin")) != skeleton(phoneticForm("hussein")) {
+		t.Errorf("skeletons differ: %q %q", skeleton(phoneticForm("hsin")), skeleton(phoneticForm("hussein")))
+	}
+}

@@ -1,0 +1,190 @@
+package screening
+
+import (
+	"math"
+	"testing"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+)
+
+func TestJaroWinklerKnownValues(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want float64
+	}{
+		{"martha", "marhta", 0.961},
+		{"dwayne", "duane", 0.840},
+		{"dixon", "dicksonx", 0.813},
+		{"abc", "abc", 1},
+		{"abc", "xyz", 0},
+		{"", "abc", 0},
+	}
+	for _, tt := range tests {
+		if got := jaroWinkler(tt.a, tt.b); math.Abs(got-tt.want) > 0.001 {
+			t.Errorf("jaroWinkler(%q, %q) = %.3f, want %.3f", tt.a, tt.b, got, tt.want)
+		}
+		if jaroWinkler(tt.a, tt.b) != jaroWinkler(tt.b, tt.a) {
+			t.Errorf("jaroWinkler(%q, %q) not symmetric", tt.a, tt.b)
+		}
+	}
+}
+
+func toks(names ...string) []qtoken {
+	out := make([]qtoken, len(names))
+	for i, n := range names {
+		out[i] = newQToken(Token{Text: n}, 1)
+	}
+	return out
+}
+
+func TestCompareNames(t *testing.T) {
+	tests := []struct {
+		name     string
+		q, n     []qtoken
+		min, max float64
+		how      string
+	}{
+		{"identical in another order", toks("saddam", "hussein"), toks("hussein", "saddam"), 1, 1, "exact"},
+		{"joined tokens", toks("abdulrahman", "ali"), toks("abdul", "rahman", "ali"), 0.99, 1, "joined"},
+		{"split tokens", toks("abdul", "rahman", "ali"), toks("abdulrahman", "ali"), 0.99, 1, "joined"},
+		{"missing middle name costs a little", toks("frank", "bwambale"), toks("frank", "kakolele", "bwambale"), 0.85, 0.95, "exact"},
+		{"initial", toks("j", "smith"), toks("john", "smith"), 0.9, 0.99, "exact"},
+		{"one typo", toks("ngudjolo", "mathieu"), toks("mathieu", "ngudjola"), 0.95, 0.99, "exact"},
+		{"transliteration variant", toks("khusein"), toks("hussein"), 0.94, 0.96, "phonetic"},
+		{"different names", toks("patricia", "wheeler"), toks("gaston", "iyamuremye"), 0, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := compareNames(tt.q, tt.n, nil)
+			if a.score < tt.min || a.score > tt.max {
+				t.Fatalf("score = %.3f, want [%.2f, %.2f]", a.score, tt.min, tt.max)
+			}
+			ex := a.explain()
+			if tt.how == "" {
+				if len(ex.Pairs) != 0 {
+					t.Errorf("pairs = %+v, want none", ex.Pairs)
+				}
+				return
+			}
+			found := false
+			for _, p := range ex.Pairs {
+				found = found || p.How == tt.how
+			}
+			if !found {
+				t.Errorf("no pair matched %q: %+v", tt.how, ex.Pairs)
+			}
+		})
+	}
+}
+
+func TestCompareNamesReportsUnmatchedWords(t *testing.T) {
+	ex := compareNames(toks("frank", "bwambale", "junior"), toks("frank", "kakolele", "bwambale"), nil)
+	ns := ex.explain()
+	if len(ns.UnmatchedQuery) != 1 || ns.UnmatchedQuery[0] != "junior" || len(ns.UnmatchedName) != 1 || ns.UnmatchedName[0] != "kakolele" {
+		t.Errorf("unmatched = %v / %v", ns.UnmatchedQuery, ns.UnmatchedName)
+	}
+}
+
+func date(s string) sanctions.Date {
+	d, ok := ParseQueryDate(s)
+	if !ok {
+		panic(s)
+	}
+	return d
+}
+
+func TestCompareDOB(t *testing.T) {
+	yearRange := sanctions.Date{Year: 1973, ToYear: 1975, Precision: sanctions.PrecisionYear}
+	circa := sanctions.Date{Year: 1960, Precision: sanctions.PrecisionYear, Circa: true}
+	tests := []struct {
+		q      string
+		listed []sanctions.Date
+		want   DOBAgreement
+		adj    float64
+	}{
+		{"1977-03-25", []sanctions.Date{date("1977-03-25")}, DOBExact, 0.06},
+		{"1977-03-02", []sanctions.Date{date("1977-03-25")}, DOBSameMonth, 0.04},
+		{"1977-11-02", []sanctions.Date{date("1977-03-25")}, DOBSameYear, 0.02},
+		{"1978-03-25", []sanctions.Date{date("1977-03-25")}, DOBNearYear, -0.05},
+		{"1990-03-25", []sanctions.Date{date("1977-03-25")}, DOBMismatch, -0.20},
+		{"1977-03-25", []sanctions.Date{date("1977")}, DOBExact, 0.06}, // the list knows only the year
+		{"1977", []sanctions.Date{date("1977-03-25")}, DOBSameYear, 0.02},
+		{"1974-06-01", []sanctions.Date{yearRange}, DOBSameYear, 0.02},
+		{"1976-06-01", []sanctions.Date{yearRange}, DOBNearYear, -0.05},
+		{"1962", []sanctions.Date{circa}, DOBNearYear, 0},
+		{"1977-05-03", []sanctions.Date{date("1977-03-05")}, DOBSameMonth, 0.04}, // day and month swapped
+		{"1990", []sanctions.Date{date("1950"), date("1990-01-01")}, DOBSameYear, 0.02},
+		{"25/03/1977", []sanctions.Date{date("1977-03-25")}, DOBExact, 0.06},
+		{"1977", nil, DOBUnknown, 0},
+	}
+	for _, tt := range tests {
+		got, adj, _ := compareDOB(date(tt.q), tt.listed)
+		if got != tt.want || adj != tt.adj {
+			t.Errorf("compareDOB(%s, %v) = %s %+.2f, want %s %+.2f", tt.q, tt.listed, got, adj, tt.want, tt.adj)
+		}
+	}
+}
+
+func TestCompareCountryAndType(t *testing.T) {
+	if g, adj, c := compareCountry(queryCountries(Query{Nationality: "Iran"}), []string{"IQ", "IR"}); g != CountryMatch || adj <= 0 || c != "IR" {
+		t.Errorf("country match = %s %v %s", g, adj, c)
+	}
+	if g, adj, _ := compareCountry([]string{"FR"}, []string{"IR"}); g != CountryMismatch || adj >= 0 {
+		t.Errorf("country mismatch = %s %v", g, adj)
+	}
+	if g, _, _ := compareCountry(nil, []string{"IR"}); g != CountryUnknown {
+		t.Errorf("no query country = %s", g)
+	}
+	typeTests := []struct {
+		q, l sanctions.EntityType
+		want TypeAgreement
+		neg  bool
+	}{
+		{sanctions.TypePerson, sanctions.TypePerson, TypeMatch, false},
+		{sanctions.TypePerson, sanctions.TypeOrganisation, TypeMismatch, true},
+		{sanctions.TypeOrganisation, sanctions.TypeVessel, TypeMatch, false},
+		{sanctions.TypeVessel, sanctions.TypeAircraft, TypeMismatch, true},
+		{sanctions.TypeUnknown, sanctions.TypeAircraft, TypeUnknown, false},
+	}
+	for _, tt := range typeTests {
+		if g, adj := compareType(tt.q, tt.l); g != tt.want || (adj < 0) != tt.neg {
+			t.Errorf("compareType(%s, %s) = %s %v", tt.q, tt.l, g, adj)
+		}
+	}
+}
+
+func TestCombineIsClampedAndExplained(t *testing.T) {
+	c := components{name: 0.98, quality: 1, dob: 0.06, country: 0.02}
+	if got := combine(c); got != 1 {
+		t.Errorf("combine = %v, want clamped 1", got)
+	}
+	c = components{name: 0.5, quality: weakAliasQuality, dob: -0.2, typ: -0.25}
+	if got := combine(c); got != 0.02 {
+		t.Errorf("combine = %v, want 0.02", got)
+	}
+	if f := c.formula(); f != "name 0.500 x quality 0.94 -0.20 dob +0.00 country -0.25 type = 0.020" {
+		t.Errorf("formula = %q", f)
+	}
+}
+
+func TestNormalizeAddress(t *testing.T) {
+	tests := []struct {
+		asset, in, key, chain string
+	}{
+		{"ETH", "0x8576ACC5C05D6CE88F4E49BF65BDF0C62F91353C", "0x8576acc5c05d6ce88f4e49bf65bdf0c62f91353c", ChainEVM},
+		{"USDT", "  0x8576acc5c05d6ce88f4e49bf65bdf0c62f91353c ", "0x8576acc5c05d6ce88f4e49bf65bdf0c62f91353c", ChainEVM},
+		{"XBT", "BC1QSXDGZ3ZCSWF4RJH4DLX2PDMVXXPS4DJJVNV6W5", "bc1qsxdgz3zcswf4rjh4dlx2pdmvxxps4djjvnv6w5", ChainBech32},
+		{"XBT", "1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V", "1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V", ChainBase58},
+		{"BCH", "bitcoincash:qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhq", "qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhq", ChainBech32},
+		{"BCH", "qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhq", "qpf2cphc5dkuclkqur7lhj2yuqq9pk3hmukle77vhq", ChainBech32},
+		{"TRX", "TX5GV4DyfxNB3rPkzZJhmqZ1efVmL4rEqG", "TX5GV4DyfxNB3rPkzZJhmqZ1efVmL4rEqG", ChainBase58},
+		{"XMR", "5BE5543FF73456AB9F2D207887E2AF87322C651EA1A873C5B25B7FFAE456C320", "5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320", ChainHex},
+		{"XBT", "bc1QSXDGZ3ZCSWF4RJH4DLX2PDMVXXPS4DJJVNV6W5", "bc1QSXDGZ3ZCSWF4RJH4DLX2PDMVXXPS4DJJVNV6W5", ChainBase58}, // mixed-case bech32 is invalid: no folding
+	}
+	for _, tt := range tests {
+		key, chain := NormalizeAddress(tt.asset, tt.in)
+		if key != tt.key || chain != tt.chain {
+			t.Errorf("NormalizeAddress(%s, %q) = %q %s, want %q %s", tt.asset, tt.in, key, chain, tt.key, tt.chain)
+		}
+	}
+}
