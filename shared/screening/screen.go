@@ -124,6 +124,10 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 		if a.final != b.final {
 			return a.final > b.final
 		}
+		// The final score is clamped at 1: on a tie the better name wins.
+		if an, bn := a.comp.name*a.comp.quality, b.comp.name*b.comp.quality; an != bn {
+			return an > bn
+		}
 		return ix.entID[a.entity] < ix.entID[b.entity]
 	})
 	for i := range s.best {
