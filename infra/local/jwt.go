@@ -232,10 +232,10 @@ func (rn *Runner) authorize(r *http.Request, rt route, now time.Time) (*events.A
 	case err == nil:
 		return claims, http.StatusOK
 	case errors.Is(err, errForbidden):
-		rn.con.printf("%-20s http  %-40s forbidden: %v", rt.FunctionID, rt.Key(), err)
+		rn.con.printf("%-20s http  %-40s %v", rt.FunctionID, rt.Key(), err)
 		return nil, http.StatusForbidden
 	default:
-		rn.con.printf("%-20s http  %-40s unauthorized: %v", rt.FunctionID, rt.Key(), err)
+		rn.con.printf("%-20s http  %-40s %v", rt.FunctionID, rt.Key(), err)
 		return nil, http.StatusUnauthorized
 	}
 }

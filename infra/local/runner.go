@@ -138,6 +138,9 @@ func (rn *Runner) start(ctx context.Context) error {
 	}
 	rn.con.printf("provisioned %d resources in %d ms", len(rn.dep.Resources), time.Since(provStart).Milliseconds())
 	rn.builds = <-buildDone
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	rn.initFunctions()
 	if err := rn.initAPI(); err != nil {
 		return err

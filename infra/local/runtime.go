@@ -432,4 +432,3 @@ func (sb *sandbox) handleExtensionNext(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusGone)
 }
-

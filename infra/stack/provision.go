@@ -2,9 +2,11 @@ package stack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -77,24 +79,81 @@ func Provision(ctx context.Context, cfg aws.Config, tpl *Template, opt Options) 
 		Resources: map[string]Physical{}, Functions: map[string]Function{}, APIs: map[string]HTTPAPI{},
 	}
 	p := &provisioner{
-		d: d, r: d.Resolver(), logf: opt.Logf,
+		d: d, logf: opt.Logf,
 		ddb: dynamodb.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg),
 		events: eventbridge.NewFromConfig(cfg), sched: scheduler.NewFromConfig(cfg),
 		idp: cognitoidentityprovider.NewFromConfig(cfg), cfg: cfg,
 	}
-	order, err := tpl.CreationOrder()
+	p.r = p.lockedResolver()
+	levels, err := tpl.CreationLevels()
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range order {
-		if err := p.provision(ctx, id); err != nil {
-			return nil, fmt.Errorf("stack: provision %s (%s): %w", id, tpl.Resources[id].Type, err)
+	// Resources of one level do not reference each other: create them concurrently, which
+	// also overlaps the emulator's slow first call to each service.
+	for _, level := range levels {
+		if err := p.provisionLevel(ctx, level); err != nil {
+			return nil, err
 		}
 	}
 	if err := p.wireRoutes(); err != nil {
 		return nil, err
 	}
+	sort.Slice(d.Queues, func(i, j int) bool { return d.Queues[i].Source < d.Queues[j].Source })
+	sort.Slice(d.Schedules, func(i, j int) bool { return d.Schedules[i].Name < d.Schedules[j].Name })
+	sort.Strings(d.Skipped)
 	return d, nil
+}
+
+const provisionParallelism = 8
+
+func (p *provisioner) provisionLevel(ctx context.Context, ids []string) error {
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, provisionParallelism)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := p.provision(ctx, id); err != nil {
+				errs[i] = fmt.Errorf("stack: provision %s (%s): %w", id, p.d.Template.Resources[id].Type, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// lockedResolver is the deployment's resolver made safe for concurrent provisioning.
+func (p *provisioner) lockedResolver() *Resolver {
+	r := p.d.Resolver()
+	ref, attr := r.Ref, r.Attr
+	r.Ref = func(id string) (string, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return ref(id)
+	}
+	r.Attr = func(id, a string) (string, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return attr(id, a)
+	}
+	return r
+}
+
+// update changes the deployment under the provisioner's lock.
+func (p *provisioner) update(change func(d *Deployment)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	change(p.d)
+}
+
+func (p *provisioner) functionByARN(arn string) (Function, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.d.FunctionByARN(arn)
 }
 
 // Resolver resolves intrinsics against the deployment's physical resources.
@@ -133,6 +192,7 @@ func (d *Deployment) FunctionByARN(arn string) (Function, bool) {
 }
 
 type provisioner struct {
+	mu     sync.Mutex // guards d while a level is provisioned concurrently
 	d      *Deployment
 	r      *Resolver
 	logf   func(string, ...any)
@@ -178,7 +238,7 @@ func (p *provisioner) provision(ctx context.Context, id string) error {
 		return err
 	}
 	ph.Type = res.Type
-	p.d.Resources[id] = ph
+	p.update(func(d *Deployment) { d.Resources[id] = ph })
 	p.logf("provisioned %-28s %-30s %s", id, res.Type, ph.Ref)
 	return nil
 }
@@ -205,7 +265,7 @@ func (p *provisioner) creators() map[string]creator {
 }
 
 func (p *provisioner) skip(id, typ, why string) {
-	p.d.Skipped = append(p.d.Skipped, fmt.Sprintf("%s (%s): %s", id, typ, why))
+	p.update(func(d *Deployment) { d.Skipped = append(d.Skipped, fmt.Sprintf("%s (%s): %s", id, typ, why)) })
 	p.logf("skipped     %-28s %-30s %s", id, typ, why)
 }
 
@@ -223,6 +283,20 @@ func (p *provisioner) arn(service, resource string) string {
 // CreationOrder sorts the resources so that each comes after everything it references
 // (Ref, Fn::GetAtt, Fn::Sub, DependsOn; functions also depend on what Globals reference).
 func (t *Template) CreationOrder() ([]string, error) {
+	levels, err := t.CreationLevels()
+	if err != nil {
+		return nil, err
+	}
+	var order []string
+	for _, l := range levels {
+		order = append(order, l...)
+	}
+	return order, nil
+}
+
+// CreationLevels groups the creation order into levels: every resource of a level only
+// references resources of earlier levels.
+func (t *Template) CreationLevels() ([][]string, error) {
 	deps := map[string]map[string]bool{}
 	globals := t.Globals["Function"]
 	for id, res := range t.Resources {
@@ -246,9 +320,9 @@ func (t *Template) CreationOrder() ([]string, error) {
 		}
 		deps[id] = set
 	}
-	var order []string
+	var levels [][]string
 	done := map[string]bool{}
-	for len(order) < len(t.Resources) {
+	for len(done) < len(t.Resources) {
 		var ready []string
 		for id, set := range deps {
 			if done[id] {
@@ -272,9 +346,9 @@ func (t *Template) CreationOrder() ([]string, error) {
 		for _, id := range ready {
 			done[id] = true
 		}
-		order = append(order, ready...)
+		levels = append(levels, ready)
 	}
-	return order, nil
+	return levels, nil
 }
 
 func collectRefs(v any, into map[string]bool) {

@@ -87,7 +87,7 @@ func (p *provisioner) httpAPI(_ context.Context, id string, props map[string]any
 		}
 		api.Authorizers[name] = jwt
 	}
-	p.d.APIs[id] = api
+	p.update(func(d *Deployment) { d.APIs[id] = api })
 	return Physical{Ref: api.ID, Attrs: map[string]string{
 		"ApiEndpoint": fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", api.ID, p.d.Region),
 	}}, nil
@@ -104,8 +104,10 @@ func (p *provisioner) function(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	p.d.Functions[id] = fn
-	p.d.Resources[id] = Physical{Type: "AWS::Serverless::Function", Ref: fn.Name, Attrs: map[string]string{"Arn": fn.ARN}}
+	p.update(func(d *Deployment) {
+		d.Functions[id] = fn
+		d.Resources[id] = Physical{Type: "AWS::Serverless::Function", Ref: fn.Name, Attrs: map[string]string{"Arn": fn.ARN}}
+	})
 	p.logf("provisioned %-28s %-30s %s", id, "AWS::Serverless::Function", fn.Name)
 	for _, ev := range fn.Events {
 		if err := p.eventSource(ctx, fn, ev); err != nil {
@@ -152,7 +154,7 @@ func (p *provisioner) eventSource(ctx context.Context, fn Function, ev EventSour
 		if err != nil {
 			return err
 		}
-		p.d.Schedules = append(p.d.Schedules, Schedule{
+		p.addSchedule(Schedule{
 			Name: rule.Name, Source: source, Kind: "events", ARN: arn, Expression: rule.ScheduleExpression,
 			FunctionID: fn.LogicalID, Input: scalar(props["Input"]), Enabled: enabled,
 		})
@@ -176,7 +178,7 @@ func (p *provisioner) eventSource(ctx context.Context, fn Function, ev EventSour
 		if err != nil {
 			return err
 		}
-		p.d.Schedules = append(p.d.Schedules, Schedule{
+		p.addSchedule(Schedule{
 			Name: s.Name, Source: source, Kind: "scheduler", ARN: arn, Expression: s.ScheduleExpression,
 			Timezone: s.ScheduleExpressionTimezone, FunctionID: fn.LogicalID, Input: s.Target.Input, Enabled: enabled,
 		})
@@ -202,7 +204,7 @@ func (p *provisioner) sqsSource(ctx context.Context, fn Function, source string,
 			qs.ReportBatchItemFailures = true
 		}
 	}
-	p.d.Queues = append(p.d.Queues, qs)
+	p.update(func(d *Deployment) { d.Queues = append(d.Queues, qs) })
 	return nil
 }
 

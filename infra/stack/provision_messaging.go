@@ -119,10 +119,16 @@ func (p *provisioner) queueARN(ctx context.Context, url string) (string, error) 
 
 // queueByARN finds the URL of a queue from its ARN (what event sources reference).
 func (p *provisioner) queueByARN(ctx context.Context, arn string) (string, error) {
-	for _, ph := range p.d.Resources {
-		if ph.Type == "AWS::SQS::Queue" && ph.Attrs["Arn"] == arn {
-			return ph.Ref, nil
+	url := ""
+	p.update(func(d *Deployment) {
+		for _, ph := range d.Resources {
+			if ph.Type == "AWS::SQS::Queue" && ph.Attrs["Arn"] == arn {
+				url = ph.Ref
+			}
 		}
+	})
+	if url != "" {
+		return url, nil
 	}
 	name := arn[strings.LastIndex(arn, ":")+1:]
 	out, err := p.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
@@ -207,10 +213,11 @@ func (p *provisioner) relay(ctx context.Context, rule ruleSpec, target ebtypes.T
 	if err != nil {
 		return fmt.Errorf("put relay target on %s: %w", rule.Name, err)
 	}
-	p.d.Queues = append(p.d.Queues, QueueSource{
+	qs := QueueSource{
 		FunctionID: fn.LogicalID, Source: source, Kind: "eventbridge", QueueURL: url, QueueARN: arn,
 		BatchSize: 1, RuleName: rule.Name, BusName: rule.Bus, Enabled: rule.State != "DISABLED",
-	})
+	}
+	p.update(func(d *Deployment) { d.Queues = append(d.Queues, qs) })
 	return nil
 }
 
@@ -261,10 +268,10 @@ func (p *provisioner) eventRule(ctx context.Context, id string, props map[string
 		if t.InputPath != "" {
 			target.InputPath = aws.String(t.InputPath)
 		}
-		fn, isOurs := p.d.FunctionByARN(t.Arn)
+		fn, isOurs := p.functionByARN(t.Arn)
 		switch {
 		case isOurs && rule.ScheduleExpression != "":
-			p.d.Schedules = append(p.d.Schedules, Schedule{
+			p.addSchedule(Schedule{
 				Name: rule.Name, Source: id, Kind: "events", ARN: arn, Expression: rule.ScheduleExpression,
 				FunctionID: fn.LogicalID, Input: t.Input, Enabled: rule.State != "DISABLED",
 			})
@@ -370,11 +377,15 @@ func (p *provisioner) schedule(ctx context.Context, id string, props map[string]
 	if err != nil {
 		return Physical{}, err
 	}
-	if fn, ok := p.d.FunctionByARN(s.Target.Arn); ok {
-		p.d.Schedules = append(p.d.Schedules, Schedule{
+	if fn, ok := p.functionByARN(s.Target.Arn); ok {
+		p.addSchedule(Schedule{
 			Name: s.Name, Source: id, Kind: "scheduler", ARN: arn, Expression: s.ScheduleExpression,
 			Timezone: s.ScheduleExpressionTimezone, FunctionID: fn.LogicalID, Input: s.Target.Input, Enabled: s.State != "DISABLED",
 		})
 	}
 	return Physical{Ref: s.Name, Attrs: map[string]string{"Arn": arn}}, nil
+}
+
+func (p *provisioner) addSchedule(s Schedule) {
+	p.update(func(d *Deployment) { d.Schedules = append(d.Schedules, s) })
 }
