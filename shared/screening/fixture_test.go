@@ -56,7 +56,9 @@ func TestFullListsCryptoAddresses(t *testing.T) {
 	}
 }
 
-func TestFullIndexLoadsQuickly(t *testing.T) {
+// The load time is measured by BenchmarkLoad and infra/screenbench, never asserted here:
+// a timed test fails on a loaded machine or under -race, not on a slow index.
+func TestFullIndexRoundTripsThroughItsSerializedForm(t *testing.T) {
 	d := requireFixtureIndex(t)
 	start := time.Now()
 	ix, err := screening.LoadBytes(d.raw)
@@ -67,8 +69,5 @@ func TestFullIndexLoadsQuickly(t *testing.T) {
 	t.Logf("serialized %d bytes, loaded in %v", len(d.raw), elapsed)
 	if ix.Stats() != d.ix.Stats() {
 		t.Errorf("stats differ after load")
-	}
-	if !testing.Short() && elapsed > 300*time.Millisecond {
-		t.Errorf("load took %v, target 300ms", elapsed)
 	}
 }
