@@ -45,7 +45,7 @@ fuzz: ## a short run of every fuzz target
 	done
 
 smoke: ## start the local stack, call /v1/me with and without the demo key, stop
-	bash infra/local/smoke.sh
+	bash .ci/smoke
 
 clean:
 	rm -rf bin .aws-sam .local
