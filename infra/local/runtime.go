@@ -193,6 +193,7 @@ func startSandbox(f *function, n int) (*sandbox, error) {
 	sb := &sandbox{
 		fn: f, name: fmt.Sprintf("%s#%d", f.spec.LogicalID, n), ln: ln,
 		next: make(chan *invocation), exited: make(chan struct{}), stopped: make(chan struct{}),
+		started: time.Now(),
 	}
 	sb.srv = &http.Server{Handler: sb.routes(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = sb.srv.Serve(ln) }()
@@ -207,7 +208,6 @@ func startSandbox(f *function, n int) (*sandbox, error) {
 	cmd.Stdout, cmd.Stderr = out, out
 	// Its own process group, killed with the runner if the runner dies first.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	sb.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		_ = sb.srv.Close()
 		return nil, fmt.Errorf("start %s: %w", f.binary, err)

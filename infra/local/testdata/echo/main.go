@@ -91,4 +91,3 @@ func env(names ...string) map[string]string {
 	}
 	return out
 }
-
