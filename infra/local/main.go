@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -93,6 +94,10 @@ func fire(addr, name string, out io.Writer) error {
 	fmt.Fprintln(out, string(body))
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("fire %s: %s", name, resp.Status)
+	}
+	var res FireResult
+	if err := json.Unmarshal(body, &res); err != nil || res.Outcome != "ok" {
+		return fmt.Errorf("fire %s: the function failed", name)
 	}
 	return nil
 }

@@ -9,10 +9,11 @@ import (
 	"strings"
 )
 
-// BuildFlags are the `go build` flags of every function bootstrap, the same for
-// `sam build` (through the Makefile, GOARCH=arm64) and the local runner (host GOARCH):
-// a static binary without the RPC runtime, without local paths and symbols.
-var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s"}
+// BuildFlags are the `go build` flags of every function bootstrap: a static binary
+// (CGO_ENABLED=0) without the RPC runtime, local paths or symbols. They are the Makefile's
+// LAMBDA_ENV GOFLAGS, which `make build` and `sam build` use with GOARCH=arm64; the local
+// runner uses them with the host's GOARCH, since the host runs the binaries.
+func BuildFlags() []string { return []string{"-tags=lambda.norpc", "-trimpath", "-ldflags=-s"} }
 
 // BuildSpec says what to build and where.
 type BuildSpec struct {
@@ -26,7 +27,7 @@ type BuildSpec struct {
 // spec.GOARCH set in its environment.
 func BuildCommand(ctx context.Context, spec BuildSpec) *exec.Cmd {
 	pkg := "./" + strings.TrimPrefix(filepath.ToSlash(filepath.Clean(spec.CodeURI)), "./")
-	args := append([]string{"build"}, BuildFlags...)
+	args := append([]string{"build"}, BuildFlags()...)
 	args = append(args, "-o", spec.Out, pkg)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = spec.Dir
