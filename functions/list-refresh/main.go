@@ -1,0 +1,45 @@
+// Command list-refresh runs on a schedule: it downloads the configured sanctions list
+// sources, and publishes a new list version (index in S3, metadata, delta and audit entry
+// in the table, lists.version.published event) only when their content changed.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/chainfi/chainguard/shared/config"
+	"github.com/chainfi/chainguard/shared/lists"
+	"github.com/chainfi/chainguard/shared/platform"
+)
+
+func main() {
+	ctx := context.Background()
+	deps, err := platform.Load(ctx)
+	if err != nil {
+		fail(err)
+	}
+	var env config.Env
+	bucket := env.Required("LISTS_BUCKET")
+	maxMB := env.Int("LIST_MAX_FILE_MB", lists.DefaultMaxBytes>>20)
+	if err := env.Err(); err != nil {
+		fail(err)
+	}
+	sources, err := lists.SourceURLsFromEnv().Sources()
+	if err != nil {
+		fail(err)
+	}
+	pub := &lists.Publisher{
+		Store: deps.Store, Audit: deps.Audit, Events: deps.Events,
+		S3: lists.NewS3Client(deps.AWS), Bucket: bucket, KMSKeyID: deps.Config.KeyID,
+		Fetcher: &lists.Fetcher{MaxBytes: int64(maxMB) << 20}, Sources: sources, Log: deps.Log,
+	}
+	lambda.Start(newHandler(pub))
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}

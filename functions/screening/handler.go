@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/failure"
+	"github.com/chainfi/chainguard/shared/httpapi"
+	"github.com/chainfi/chainguard/shared/idempotency"
+	"github.com/chainfi/chainguard/shared/lists"
+	"github.com/chainfi/chainguard/shared/platform"
+	"github.com/chainfi/chainguard/shared/store"
+	"github.com/chainfi/chainguard/shared/tenants"
+)
+
+// idempotencyScope names POST /v1/screenings in idempotency records.
+const idempotencyScope = "screening.create"
+
+type screenRequest struct {
+	Type        string `json:"type"`
+	Name        string `json:"name"`
+	DateOfBirth string `json:"dateOfBirth"`
+	Nationality string `json:"nationality"`
+	Country     string `json:"country"`
+	Asset       string `json:"asset"`
+	Address     string `json:"address"`
+	Reference   string `json:"reference"`
+}
+
+func newServer(d *platform.Deps, screener *lists.Screener, idem *idempotency.Service) *httpapi.Server {
+	actor := func(p tenants.Principal) audit.Actor { return audit.Actor{Type: "client", ID: p.KeyID} }
+	return &httpapi.Server{Log: d.Log, Routes: httpapi.Routes{
+		"POST /v1/screenings": httpapi.Client(d.Tenants, func(ctx context.Context, p tenants.Principal, req httpapi.Request) (httpapi.Response, error) {
+			var in screenRequest
+			if err := httpapi.DecodeJSON(req, &in); err != nil {
+				return httpapi.Response{}, err
+			}
+			sr := lists.Request{Reference: in.Reference, Query: lists.Query{Type: in.Type, Name: in.Name,
+				DateOfBirth: in.DateOfBirth, Nationality: in.Nationality, Country: in.Country, Asset: in.Asset, Address: in.Address}}
+			key := httpapi.Header(req, "Idempotency-Key")
+			if key == "" {
+				s, err := screener.Screen(ctx, actor(p), p.Tenant, sr)
+				if err != nil {
+					return httpapi.Response{}, err
+				}
+				return httpapi.JSON(http.StatusCreated, s), nil
+			}
+			if !store.ValidID(key) {
+				return httpapi.Response{}, failure.InvalidInput("invalid_idempotency_key", "Idempotency-Key must be 1 to 128 characters without '#' or '/'")
+			}
+			body, err := httpapi.Body(req)
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			// The record keeps only the screening id: the answer quotes the query, which is
+			// personal data and is stored encrypted with the screening alone.
+			var fresh lists.Screening
+			id, replayed, err := idem.Do(ctx, p.Tenant, idempotencyScope, key, body, func(ctx context.Context) ([]byte, error) {
+				s, err := screener.Screen(ctx, actor(p), p.Tenant, sr)
+				fresh = s
+				return []byte(s.ID), err
+			})
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			if !replayed {
+				return httpapi.JSON(http.StatusCreated, fresh), nil
+			}
+			s, err := screener.Get(ctx, actor(p), p.Tenant, string(id), "idempotent_replay")
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			resp := httpapi.JSON(http.StatusCreated, s)
+			resp.Headers["idempotent-replayed"] = "true"
+			return resp, nil
+		}),
+		"GET /v1/screenings/{screeningId}": httpapi.Client(d.Tenants, func(ctx context.Context, p tenants.Principal, req httpapi.Request) (httpapi.Response, error) {
+			id, err := httpapi.PathParam(req, "screeningId")
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			s, err := screener.Get(ctx, actor(p), p.Tenant, id, "api")
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			return httpapi.JSON(http.StatusOK, s), nil
+		}),
+	}}
+}

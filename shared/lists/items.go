@@ -1,0 +1,87 @@
+package lists
+
+import (
+	"github.com/chainfi/chainguard/shared/store"
+)
+
+// Catalog is the "source" under which combined list versions live in the table: one
+// version covers every configured source, because the screening index does.
+const Catalog = "INDEX"
+
+// Delta change kinds, as in store.ListDeltaKey.
+const (
+	ChangeAdded   = "ADD"
+	ChangeChanged = "CHG"
+	ChangeRemoved = "DEL"
+)
+
+// Entity types of the items this package writes.
+const (
+	EntityHead    = "list_head"
+	EntityVersion = "list_version"
+	EntityDelta   = "list_delta"
+)
+
+// Head points at the current version. It moves with a condition on its store version,
+// so two refreshes cannot both publish on top of the same version.
+type Head struct {
+	store.Meta
+	ListVersion string `dynamodbav:"listVersion"`
+	Seq         int64  `dynamodbav:"seq"`
+	Checksum    string `dynamodbav:"checksum"`
+	IndexKey    string `dynamodbav:"indexKey"`
+	EntitiesKey string `dynamodbav:"entitiesKey"`
+	PublishedAt string `dynamodbav:"publishedAt"`
+	// Announced is set once the lists.version.published event went out.
+	Announced bool `dynamodbav:"announced"`
+}
+
+// EntityType implements store.Entity.
+func (Head) EntityType() string { return EntityHead }
+
+// SourceInfo describes one source inside a version.
+type SourceInfo struct {
+	Source      string            `dynamodbav:"source" json:"source"`
+	ListVersion string            `dynamodbav:"listVersion" json:"listVersion"` // sanctions.List.Version
+	Checksums   map[string]string `dynamodbav:"checksums" json:"checksums"`     // file -> sha256
+	Entities    int               `dynamodbav:"entities" json:"entities"`
+	Addresses   int               `dynamodbav:"addresses" json:"addresses"`
+	Skipped     int               `dynamodbav:"skipped" json:"skipped"`
+	Added       int               `dynamodbav:"added" json:"added"`
+	Changed     int               `dynamodbav:"changed" json:"changed"`
+	Removed     int               `dynamodbav:"removed" json:"removed"`
+}
+
+// Version is the metadata of one published version.
+type Version struct {
+	store.Meta
+	ID          string       `dynamodbav:"id" json:"version"`
+	Seq         int64        `dynamodbav:"seq" json:"seq"`
+	Previous    string       `dynamodbav:"previous,omitempty" json:"previous,omitempty"`
+	Checksum    string       `dynamodbav:"checksum" json:"checksum"` // over every file of every source
+	PublishedAt string       `dynamodbav:"publishedAt" json:"publishedAt"`
+	IndexKey    string       `dynamodbav:"indexKey" json:"indexKey"`
+	IndexBytes  int64        `dynamodbav:"indexBytes" json:"indexBytes"`
+	EntitiesKey string       `dynamodbav:"entitiesKey" json:"entitiesKey"`
+	Sources     []SourceInfo `dynamodbav:"sources" json:"sources"`
+	// Initial is set when there was no previous state to compare with: the delta is
+	// "everything" and no delta items are written; monitoring re-screens in full.
+	Initial bool `dynamodbav:"initial" json:"initial"`
+	// DeltaItems is how many delta items were written for this version.
+	DeltaItems int `dynamodbav:"deltaItems" json:"deltaItems"`
+}
+
+// EntityType implements store.Entity.
+func (Version) EntityType() string { return EntityVersion }
+
+// DeltaEntry is one added, changed or removed entity (or crypto address) of a version.
+type DeltaEntry struct {
+	store.Meta
+	Source      string `dynamodbav:"source"`
+	ListVersion string `dynamodbav:"listVersion"`
+	Change      string `dynamodbav:"change"`
+	EntityID    string `dynamodbav:"entityId"`
+}
+
+// EntityType implements store.Entity.
+func (DeltaEntry) EntityType() string { return EntityDelta }

@@ -1,0 +1,472 @@
+package lists
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"testing/fstest"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/events"
+	"github.com/chainfi/chainguard/shared/sanctions"
+	"github.com/chainfi/chainguard/shared/screening"
+	"github.com/chainfi/chainguard/shared/store"
+)
+
+// EventVersionPublished is the event (and audit action) of a new version.
+const EventVersionPublished = "lists.version.published"
+
+// Refresh outcomes.
+const (
+	StatusPublished = "published"
+	StatusUnchanged = "unchanged"
+)
+
+// ErrConcurrentPublish is returned when another refresh published a different version
+// while this one was preparing; the next run starts from that version.
+var ErrConcurrentPublish = errors.New("lists: another refresh published first")
+
+// ObjectStore is the part of the S3 client the package uses.
+type ObjectStore interface {
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// Publisher publishes new list versions. Build it once per process.
+type Publisher struct {
+	Store    *store.Store
+	Audit    *audit.Log
+	Events   *events.Publisher // nil: no event (tests, local runs without a bus)
+	S3       ObjectStore
+	Bucket   string
+	KMSKeyID string // SSE-KMS key of the objects; "" leaves the bucket default
+	Fetcher  *Fetcher
+	Sources  []Source
+	Log      *slog.Logger
+	Now      func() time.Time
+	// DeltaWriters is how many delta transactions run at once (default 4).
+	DeltaWriters int
+}
+
+// RefreshResult says what a refresh did.
+type RefreshResult struct {
+	Status  string  `json:"status"`
+	Version Version `json:"version"`
+}
+
+// Refresh fetches every source and publishes a new version if anything changed.
+// It is safe to retry after any failure.
+func (p *Publisher) Refresh(ctx context.Context) (RefreshResult, error) {
+	fetcher := p.Fetcher
+	if fetcher == nil {
+		fetcher = &Fetcher{}
+	}
+	files, err := fetcher.FetchAll(ctx, p.Sources)
+	if err != nil {
+		return RefreshResult{}, err
+	}
+	checksum := combinedChecksum(p.Sources, files)
+
+	head, hasHead, err := p.head(ctx)
+	if err != nil {
+		return RefreshResult{}, err
+	}
+	if hasHead && head.Checksum == checksum {
+		v, err := p.version(ctx, head.ListVersion)
+		if err != nil {
+			return RefreshResult{}, err
+		}
+		if !head.Announced {
+			if err := p.announce(ctx, head, v); err != nil {
+				return RefreshResult{}, err
+			}
+		}
+		return RefreshResult{Status: StatusUnchanged, Version: v}, nil
+	}
+
+	v, err := p.publish(ctx, files, checksum, head, hasHead)
+	if err != nil {
+		return RefreshResult{}, err
+	}
+	return RefreshResult{Status: StatusPublished, Version: v}, nil
+}
+
+func (p *Publisher) publish(ctx context.Context, files map[int][]Fetched, checksum string, prev Head, hasPrev bool) (Version, error) {
+	now := p.now()
+	v := Version{
+		Seq: prev.Seq + 1, Checksum: checksum, PublishedAt: store.FormatTime(now),
+	}
+	v.ID = fmt.Sprintf("%06d-%s", v.Seq, checksum[:12])
+	v.IndexKey, v.EntitiesKey = "indexes/"+v.ID+".idx", "entities/"+v.ID+".json.gz"
+	if hasPrev {
+		v.Previous = prev.ListVersion
+	}
+
+	parsed := make([]*sanctions.List, len(p.Sources))
+	for i, src := range p.Sources {
+		fsys := fstest.MapFS{}
+		for _, f := range files[i] {
+			fsys[f.Name] = &fstest.MapFile{Data: f.Body}
+		}
+		l, err := src.Parse(fsys)
+		if err != nil {
+			return Version{}, fmt.Errorf("lists: parse %s: %w", src.Name, err)
+		}
+		parsed[i] = l
+	}
+	ix, err := screening.Build(parsed...)
+	if err != nil {
+		return Version{}, fmt.Errorf("lists: build index: %w", err)
+	}
+	var buf bytes.Buffer
+	if _, err := ix.WriteTo(&buf); err != nil {
+		return Version{}, fmt.Errorf("lists: serialize index: %w", err)
+	}
+	v.IndexBytes = int64(buf.Len())
+
+	cur := entityHashes(parsed)
+	var old map[string]map[string]string
+	if hasPrev {
+		old, err = p.readHashes(ctx, prev.EntitiesKey)
+		if err != nil {
+			// Without the previous state the delta cannot be computed; publish anyway
+			// (screening must not wait for it) and tell monitoring to re-screen in full.
+			p.log().Warn("previous entity hashes unreadable; publishing as initial", "key", prev.EntitiesKey, "error", err)
+			old = nil
+		}
+	}
+	v.Initial = old == nil
+
+	var delta []DeltaEntry
+	for i, l := range parsed {
+		info := SourceInfo{
+			Source: string(l.Source), ListVersion: l.Version(), Checksums: map[string]string{},
+			Entities: len(l.Entities), Addresses: len(l.Addresses), Skipped: l.Skipped,
+		}
+		for _, f := range files[i] {
+			info.Checksums[f.Name] = f.SHA256
+		}
+		added, changed, removed := diffHashes(old[info.Source], cur[info.Source])
+		info.Added, info.Changed, info.Removed = len(added), len(changed), len(removed)
+		if !v.Initial {
+			delta = appendDelta(delta, info.Source, v.ID, ChangeAdded, added)
+			delta = appendDelta(delta, info.Source, v.ID, ChangeChanged, changed)
+			delta = appendDelta(delta, info.Source, v.ID, ChangeRemoved, removed)
+		}
+		v.Sources = append(v.Sources, info)
+	}
+	v.DeltaItems = len(delta)
+
+	// Objects and delta items first: nothing points at them until HEAD moves.
+	if err := p.put(ctx, v.IndexKey, buf.Bytes(), "application/octet-stream"); err != nil {
+		return Version{}, err
+	}
+	hashes, err := gzipJSON(cur)
+	if err != nil {
+		return Version{}, err
+	}
+	if err := p.put(ctx, v.EntitiesKey, hashes, "application/gzip"); err != nil {
+		return Version{}, err
+	}
+	if err := p.writeDelta(ctx, delta); err != nil {
+		return Version{}, err
+	}
+
+	head := Head{ListVersion: v.ID, Seq: v.Seq, Checksum: checksum, IndexKey: v.IndexKey,
+		EntitiesKey: v.EntitiesKey, PublishedAt: v.PublishedAt}
+	details := map[string]string{"version": v.ID, "previous": v.Previous, "checksum": checksum,
+		"initial": strconv.FormatBool(v.Initial), "deltaItems": strconv.Itoa(v.DeltaItems)}
+	for _, s := range v.Sources {
+		details[s.Source] = fmt.Sprintf("entities=%d addresses=%d added=%d changed=%d removed=%d",
+			s.Entities, s.Addresses, s.Added, s.Changed, s.Removed)
+	}
+	_, err = p.Audit.Commit(ctx, store.PlatformTenant, audit.Record{
+		Action: EventVersionPublished, Actor: audit.System,
+		Subject: audit.Subject{Type: "list_version", ID: v.ID}, Reason: "sources changed", Details: details,
+	}, func(tx *store.Tx) {
+		tx.Create(store.ListVersionKey(Catalog, v.ID), v)
+		if hasPrev {
+			tx.Update(store.ListHeadKey(Catalog), prev.Version, head)
+		} else {
+			tx.Create(store.ListHeadKey(Catalog), head)
+		}
+	})
+	if err != nil {
+		if !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrAlreadyExists) && !errors.Is(err, store.ErrNotFound) {
+			return Version{}, fmt.Errorf("lists: publish %s: %w", v.ID, err)
+		}
+		// A retry whose first attempt committed, or a concurrent refresh.
+		now, ok, rerr := p.head(ctx)
+		if rerr != nil || !ok || now.ListVersion != v.ID {
+			return Version{}, fmt.Errorf("%w: publishing %s: %v", ErrConcurrentPublish, v.ID, err)
+		}
+		head = now
+	} else {
+		head.Version = prev.Version + 1
+		if !hasPrev {
+			head.Version = 1
+		}
+	}
+	if err := p.announce(ctx, head, v); err != nil {
+		return Version{}, err
+	}
+	p.log().Info("list version published", "version", v.ID, "initial", v.Initial, "deltaItems", v.DeltaItems, "indexBytes", v.IndexBytes)
+	return v, nil
+}
+
+// announce publishes the event and marks HEAD announced. A failure leaves HEAD
+// unannounced; the next refresh tries again.
+func (p *Publisher) announce(ctx context.Context, head Head, v Version) error {
+	if p.Events != nil {
+		ev, err := events.New(EventVersionPublished, "", versionEvent(v), p.now())
+		if err != nil {
+			return err
+		}
+		if err := p.Events.Publish(ctx, ev); err != nil {
+			return fmt.Errorf("lists: announce %s: %w", v.ID, err)
+		}
+	}
+	_, err := p.Store.Patch(ctx, store.ListHeadKey(Catalog), head.Version, store.Changes{Set: map[string]any{"announced": true}})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("lists: mark %s announced: %w", v.ID, err)
+	}
+	return nil
+}
+
+// VersionEvent is the data of lists.version.published: references and counts only.
+type VersionEvent struct {
+	Version  string       `json:"version"`
+	Seq      int64        `json:"seq"`
+	Previous string       `json:"previous,omitempty"`
+	Initial  bool         `json:"initial"`
+	Sources  []SourceInfo `json:"sources"`
+}
+
+func versionEvent(v Version) VersionEvent {
+	return VersionEvent{Version: v.ID, Seq: v.Seq, Previous: v.Previous, Initial: v.Initial, Sources: v.Sources}
+}
+
+func (p *Publisher) head(ctx context.Context) (Head, bool, error) {
+	var h Head
+	err := p.Store.Get(ctx, store.ListHeadKey(Catalog), &h)
+	if errors.Is(err, store.ErrNotFound) {
+		return Head{}, false, nil
+	}
+	if err != nil {
+		return Head{}, false, fmt.Errorf("lists: read head: %w", err)
+	}
+	return h, true, nil
+}
+
+func (p *Publisher) version(ctx context.Context, id string) (Version, error) {
+	var v Version
+	if err := p.Store.Get(ctx, store.ListVersionKey(Catalog, id), &v); err != nil {
+		return Version{}, fmt.Errorf("lists: read version %s: %w", id, err)
+	}
+	return v, nil
+}
+
+func (p *Publisher) put(ctx context.Context, key string, body []byte, contentType string) error {
+	in := &s3.PutObjectInput{
+		Bucket: aws.String(p.Bucket), Key: aws.String(key), Body: bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))), ContentType: aws.String(contentType),
+	}
+	if p.KMSKeyID != "" {
+		in.ServerSideEncryption = s3types.ServerSideEncryptionAwsKms
+		in.SSEKMSKeyId = aws.String(p.KMSKeyID)
+	}
+	if _, err := p.S3.PutObject(ctx, in); err != nil {
+		return fmt.Errorf("lists: put s3://%s/%s: %w", p.Bucket, key, err)
+	}
+	return nil
+}
+
+func (p *Publisher) readHashes(ctx context.Context, key string) (map[string]map[string]string, error) {
+	body, err := getObject(ctx, p.S3, p.Bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("lists: %s: %w", key, err)
+	}
+	var out map[string]map[string]string
+	if err := json.NewDecoder(zr).Decode(&out); err != nil {
+		return nil, fmt.Errorf("lists: %s: %w", key, err)
+	}
+	return out, nil
+}
+
+func getObject(ctx context.Context, s ObjectStore, bucket, key string) ([]byte, error) {
+	out, err := s.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, fmt.Errorf("lists: get s3://%s/%s: %w", bucket, key, err)
+	}
+	defer out.Body.Close()
+	var buf bytes.Buffer
+	if out.ContentLength != nil && *out.ContentLength > 0 {
+		buf.Grow(int(*out.ContentLength))
+	}
+	if _, err := io.Copy(&buf, out.Body); err != nil {
+		return nil, fmt.Errorf("lists: read s3://%s/%s: %w", bucket, key, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// writeDelta writes the delta items in transactions of store.MaxTxItems, a few at a time.
+// Puts are unconditional and keys deterministic, so a retry rewrites the same items.
+func (p *Publisher) writeDelta(ctx context.Context, delta []DeltaEntry) error {
+	workers := p.DeltaWriters
+	if workers <= 0 {
+		workers = 4
+	}
+	batches := make(chan []DeltaEntry)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				tx := p.Store.Tx()
+				for _, d := range b {
+					tx.Put(store.ListDeltaKey(d.Source, d.ListVersion, d.Change, d.EntityID), d)
+				}
+				if err := tx.Exec(ctx); err != nil {
+					errs <- fmt.Errorf("lists: write delta: %w", err)
+					return
+				}
+			}
+		}()
+	}
+	var err error
+send:
+	for b := range slices.Chunk(delta, store.MaxTxItems) {
+		select {
+		case batches <- b:
+		case err = <-errs:
+			break send
+		}
+	}
+	close(batches)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	select {
+	case err = <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+func appendDelta(out []DeltaEntry, source, version, change string, ids []string) []DeltaEntry {
+	for _, id := range ids {
+		out = append(out, DeltaEntry{Source: source, ListVersion: version, Change: change, EntityID: id})
+	}
+	return out
+}
+
+// entityHashes is the compact state of a version: source -> id -> content hash (64 bits
+// are plenty to tell a changed entry from an unchanged one). Crypto address files have no
+// entities: each address is its own entry, "<ASSET>:<address>".
+func entityHashes(parsed []*sanctions.List) map[string]map[string]string {
+	out := make(map[string]map[string]string, len(parsed))
+	for _, l := range parsed {
+		m := make(map[string]string, len(l.Entities)+len(l.Addresses))
+		for i := range l.Entities {
+			e := &l.Entities[i]
+			if !store.ValidID(e.ID) {
+				continue // cannot be a delta key; an id with '#' or '/' has never been seen
+			}
+			h := e.ContentHash()
+			m[e.ID] = h[:min(16, len(h))]
+		}
+		for _, a := range l.Addresses {
+			if id := a.Asset + ":" + a.Address; store.ValidID(id) {
+				m[id] = "1"
+			}
+		}
+		out[string(l.Source)] = m
+	}
+	return out
+}
+
+func diffHashes(old, cur map[string]string) (added, changed, removed []string) {
+	for id, h := range cur {
+		switch oh, ok := old[id]; {
+		case !ok:
+			added = append(added, id)
+		case oh != h:
+			changed = append(changed, id)
+		}
+	}
+	for id := range old {
+		if _, ok := cur[id]; !ok {
+			removed = append(removed, id)
+		}
+	}
+	sort.Strings(added)
+	sort.Strings(changed)
+	sort.Strings(removed)
+	return added, changed, removed
+}
+
+// combinedChecksum covers every file of every source, in a fixed order.
+func combinedChecksum(sources []Source, files map[int][]Fetched) string {
+	var lines []string
+	for i, s := range sources {
+		for _, f := range files[i] {
+			lines = append(lines, string(s.Name)+"/"+f.Name+"="+f.SHA256)
+		}
+	}
+	sort.Strings(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		io.WriteString(h, l+"\n")
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func gzipJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(v); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (p *Publisher) now() time.Time {
+	if p.Now != nil {
+		return p.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (p *Publisher) log() *slog.Logger {
+	if p.Log != nil {
+		return p.Log
+	}
+	return slog.Default()
+}

@@ -1,0 +1,333 @@
+package lists
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode"
+
+	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/envelope"
+	"github.com/chainfi/chainguard/shared/failure"
+	"github.com/chainfi/chainguard/shared/screening"
+	"github.com/chainfi/chainguard/shared/store"
+)
+
+// Screening kinds (the GSI2 partition of a tenant's screenings).
+const (
+	KindClient     = "client"
+	KindOnboarding = "onboarding"
+	KindRescreen   = "rescreen"
+)
+
+// Encryption purposes of the stored fields.
+const (
+	PurposeQuery       = "screening.query"
+	PurposeExplanation = "screening.explanation"
+)
+
+// Audit actions.
+const (
+	ActionPerformed = "screening.performed"
+	ActionRead      = "screening.read"
+)
+
+// EntityScreening is the store entity type of a screening.
+const EntityScreening = "screening"
+
+// IndexSource hands out the list version to screen with (a *Loader).
+type IndexSource interface {
+	Current(ctx context.Context) (*Loaded, error)
+}
+
+// Request asks for one screening.
+type Request struct {
+	Query
+	Reference string // the caller's own reference, optional
+	Kind      string // KindClient by default
+	UserID    string // set by in-process callers screening a known user
+}
+
+// Match is one listed entity (or sanctioned address) the query resembles.
+type Match struct {
+	EntityID    string                 `json:"entityId,omitempty"`
+	Source      string                 `json:"source"`
+	EntityType  string                 `json:"entityType,omitempty"`
+	PrimaryName string                 `json:"primaryName,omitempty"`
+	Programs    []string               `json:"programs,omitempty"`
+	Score       float64                `json:"score"`
+	Outcome     string                 `json:"outcome"`
+	Explanation *screening.Explanation `json:"explanation,omitempty"`
+	Address     *AddressExplanation    `json:"address,omitempty"`
+}
+
+// AddressExplanation says which listed address matched and how it was normalised.
+type AddressExplanation struct {
+	Asset      string `json:"asset"`
+	Listed     string `json:"listed"`
+	Normalized string `json:"normalized"`
+	Chain      string `json:"chain"`
+}
+
+// Screening is one recorded screening as the API shows it.
+type Screening struct {
+	ID          string   `json:"id"`
+	Kind        string   `json:"kind"`
+	Reference   string   `json:"reference,omitempty"`
+	Outcome     string   `json:"outcome"`
+	ListVersion string   `json:"listVersion"`
+	ScreenedAt  string   `json:"screenedAt"`
+	Query       Query    `json:"query"`
+	Matches     []Match  `json:"matches"`
+	Notes       []string `json:"notes,omitempty"`
+}
+
+// record is the stored screening. Plaintext holds only references, codes and scores;
+// the query and the explanations (which quote the query's words) are encrypted.
+type record struct {
+	store.Meta
+	Tenant      string         `dynamodbav:"tenantId"`
+	ID          string         `dynamodbav:"id"`
+	Kind        string         `dynamodbav:"kind"`
+	Type        string         `dynamodbav:"queryType"`
+	Reference   string         `dynamodbav:"reference,omitempty"`
+	UserID      string         `dynamodbav:"userId,omitempty"`
+	Outcome     string         `dynamodbav:"outcome"`
+	ListVersion string         `dynamodbav:"listVersion"`
+	ScreenedAt  string         `dynamodbav:"screenedAt"`
+	Actor       string         `dynamodbav:"actor"`
+	Matches     []matchSummary `dynamodbav:"matches"`
+	QueryEnc    string         `dynamodbav:"queryEnc"`
+	DetailEnc   string         `dynamodbav:"detailEnc"`
+}
+
+type matchSummary struct {
+	EntityID string   `dynamodbav:"entityId,omitempty"`
+	Source   string   `dynamodbav:"source"`
+	Score    float64  `dynamodbav:"score"`
+	Outcome  string   `dynamodbav:"outcome"`
+	Reasons  []string `dynamodbav:"reasons,omitempty"`
+}
+
+type detail struct {
+	Matches []Match  `json:"matches"`
+	Notes   []string `json:"notes,omitempty"`
+}
+
+func (record) EntityType() string { return EntityScreening }
+
+func (r record) Indexes() store.Indexes {
+	at, _ := store.ParseTime(r.ScreenedAt)
+	t := store.TenantID(r.Tenant)
+	ix := store.Indexes{GSI2: store.Key{PK: store.TenantScreeningsPK(t, r.Kind), SK: store.TimeSK(at, r.ID)}}
+	if r.UserID != "" {
+		ix.GSI1 = store.Key{PK: store.UserScreeningsPK(t, r.UserID), SK: store.TimeSK(at, r.ID)}
+	}
+	return ix
+}
+
+// Screener screens queries against the current list version and records each screening.
+// It is the in-process API other functions call; POST /v1/screenings is a thin layer on it.
+type Screener struct {
+	store *store.Store
+	audit *audit.Log
+	enc   envelope.Encrypter
+	lists IndexSource
+	opts  screening.Options
+	now   func() time.Time
+}
+
+// ScreenerOption configures a Screener.
+type ScreenerOption func(*Screener)
+
+// WithOptions sets the screening thresholds (default screening.DefaultOptions).
+func WithOptions(o screening.Options) ScreenerOption { return func(s *Screener) { s.opts = o } }
+
+// WithScreenerClock sets the time source (tests).
+func WithScreenerClock(now func() time.Time) ScreenerOption {
+	return func(s *Screener) { s.now = now }
+}
+
+// NewScreener returns a screener.
+func NewScreener(st *store.Store, log *audit.Log, enc envelope.Encrypter, src IndexSource, opts ...ScreenerOption) *Screener {
+	s := &Screener{store: st, audit: log, enc: enc, lists: src, opts: screening.DefaultOptions(), now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// ErrListsNotReady is the failure when no list version exists yet.
+var ErrListsNotReady = &failure.Error{Kind: failure.Unavailable, Code: "lists_not_ready",
+	Message: "no sanctions list version has been published yet; retry later"}
+
+// Screen validates the request, screens it and records the screening with its audit entry
+// in one transaction.
+func (s *Screener) Screen(ctx context.Context, by audit.Actor, tenant store.TenantID, req Request) (Screening, error) {
+	now := s.now().UTC()
+	q, err := req.Query.Normalize(now)
+	if err != nil {
+		return Screening{}, err
+	}
+	if err := checkRequest(req); err != nil {
+		return Screening{}, err
+	}
+	kind := req.Kind
+	if kind == "" {
+		kind = KindClient
+	}
+	loaded, err := s.lists.Current(ctx)
+	if errors.Is(err, ErrNotReady) {
+		return Screening{}, ErrListsNotReady
+	}
+	if err != nil {
+		return Screening{}, ErrListsNotReady.Wrap(err)
+	}
+
+	out := Screening{ID: store.NewID(), Kind: kind, Reference: req.Reference, ListVersion: loaded.Version,
+		ScreenedAt: store.FormatTime(now), Query: q}
+	var summaries []matchSummary
+	if q.Type == TypeAddress {
+		out.Outcome, out.Matches, summaries = screenAddress(loaded.Index, q)
+	} else {
+		out.Outcome, out.Matches, out.Notes, summaries = screenName(loaded.Index, q, s.opts)
+	}
+
+	rec := record{Tenant: string(tenant), ID: out.ID, Kind: kind, Type: q.Type, Reference: req.Reference,
+		UserID: req.UserID, Outcome: out.Outcome, ListVersion: out.ListVersion, ScreenedAt: out.ScreenedAt,
+		Actor: by.Type + ":" + by.ID, Matches: summaries}
+	if rec.QueryEnc, err = s.seal(ctx, tenant, out.ID, PurposeQuery, q); err != nil {
+		return Screening{}, err
+	}
+	if rec.DetailEnc, err = s.seal(ctx, tenant, out.ID, PurposeExplanation, detail{out.Matches, out.Notes}); err != nil {
+		return Screening{}, err
+	}
+	_, err = s.audit.Commit(ctx, tenant, audit.Record{
+		Action: ActionPerformed, Actor: by, Subject: audit.Subject{Type: "screening", ID: out.ID},
+		Reason: out.Outcome,
+		Details: map[string]string{"outcome": out.Outcome, "listVersion": out.ListVersion, "type": q.Type,
+			"kind": kind, "matches": strconv.Itoa(len(out.Matches))},
+	}, func(tx *store.Tx) { tx.Create(store.ScreeningKey(tenant, out.ID), rec) })
+	if err != nil {
+		return Screening{}, fmt.Errorf("lists: record screening: %w", err)
+	}
+	if out.Matches == nil {
+		out.Matches = []Match{}
+	}
+	return out, nil
+}
+
+// Get reads a screening of the tenant, decrypting the query and explanations, and audits
+// the read (reason says why: "api", "idempotent_replay"...). Another tenant's id is
+// not found.
+func (s *Screener) Get(ctx context.Context, by audit.Actor, tenant store.TenantID, id, reason string) (Screening, error) {
+	notFound := failure.Missing("screening_not_found", "no such screening")
+	if !store.ValidID(id) {
+		return Screening{}, notFound
+	}
+	var rec record
+	if err := s.store.Get(ctx, store.ScreeningKey(tenant, id), &rec); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return Screening{}, notFound
+		}
+		return Screening{}, fmt.Errorf("lists: read screening: %w", err)
+	}
+	if rec.Tenant != string(tenant) {
+		return Screening{}, notFound
+	}
+	out := Screening{ID: rec.ID, Kind: rec.Kind, Reference: rec.Reference, Outcome: rec.Outcome,
+		ListVersion: rec.ListVersion, ScreenedAt: rec.ScreenedAt}
+	if err := s.open(ctx, tenant, rec.ID, PurposeQuery, rec.QueryEnc, &out.Query); err != nil {
+		return Screening{}, err
+	}
+	var d detail
+	if err := s.open(ctx, tenant, rec.ID, PurposeExplanation, rec.DetailEnc, &d); err != nil {
+		return Screening{}, err
+	}
+	out.Matches, out.Notes = d.Matches, d.Notes
+	if out.Matches == nil {
+		out.Matches = []Match{}
+	}
+	// The read is audited before the data leaves: no audit entry, no data.
+	if _, err := s.audit.Append(ctx, tenant, audit.Record{
+		Action: ActionRead, Actor: by, Subject: audit.Subject{Type: "screening", ID: rec.ID}, Reason: reason,
+	}); err != nil {
+		return Screening{}, fmt.Errorf("lists: audit screening read: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Screener) seal(ctx context.Context, t store.TenantID, id, purpose string, v any) (string, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	enc, err := envelope.EncryptString(ctx, s.enc, envelope.Context{Tenant: string(t), Record: id, Purpose: purpose}, string(raw))
+	if err != nil {
+		return "", fmt.Errorf("lists: encrypt %s: %w", purpose, err)
+	}
+	return enc, nil
+}
+
+func (s *Screener) open(ctx context.Context, t store.TenantID, id, purpose, enc string, v any) error {
+	raw, err := envelope.DecryptString(ctx, s.enc, envelope.Context{Tenant: string(t), Record: id, Purpose: purpose}, enc)
+	if err != nil {
+		return fmt.Errorf("lists: decrypt %s: %w", purpose, err)
+	}
+	return json.Unmarshal([]byte(raw), v)
+}
+
+func checkRequest(req Request) error {
+	if len(req.Reference) > MaxReferenceLen {
+		return failure.InvalidInput("invalid_reference", "reference must be at most %d characters", MaxReferenceLen)
+	}
+	for _, r := range req.Reference {
+		if unicode.IsControl(r) {
+			return failure.InvalidInput("invalid_reference", "reference must not contain control characters")
+		}
+	}
+	switch req.Kind {
+	case "", KindClient, KindOnboarding, KindRescreen:
+	default:
+		return fmt.Errorf("lists: unknown screening kind %q", req.Kind) // a caller's bug, not the client's
+	}
+	if req.UserID != "" && !store.ValidID(req.UserID) {
+		return store.ErrInvalidKey
+	}
+	return nil
+}
+
+func screenName(ix *screening.Index, q Query, opts screening.Options) (string, []Match, []string, []matchSummary) {
+	r := ix.Screen(screening.Query{Name: q.Name, Type: q.entityType(), DOB: q.DateOfBirth,
+		Nationality: q.Nationality, Country: q.Country}, opts)
+	matches := make([]Match, 0, len(r.Matches))
+	sums := make([]matchSummary, 0, len(r.Matches))
+	for _, m := range r.Matches {
+		ex := m.Explanation
+		matches = append(matches, Match{EntityID: m.EntityID, Source: string(m.Source), EntityType: string(m.EntityType),
+			PrimaryName: m.PrimaryName, Programs: m.Programs, Score: m.Score, Outcome: string(m.Outcome), Explanation: &ex})
+		sums = append(sums, matchSummary{EntityID: m.EntityID, Source: string(m.Source), Score: m.Score,
+			Outcome: string(m.Outcome), Reasons: []string{
+				"name:" + ex.MatchedNameKind + ":" + strconv.FormatFloat(ex.Name.Score, 'f', 3, 64),
+				"dob:" + ex.DOB.Agreement, "country:" + ex.Country.Agreement, "type:" + ex.Type.Agreement,
+			}})
+	}
+	return string(r.Outcome), matches, r.Notes, sums
+}
+
+func screenAddress(ix *screening.Index, q Query) (string, []Match, []matchSummary) {
+	r := ix.ScreenAddress(q.Asset, q.Address)
+	matches := make([]Match, 0, len(r.Matches))
+	sums := make([]matchSummary, 0, len(r.Matches))
+	for _, m := range r.Matches {
+		matches = append(matches, Match{EntityID: m.EntityID, Source: string(m.Source), PrimaryName: m.EntityName,
+			Score: 1, Outcome: string(screening.OutcomeMatch),
+			Address: &AddressExplanation{Asset: m.Asset, Listed: m.Address, Normalized: m.Normalized, Chain: r.Chain}})
+		sums = append(sums, matchSummary{EntityID: m.EntityID, Source: string(m.Source), Score: 1,
+			Outcome: string(screening.OutcomeMatch), Reasons: []string{"address:exact", "asset:" + m.Asset, "chain:" + r.Chain}})
+	}
+	return string(r.Outcome), matches, sums
+}

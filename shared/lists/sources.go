@@ -1,0 +1,137 @@
+package lists
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/chainfi/chainguard/shared/config"
+	"github.com/chainfi/chainguard/shared/sanctions"
+)
+
+// Environment variables naming the source files (template.yaml parameters). An empty
+// variable leaves that file out; a configured file that cannot be fetched fails the
+// refresh rather than publishing a list with parts missing.
+const (
+	EnvOFACSDN      = "LIST_OFAC_SDN_URL"
+	EnvOFACAlt      = "LIST_OFAC_ALT_URL"
+	EnvOFACAdd      = "LIST_OFAC_ADD_URL"
+	EnvOFACComments = "LIST_OFAC_COMMENTS_URL"
+	EnvUN           = "LIST_UN_URL"
+	// EnvCrypto is a comma- or space-separated list of URLs of OFAC crypto address files,
+	// each named sanctioned_addresses_<ASSET>.txt.
+	EnvCrypto = "LIST_CRYPTO_URLS"
+)
+
+// ErrBadSources is returned for a source configuration that cannot work.
+var ErrBadSources = errors.New("lists: invalid source configuration")
+
+// File is one file of a source: the name its parser expects and where to get it.
+type File struct {
+	Name string
+	URL  string
+}
+
+// Source is one list publication to fetch and parse.
+type Source struct {
+	Name  sanctions.Source
+	Files []File
+	Parse func(fs.FS) (*sanctions.List, error)
+}
+
+// SourceURLs configure the sources; empty fields are not fetched.
+type SourceURLs struct {
+	OFACSDN, OFACAlt, OFACAdd, OFACComments string
+	UN                                      string
+	Crypto                                  []string
+}
+
+// SourceURLsFromEnv reads the source URLs from the environment.
+func SourceURLsFromEnv() SourceURLs {
+	var e config.Env
+	return SourceURLs{
+		OFACSDN: e.Get(EnvOFACSDN, ""), OFACAlt: e.Get(EnvOFACAlt, ""),
+		OFACAdd: e.Get(EnvOFACAdd, ""), OFACComments: e.Get(EnvOFACComments, ""),
+		UN:     e.Get(EnvUN, ""),
+		Crypto: strings.FieldsFunc(e.Get(EnvCrypto, ""), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }),
+	}
+}
+
+var cryptoFileName = regexp.MustCompile(`^sanctioned_addresses_[A-Z0-9]{2,10}\.txt$`)
+
+// Sources turns the configuration into sources, checking every URL.
+func (u SourceURLs) Sources() ([]Source, error) {
+	var out []Source
+	ofacExtra := u.OFACAlt != "" || u.OFACAdd != "" || u.OFACComments != ""
+	if u.OFACSDN == "" && ofacExtra {
+		return nil, fmt.Errorf("%w: OFAC alt/add/comments configured without %s", ErrBadSources, EnvOFACSDN)
+	}
+	if u.OFACSDN != "" {
+		s := Source{Name: sanctions.SourceOFAC, Parse: sanctions.ParseOFACDir}
+		for _, f := range []File{
+			{sanctions.OFACFileSDN, u.OFACSDN}, {sanctions.OFACFileAlt, u.OFACAlt},
+			{sanctions.OFACFileAdd, u.OFACAdd}, {sanctions.OFACFileComments, u.OFACComments},
+		} {
+			if f.URL != "" {
+				s.Files = append(s.Files, f)
+			}
+		}
+		out = append(out, s)
+	}
+	if u.UN != "" {
+		out = append(out, Source{Name: sanctions.SourceUN, Parse: sanctions.ParseUNDir,
+			Files: []File{{sanctions.UNFileName, u.UN}}})
+	}
+	if len(u.Crypto) > 0 {
+		s := Source{Name: sanctions.SourceOFACCrypto, Parse: sanctions.ParseCryptoAddressDir}
+		seen := map[string]bool{}
+		for _, raw := range u.Crypto {
+			pu, err := url.Parse(raw)
+			if err != nil {
+				return nil, fmt.Errorf("%w: crypto URL %q: %v", ErrBadSources, raw, err)
+			}
+			name := path.Base(pu.Path)
+			if !cryptoFileName.MatchString(name) || seen[name] {
+				return nil, fmt.Errorf("%w: crypto URL %q must end in a distinct sanctioned_addresses_<ASSET>.txt", ErrBadSources, raw)
+			}
+			seen[name] = true
+			s.Files = append(s.Files, File{name, raw})
+		}
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no source configured (set %s and/or %s)", ErrBadSources, EnvOFACSDN, EnvUN)
+	}
+	for _, s := range out {
+		for _, f := range s.Files {
+			if err := checkURL(f.URL); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %v", ErrBadSources, raw, err)
+	}
+	switch u.Scheme {
+	case "https", "http":
+		if u.Host == "" {
+			return fmt.Errorf("%w: %q has no host", ErrBadSources, raw)
+		}
+	case "file":
+		if u.Path == "" {
+			return fmt.Errorf("%w: %q has no path", ErrBadSources, raw)
+		}
+	default:
+		return fmt.Errorf("%w: %q: scheme must be https, http or file", ErrBadSources, raw)
+	}
+	return nil
+}
