@@ -314,7 +314,8 @@ func (rn *Runner) serveAPI(w http.ResponseWriter, r *http.Request) {
 		apiMessage(w, http.StatusInternalServerError, "Internal Server Error", requestID)
 		return
 	}
-	res := rn.invoke(r.Context(), rt.FunctionID, "http "+rt.Key(), payload)
+	// Like Lambda, an invocation runs to its end even if the client hangs up.
+	res := rn.invoke(rn.runCtx, rt.FunctionID, "http "+rt.Key(), payload)
 	if res.Err != nil {
 		apiMessage(w, http.StatusInternalServerError, "Internal Server Error", requestID)
 		return

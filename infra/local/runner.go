@@ -55,6 +55,7 @@ type Runner struct {
 
 	ln      net.Listener
 	http    *http.Server
+	runCtx  context.Context // lives until Close: invocations are not tied to a client's request
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	started time.Time
@@ -108,8 +109,7 @@ func (rn *Runner) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	rn.cancel = cancel
+	rn.runCtx, rn.cancel = context.WithCancel(context.Background())
 
 	// Builds need nothing from the emulator: run them while it starts and provisions.
 	buildDone := make(chan []buildResult, 1)
@@ -148,8 +148,8 @@ func (rn *Runner) start(ctx context.Context) error {
 	if err := rn.listen(); err != nil {
 		return err
 	}
-	rn.startPollers(runCtx)
-	rn.startSchedules(runCtx)
+	rn.startPollers(rn.runCtx)
+	rn.startSchedules(rn.runCtx)
 	if rn.opts.Seed {
 		rn.seed(ctx)
 	}

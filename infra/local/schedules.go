@@ -334,7 +334,7 @@ func (rn *Runner) handleFireSchedule(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"message": "no schedule " + r.PathValue("name"), "schedules": rn.scheduleNames()})
 		return
 	}
-	res := rn.fire(r.Context(), s, time.Now())
+	res := rn.fire(rn.runCtx, s, time.Now())
 	out := FireResult{Schedule: s.Name, Function: s.FunctionID, Outcome: "ok", DurationMs: ms(res.Duration), Error: res.Err, Response: rawJSON(res.Payload)}
 	if res.Err != nil {
 		out.Outcome = "error"
