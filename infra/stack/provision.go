@@ -13,15 +13,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // Physical is what a provisioned resource answers to !Ref and !GetAtt.
 type Physical struct {
-	Type  string
-	Ref   string
-	Attrs map[string]string
+	Type    string
+	Ref     string
+	Attrs   map[string]string
+	Skipped bool // not emulated: Ref is a stand-in name, attributes are stand-in ARNs
 }
 
 // Deployment is the template provisioned into one account (the emulator): physical ids
@@ -80,7 +82,7 @@ func Provision(ctx context.Context, cfg aws.Config, tpl *Template, opt Options) 
 	}
 	p := &provisioner{
 		d: d, logf: opt.Logf,
-		ddb: dynamodb.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg),
+		ddb: dynamodb.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg), s3: s3.NewFromConfig(cfg),
 		events: eventbridge.NewFromConfig(cfg), sched: scheduler.NewFromConfig(cfg),
 		idp: cognitoidentityprovider.NewFromConfig(cfg), cfg: cfg,
 	}
@@ -173,6 +175,9 @@ func (d *Deployment) Resolver() *Resolver {
 				return "", fmt.Errorf("stack: %s is not provisioned", id)
 			}
 			v, ok := ph.Attrs[attr]
+			if !ok && ph.Skipped {
+				return fmt.Sprintf("arn:aws:skipped:%s:%s:%s/%s", d.Region, d.Account, ph.Ref, attr), nil
+			}
 			if !ok {
 				return "", fmt.Errorf("stack: %s has no attribute %s locally", id, attr)
 			}
@@ -198,6 +203,7 @@ type provisioner struct {
 	logf   func(string, ...any)
 	ddb    *dynamodb.Client
 	kms    *kms.Client
+	s3     *s3.Client
 	sqs    *sqs.Client
 	events *eventbridge.Client
 	sched  *scheduler.Client
@@ -231,6 +237,10 @@ func (p *provisioner) provision(ctx context.Context, id string) error {
 	create, ok := p.creators()[res.Type]
 	if !ok {
 		p.skip(id, res.Type, "type not emulated")
+		// A stand-in, so that what references it still resolves (to names that say so).
+		p.update(func(d *Deployment) {
+			d.Resources[id] = Physical{Type: res.Type, Ref: d.StackName + "-" + id, Skipped: true}
+		})
 		return nil
 	}
 	ph, err := create(ctx, id, m)
@@ -261,6 +271,8 @@ func (p *provisioner) creators() map[string]creator {
 		"AWS::Logs::LogGroup":          p.logGroup,
 		"AWS::CloudWatch::Alarm":       p.alarm,
 		"AWS::Serverless::HttpApi":     p.httpAPI,
+		"AWS::S3::Bucket":              p.bucket,
+		"AWS::S3::BucketPolicy":        p.bucketPolicy,
 	}
 }
 
