@@ -1,0 +1,355 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/emulator"
+	"github.com/chainfi/chainguard/shared/envelope"
+	"github.com/chainfi/chainguard/shared/httpapi"
+	"github.com/chainfi/chainguard/shared/idempotency"
+	"github.com/chainfi/chainguard/shared/lists"
+	"github.com/chainfi/chainguard/shared/lists/liststest"
+	"github.com/chainfi/chainguard/shared/platform"
+	pt "github.com/chainfi/chainguard/shared/platform/platformtest"
+	"github.com/chainfi/chainguard/shared/store"
+	"github.com/chainfi/chainguard/shared/tenants"
+)
+
+func TestMain(m *testing.M) { os.Exit(emulator.RunTests(m)) }
+
+// calls counts AWS operations by "Service.Operation", through an SDK middleware.
+type calls struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *calls) middleware(st *middleware.Stack) error {
+	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("countCalls", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		c.mu.Lock()
+		c.n[awsmiddleware.GetServiceID(ctx)+"."+awsmiddleware.GetOperationName(ctx)]++
+		c.mu.Unlock()
+		return next.HandleFinalize(ctx, in)
+	}), middleware.After)
+}
+
+func (c *calls) reset() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.n
+	c.n = map[string]int{}
+	return out
+}
+
+type fixture struct {
+	d       *platform.Deps
+	srv     *httpapi.Server
+	calls   *calls
+	version string
+	a, b    tenants.IssuedKey
+	ta      store.TenantID
+}
+
+// setup wires the function as main does, over clients that count their calls; with
+// publish, the small test lists are published first.
+func setup(t *testing.T, publish bool) *fixture {
+	t.Helper()
+	base := pt.Deps(t)
+	f := &fixture{calls: &calls{n: map[string]int{}}}
+	cfg := base.AWS.Copy()
+	cfg.APIOptions = append(cfg.APIOptions, f.calls.middleware)
+	db := dynamodb.NewFromConfig(cfg)
+	st := store.New(db, base.Config.TableName)
+	log := audit.New(db, base.Config.TableName)
+	f.d = &platform.Deps{Config: base.Config, AWS: cfg, Log: base.Log, Store: st, Audit: log,
+		Tenants: tenants.NewService(st, log, base.Log)}
+
+	bucket, key := liststest.Bucket(t, cfg), liststest.KMSKey(t, cfg)
+	if publish {
+		sources, err := liststest.MiniSources(t).URLs.Sources()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub := &lists.Publisher{Store: st, Audit: log, S3: lists.NewS3Client(cfg), Bucket: bucket, KMSKeyID: key, Sources: sources}
+		r, err := pub.Refresh(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.version = r.Version.ID
+	}
+	enc, err := envelope.New(kms.NewFromConfig(cfg), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loader := lists.NewLoader(st, lists.NewS3Client(cfg), bucket)
+	f.srv = newServer(f.d, lists.NewScreener(st, log, enc, loader), idempotency.New(st))
+
+	staff := audit.Actor{Type: "staff", ID: "s"}
+	ta, ka, err := f.d.Tenants.CreateTenant(context.Background(), staff, "Alpha", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, kb, err := f.d.Tenants.CreateTenant(context.Background(), staff, "Beta", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.a, f.b, f.ta = ka, kb, store.TenantID(ta.ID)
+	return f
+}
+
+func (f *fixture) post(t *testing.T, key, body string, headers ...string) (int, map[string]any) {
+	t.Helper()
+	h := pt.Bearer(key)
+	for i := 0; i+1 < len(headers); i += 2 {
+		h[headers[i]] = headers[i+1]
+	}
+	return pt.Call(t, f.srv, pt.Request{RouteKey: "POST /v1/screenings", Headers: h, Body: body})
+}
+
+func (f *fixture) get(t *testing.T, key, id string) (int, map[string]any) {
+	t.Helper()
+	return pt.Call(t, f.srv, pt.Request{RouteKey: "GET /v1/screenings/{screeningId}", Path: map[string]string{"screeningId": id}, Headers: pt.Bearer(key)})
+}
+
+func (f *fixture) actions(t *testing.T) []string {
+	t.Helper()
+	entries, _, err := f.d.Audit.List(context.Background(), f.ta, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Action+":"+e.Subject.ID)
+	}
+	return out
+}
+
+func firstMatch(body map[string]any) map[string]any {
+	ms, _ := body["matches"].([]any)
+	if len(ms) == 0 {
+		return nil
+	}
+	return ms[0].(map[string]any)
+}
+
+func TestAListedPersonIsFoundExplainedAndStoredEncrypted(t *testing.T) {
+	f := setup(t, true)
+	status, body := f.post(t, f.a.Secret, `{"type":"person","name":"Ali Khorashadizadeh","dateOfBirth":"1979-09-21","nationality":"IR","reference":"cust-1"}`)
+	if status != 201 {
+		t.Fatalf("screen: %d %v", status, body)
+	}
+	id, _ := body["id"].(string)
+	m := firstMatch(body)
+	if (body["outcome"] != "match" && body["outcome"] != "potential_match") || m == nil || m["entityId"] != "26137" ||
+		pt.Get(m, "explanation", "formula") == "" || body["listVersion"] != f.version || body["screenedAt"] == nil || id == "" {
+		t.Fatalf("answer: %v", body)
+	}
+
+	raw, err := dynamodb.NewFromConfig(f.d.AWS).GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(f.d.Config.TableName), Key: keyAttrs(store.ScreeningKey(f.ta, id))})
+	if err != nil || raw.Item == nil {
+		t.Fatalf("stored item: %v", err)
+	}
+	var item map[string]any
+	if err := store.Unmarshal(raw.Item, &item); err != nil {
+		t.Fatal(err)
+	}
+	dump, _ := json.Marshal(item)
+	for _, secret := range []string{"Ali Khorashadizadeh", "khorashadizadeh", "Khorashadizadeh", "1979-09-21"} {
+		if strings.Contains(string(dump), secret) {
+			t.Fatalf("the stored screening contains %q in plaintext: %s", secret, dump)
+		}
+	}
+	if item["listVersion"] != f.version || item["queryEnc"] == nil || item["tenantId"] != string(f.ta) {
+		t.Fatalf("stored screening: %s", dump)
+	}
+
+	status, got := f.get(t, f.a.Secret, id)
+	if status != 200 || pt.Get(got, "query", "name") != "Ali Khorashadizadeh" || got["outcome"] != body["outcome"] ||
+		pt.Get(firstMatch(got), "explanation", "formula") != pt.Get(m, "explanation", "formula") {
+		t.Fatalf("get: %d %v", status, got)
+	}
+	acts := f.actions(t)
+	if !contains(acts, "screening.performed:"+id) || !contains(acts, "screening.read:"+id) {
+		t.Fatalf("audit: %v", acts)
+	}
+}
+
+func TestAnUnlistedNameIsClear(t *testing.T) {
+	f := setup(t, true)
+	status, body := f.post(t, f.a.Secret, `{"type":"person","name":"Maria Schneider","dateOfBirth":"1985-02","country":"DE"}`)
+	if status != 201 || body["outcome"] != "clear" || len(body["matches"].([]any)) != 0 {
+		t.Fatalf("clear: %d %v", status, body)
+	}
+}
+
+func TestASanctionedAddressIsAMatch(t *testing.T) {
+	f := setup(t, true)
+	for _, c := range []struct{ asset, addr, entity string }{
+		{"XBT", "149w62rY42aZBox8fGcmqNsXUzSStKeq8C", "26137"}, // in an OFAC entry's remarks
+		{"XBT", liststest.SanctionedXBT, ""},                   // in a crypto address file
+	} {
+		status, body := f.post(t, f.a.Secret, `{"type":"address","asset":"`+c.asset+`","address":"`+c.addr+`"}`)
+		m := firstMatch(body)
+		if status != 201 || body["outcome"] != "match" || m == nil || pt.Get(m, "address", "listed") != c.addr ||
+			(c.entity != "" && m["entityId"] != c.entity) {
+			t.Fatalf("%s: %d %v", c.addr, status, body)
+		}
+	}
+	status, body := f.post(t, f.a.Secret, `{"type":"address","asset":"ETH","address":"0x0000000000000000000000000000000000000001"}`)
+	if status != 201 || body["outcome"] != "clear" {
+		t.Fatalf("clean address: %d %v", status, body)
+	}
+}
+
+func TestBadQueriesAreRefusedWithACodeAndNothingIsStored(t *testing.T) {
+	f := setup(t, true)
+	long := strings.Repeat("a", 201)
+	cases := map[string]struct{ body, code string }{
+		"no type":               {`{"name":"John Smith"}`, "type_required"},
+		"unknown type":          {`{"type":"alien","name":"John Smith"}`, "invalid_type"},
+		"no name":               {`{"type":"person"}`, "name_required"},
+		"one letter":            {`{"type":"person","name":"J"}`, "invalid_name"},
+		"name too long":         {`{"type":"person","name":"` + long + `"}`, "invalid_name"},
+		"digits only":           {`{"type":"organisation","name":"12345"}`, "invalid_name"},
+		"control character":     {`{"type":"person","name":"John\u0000Smith"}`, "invalid_name"},
+		"date with slashes":     {`{"type":"person","name":"John Smith","dateOfBirth":"21/09/1979"}`, "invalid_date_of_birth"},
+		"impossible date":       {`{"type":"person","name":"John Smith","dateOfBirth":"1979-02-30"}`, "invalid_date_of_birth"},
+		"future date":           {`{"type":"person","name":"John Smith","dateOfBirth":"2999"}`, "invalid_date_of_birth"},
+		"country name":          {`{"type":"person","name":"John Smith","country":"Germany"}`, "invalid_country"},
+		"unknown country code":  {`{"type":"person","name":"John Smith","nationality":"XX"}`, "invalid_nationality"},
+		"dob of a company":      {`{"type":"organisation","name":"Acme Ltd","dateOfBirth":"1990"}`, "field_not_allowed"},
+		"address without asset": {`{"type":"address","address":"149w62rY42aZBox8fGcmqNsXUzSStKeq8C"}`, "asset_required"},
+		"bad asset":             {`{"type":"address","asset":"bitcoin!","address":"149w62rY42aZBox8fGcmqNsXUzSStKeq8C"}`, "invalid_asset"},
+		"no address":            {`{"type":"address","asset":"XBT"}`, "address_required"},
+		"address with spaces":   {`{"type":"address","asset":"XBT","address":"149w62rY42aZ Box8fGcmqNsXUzSStKeq8C"}`, "invalid_address"},
+		"name on an address":    {`{"type":"address","asset":"XBT","address":"149w62rY42aZBox8fGcmqNsXUzSStKeq8C","name":"x"}`, "field_not_allowed"},
+		"unknown field":         {`{"type":"person","name":"John Smith","passport":"X1"}`, "unknown_field"},
+	}
+	for name, c := range cases {
+		status, body := f.post(t, f.a.Secret, c.body)
+		if status != 400 || pt.ErrorCode(body) != c.code {
+			t.Errorf("%s: %d %v, want 400 %s", name, status, body, c.code)
+		}
+	}
+	status, body := f.post(t, f.a.Secret, `{"type":"person","name":"John Smith"}`, "idempotency-key", "bad#key")
+	if status != 400 || pt.ErrorCode(body) != "invalid_idempotency_key" {
+		t.Errorf("bad idempotency key: %d %v", status, body)
+	}
+	for _, a := range f.actions(t) {
+		if strings.HasPrefix(a, "screening.") {
+			t.Fatalf("a refused query was recorded: %v", f.actions(t))
+		}
+	}
+}
+
+func TestAnotherTenantsScreeningIsNotFound(t *testing.T) {
+	f := setup(t, true)
+	_, body := f.post(t, f.a.Secret, `{"type":"person","name":"Maria Schneider"}`)
+	id := body["id"].(string)
+	status, got := f.get(t, f.b.Secret, id)
+	if status != 404 || pt.ErrorCode(got) != "screening_not_found" {
+		t.Fatalf("tenant B reads tenant A's screening: %d %v", status, got)
+	}
+	if status, got := f.get(t, f.a.Secret, "01NOSUCHSCREENING000000000"); status != 404 {
+		t.Fatalf("unknown id: %d %v", status, got)
+	}
+}
+
+func TestWithoutAPublishedListTheAnswerIs503(t *testing.T) {
+	f := setup(t, false)
+	status, body := f.post(t, f.a.Secret, `{"type":"person","name":"Maria Schneider"}`)
+	if status != 503 || pt.ErrorCode(body) != "lists_not_ready" {
+		t.Fatalf("no list: %d %v", status, body)
+	}
+}
+
+func TestAReplayWithTheSameIdempotencyKeyReturnsTheSameScreening(t *testing.T) {
+	f := setup(t, true)
+	req := `{"type":"person","name":"Ali Khorashadizadeh","nationality":"IR"}`
+	s1, first := f.post(t, f.a.Secret, req, "idempotency-key", "onboarding-42")
+	s2, second := f.post(t, f.a.Secret, req, "idempotency-key", "onboarding-42")
+	if s1 != 201 || s2 != 201 || first["id"] == nil || first["id"] != second["id"] || pt.Get(second, "query", "name") != "Ali Khorashadizadeh" {
+		t.Fatalf("replay: %d %v / %d %v", s1, first, s2, second)
+	}
+	s3, third := f.post(t, f.a.Secret, `{"type":"person","name":"Someone Else"}`, "idempotency-key", "onboarding-42")
+	if s3 != 422 {
+		t.Fatalf("same key, other body: %d %v", s3, third)
+	}
+	// The idempotency record holds the screening id, not the answer with the query.
+	raw, err := dynamodb.NewFromConfig(f.d.AWS).GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(f.d.Config.TableName), Key: keyAttrs(store.IdempotencyKey(f.ta, idempotencyScope, "onboarding-42"))})
+	if err != nil || raw.Item == nil {
+		t.Fatalf("idempotency record: %v", err)
+	}
+	var item map[string]any
+	_ = store.Unmarshal(raw.Item, &item)
+	dump, _ := json.Marshal(item)
+	if strings.Contains(string(dump), "Khorashadizadeh") {
+		t.Fatalf("the idempotency record holds the query: %s", dump)
+	}
+}
+
+// TestCallsAndLatencyPerScreening measures what one warm request costs: AWS calls (after
+// the cold start loaded the index) and in-process latency.
+func TestCallsAndLatencyPerScreening(t *testing.T) {
+	f := setup(t, true)
+	f.post(t, f.a.Secret, `{"type":"person","name":"Warm Up"}`) // cold: HEAD, index, first data key
+	f.calls.reset()
+	const n = 20
+	start := time.Now()
+	for i := range n {
+		name := []string{"Ali Khorashadizadeh", "Maria Schneider"}[i%2]
+		if status, body := f.post(t, f.a.Secret, `{"type":"person","name":"`+name+`"}`); status != 201 {
+			t.Fatalf("%d %v", status, body)
+		}
+	}
+	perReq := time.Since(start) / n
+	got := f.calls.reset()
+	var keys []string
+	total := 0
+	for k, v := range got {
+		keys = append(keys, k)
+		total += v
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + "=" + strconv.FormatFloat(float64(got[k])/n, 'f', 2, 64) + " ")
+	}
+	t.Logf("warm POST /v1/screenings: %.2f AWS calls per request (%s), %v per request against moto", float64(total)/n, b.String(), perReq)
+	if got["KMS.GenerateDataKey"] > 1 || got["S3.GetObject"] != 0 {
+		t.Errorf("warm requests call KMS or S3: %v", got)
+	}
+	if float64(total)/n > 3 {
+		t.Errorf("too many AWS calls per screening: %v", got)
+	}
+}
+
+func keyAttrs(k store.Key) map[string]ddbtypes.AttributeValue {
+	return map[string]ddbtypes.AttributeValue{"PK": &ddbtypes.AttributeValueMemberS{Value: k.PK}, "SK": &ddbtypes.AttributeValueMemberS{Value: k.SK}}
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
