@@ -46,6 +46,8 @@ func run(args []string, out io.Writer) error {
 	maxProcs := fs.Int("concurrency", 4, "processes per function at most")
 	noSeed := fs.Bool("no-seed", false, "do not create the demo tenant and staff users")
 	noTimers := fs.Bool("no-timers", false, "fire schedules only on demand, never on their timers")
+	params := paramFlags{}
+	fs.Var(params, "param", "template parameter override Name=Value (repeatable); list sources default to the fixtures served by the runner")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,7 +72,7 @@ func run(args []string, out io.Writer) error {
 	defer stop()
 	rn, err := Start(ctx, Options{
 		Template: *template, Addr: *addr, Stage: *stage, NoBuild: *noBuild, MaxProcs: *maxProcs,
-		Seed: !*noSeed, Schedules: !*noTimers, Out: out,
+		Seed: !*noSeed, Schedules: !*noTimers, Out: out, Params: params,
 	})
 	if err != nil {
 		return err
@@ -83,6 +85,8 @@ func run(args []string, out io.Writer) error {
 }
 
 // fire asks a running runner to fire a schedule now and prints its answer.
+var errBadParam = errors.New("-param wants Name=Value")
+
 func fire(addr, name string, out io.Writer) error {
 	client := &http.Client{Timeout: 15 * time.Minute}
 	resp, err := client.Post("http://"+addr+"/_local/schedules/"+name, "application/json", nil)

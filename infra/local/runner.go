@@ -24,15 +24,16 @@ import (
 
 // Options configure a runner.
 type Options struct {
-	Template  string // path to template.yaml
-	Addr      string // HTTP API and control endpoints, e.g. 127.0.0.1:3000
-	Stage     string // the template's Stage parameter
-	NoBuild   bool   // reuse the bootstraps under BuildDir
-	BuildDir  string // default <template dir>/.local/build
-	StateDir  string // credentials.json goes here; default <template dir>/.local
-	MaxProcs  int    // processes per function, default 4
-	Seed      bool   // create the demo tenant and staff users
-	Schedules bool   // fire schedules on their timers (they can always be fired on demand)
+	Template  string            // path to template.yaml
+	Addr      string            // HTTP API and control endpoints, e.g. 127.0.0.1:3000
+	Stage     string            // the template's Stage parameter
+	NoBuild   bool              // reuse the bootstraps under BuildDir
+	BuildDir  string            // default <template dir>/.local/build
+	StateDir  string            // credentials.json goes here; default <template dir>/.local
+	MaxProcs  int               // processes per function, default 4
+	Seed      bool              // create the demo tenant and staff users
+	Schedules bool              // fire schedules on their timers (they can always be fired on demand)
+	Params    map[string]string // template parameter overrides (Stage comes from Stage)
 	Out       io.Writer
 }
 
@@ -129,7 +130,7 @@ func (rn *Runner) start(ctx context.Context) error {
 	}
 	provStart := time.Now()
 	rn.dep, err = stack.Provision(ctx, rn.cfg, tpl, stack.Options{
-		Params: map[string]string{"Stage": rn.opts.Stage}, Region: emulator.Region,
+		Params: rn.params(tpl), Region: emulator.Region,
 		Logf: func(f string, a ...any) { rn.con.printf(f, a...) },
 	})
 	if err != nil {
@@ -220,6 +221,7 @@ func (rn *Runner) listen() error {
 	mux.HandleFunc("GET /_local/schedules", rn.handleListSchedules)
 	mux.HandleFunc("POST /_local/schedules/{name}", rn.handleFireSchedule)
 	mux.HandleFunc("GET /_local/invocations", rn.handleInvocations)
+	mux.Handle("GET "+fixturesPath, fixtureHandler(fixturesDir(rn.root)))
 	mux.HandleFunc("/", rn.serveAPI)
 	rn.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = rn.http.Serve(ln) }()
@@ -425,3 +427,16 @@ func firstLine(s string) string {
 }
 
 func hostArch() string { return runtime.GOARCH }
+
+// params are the template parameters of this run: list sources pointing at the fixtures
+// the runner serves, then the caller's overrides, then the stage.
+func (rn *Runner) params(tpl *stack.Template) map[string]string {
+	declared := func(name string) bool { _, ok := tpl.Parameters[name]; return ok }
+	// The listener is not open yet: the configured address is what the functions will call.
+	out := fixtureParams(fixturesDir(rn.root), "http://"+rn.opts.Addr, declared)
+	for k, v := range rn.opts.Params {
+		out[k] = v
+	}
+	out["Stage"] = rn.opts.Stage
+	return out
+}

@@ -122,16 +122,49 @@ func lifecycleRules(v any) any {
 	return map[string]any{"Rules": out}
 }
 
-// bucketPolicy stores the policy; moto keeps it but does not enforce it (its Deny on
-// insecure transport would otherwise refuse every local call, which is plain HTTP).
+// bucketPolicy stores the policy without its statements conditioned on
+// aws:SecureTransport: moto enforces bucket policies, and the emulator speaks plain HTTP, so
+// the template's deny-insecure-transport statement would refuse every local call. In AWS
+// the statement stays in force; locally the other statements are kept and enforced.
 func (p *provisioner) bucketPolicy(ctx context.Context, id string, props map[string]any) (Physical, error) {
 	bucket := scalar(props["Bucket"])
-	doc, err := json.Marshal(props["PolicyDocument"])
+	doc, _ := props["PolicyDocument"].(map[string]any)
+	stmts, _ := doc["Statement"].([]any)
+	var kept []any
+	for _, st := range stmts {
+		if !onTransport(st) {
+			kept = append(kept, st)
+		}
+	}
+	if len(kept) == 0 {
+		p.skip(id, "AWS::S3::BucketPolicy", "only aws:SecureTransport statements, which plain-HTTP emulation cannot satisfy")
+		return Physical{Ref: bucket, Attrs: map[string]string{}}, nil
+	}
+	local := map[string]any{}
+	for k, v := range doc {
+		local[k] = v
+	}
+	local["Statement"] = kept
+	raw, err := json.Marshal(local)
 	if err != nil {
 		return Physical{}, err
 	}
-	if _, err := p.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(doc))}); err != nil {
+	if _, err := p.s3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(raw))}); err != nil {
 		return Physical{}, err
 	}
 	return Physical{Ref: bucket, Attrs: map[string]string{}}, nil
+}
+
+// onTransport reports whether a policy statement depends on aws:SecureTransport.
+func onTransport(st any) bool {
+	m, _ := st.(map[string]any)
+	cond, _ := m["Condition"].(map[string]any)
+	for _, c := range cond {
+		if kv, ok := c.(map[string]any); ok {
+			if _, ok := kv["aws:SecureTransport"]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }

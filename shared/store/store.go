@@ -46,10 +46,10 @@ type Indexes struct {
 // Meta is embedded in entity structs to read back the attributes the store maintains.
 // The store overwrites them on every write, so setting them has no effect.
 type Meta struct {
-	PK      string `dynamodbav:"PK,omitempty"`
-	SK      string `dynamodbav:"SK,omitempty"`
-	Entity  string `dynamodbav:"entity,omitempty"`
-	Version int64  `dynamodbav:"version,omitempty"`
+	PK      string `dynamodbav:"PK,omitempty" json:"-"`
+	SK      string `dynamodbav:"SK,omitempty" json:"-"`
+	Entity  string `dynamodbav:"entity,omitempty" json:"-"`
+	Version int64  `dynamodbav:"version,omitempty" json:"-"`
 }
 
 // Cond is a caller-supplied condition expression. Names and Values are merged with the
