@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/chainfi/chainguard/shared/config"
 	"github.com/chainfi/chainguard/shared/lists"
@@ -32,7 +33,7 @@ func main() {
 		fail(err)
 	}
 	pub := &lists.Publisher{
-		Store: deps.Store, Audit: deps.Audit, Events: deps.Events,
+		Store: deps.Store, DB: dynamodb.NewFromConfig(deps.AWS), Audit: deps.Audit, Events: deps.Events,
 		S3: lists.NewS3Client(deps.AWS), Bucket: bucket, KMSKeyID: deps.Config.KeyID,
 		Fetcher: &lists.Fetcher{MaxBytes: int64(maxMB) << 20}, Sources: sources, Log: deps.Log,
 	}

@@ -85,7 +85,7 @@ func setup(t *testing.T, publish bool) *fixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pub := &lists.Publisher{Store: st, Audit: log, S3: lists.NewS3Client(cfg), Bucket: bucket, KMSKeyID: key, Sources: sources}
+		pub := &lists.Publisher{Store: st, DB: db, Audit: log, S3: lists.NewS3Client(cfg), Bucket: bucket, KMSKeyID: key, Sources: sources}
 		r, err := pub.Refresh(context.Background())
 		if err != nil {
 			t.Fatal(err)

@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -48,9 +51,15 @@ type ObjectStore interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 }
 
+// BatchWriter is the part of the DynamoDB client that writes delta items in bulk.
+type BatchWriter interface {
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+}
+
 // Publisher publishes new list versions. Build it once per process.
 type Publisher struct {
 	Store    *store.Store
+	DB       BatchWriter // the store's table, for delta items
 	Audit    *audit.Log
 	Events   *events.Publisher // nil: no event (tests, local runs without a bus)
 	S3       ObjectStore
@@ -60,7 +69,7 @@ type Publisher struct {
 	Sources  []Source
 	Log      *slog.Logger
 	Now      func() time.Time
-	// DeltaWriters is how many delta transactions run at once (default 4).
+	// DeltaWriters is how many delta batches are written at once (default 4).
 	DeltaWriters int
 }
 
@@ -329,52 +338,85 @@ func getObject(ctx context.Context, s ObjectStore, bucket, key string) ([]byte, 
 	return buf.Bytes(), nil
 }
 
-// writeDelta writes the delta items in transactions of store.MaxTxItems, a few at a time.
-// Puts are unconditional and keys deterministic, so a retry rewrites the same items.
+// writeDelta writes the delta items with BatchWriteItem (25 per call, a few calls at
+// once), retrying unprocessed items. Puts are unconditional and keys deterministic, so a
+// retried refresh rewrites the same items. Batches rather than transactions: nothing
+// reads these items before HEAD moves, so they need no atomicity, and a batch write costs
+// half the capacity of a transactional one.
 func (p *Publisher) writeDelta(ctx context.Context, delta []DeltaEntry) error {
+	if len(delta) == 0 {
+		return nil
+	}
+	if p.DB == nil {
+		return errors.New("lists: Publisher.DB is required to write a delta")
+	}
 	workers := p.DeltaWriters
 	if workers <= 0 {
 		workers = 4
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	batches := make(chan []DeltaEntry)
-	errs := make(chan error, workers)
-	var wg sync.WaitGroup
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for b := range batches {
-				tx := p.Store.Tx()
-				for _, d := range b {
-					tx.Put(store.ListDeltaKey(d.Source, d.ListVersion, d.Change, d.EntityID), d)
-				}
-				if err := tx.Exec(ctx); err != nil {
-					errs <- fmt.Errorf("lists: write delta: %w", err)
-					return
+				if err := p.writeBatch(ctx, b); err != nil {
+					once.Do(func() { first = err; cancel() })
 				}
 			}
 		}()
 	}
-	var err error
-send:
-	for b := range slices.Chunk(delta, store.MaxTxItems) {
-		select {
-		case batches <- b:
-		case err = <-errs:
-			break send
+	for b := range slices.Chunk(delta, maxBatchItems) {
+		if ctx.Err() != nil {
+			break
 		}
+		batches <- b
 	}
 	close(batches)
 	wg.Wait()
-	if err != nil {
-		return err
+	return first
+}
+
+// maxBatchItems is DynamoDB's limit on the items of one BatchWriteItem.
+const maxBatchItems = 25
+
+func (p *Publisher) writeBatch(ctx context.Context, b []DeltaEntry) error {
+	reqs := make([]ddbtypes.WriteRequest, 0, len(b))
+	for _, d := range b {
+		k := store.ListDeltaKey(d.Source, d.ListVersion, d.Change, d.EntityID)
+		d.Meta = store.Meta{PK: k.PK, SK: k.SK, Entity: EntityDelta}
+		item, err := attributevalue.MarshalMap(d)
+		if err != nil {
+			return fmt.Errorf("lists: marshal delta: %w", err)
+		}
+		reqs = append(reqs, ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: item}})
 	}
-	select {
-	case err = <-errs:
-		return err
-	default:
-		return nil
+	table := p.Store.Table()
+	for attempt := 0; len(reqs) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt > 8 {
+				return fmt.Errorf("lists: write delta: %d items still unprocessed", len(reqs))
+			}
+			select {
+			case <-time.After(time.Duration(25<<min(attempt, 6)) * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		out, err := p.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddbtypes.WriteRequest{table: reqs}})
+		if err != nil {
+			return fmt.Errorf("lists: write delta: %w", err)
+		}
+		reqs = out.UnprocessedItems[table]
 	}
+	return nil
 }
 
 func appendDelta(out []DeltaEntry, source, version, change string, ids []string) []DeltaEntry {

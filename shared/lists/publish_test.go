@@ -46,7 +46,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.pub = &lists.Publisher{Store: e.store, Audit: e.audit, S3: lists.NewS3Client(cfg), Bucket: e.bucket,
+	e.pub = &lists.Publisher{Store: e.store, DB: db, Audit: e.audit, S3: lists.NewS3Client(cfg), Bucket: e.bucket,
 		KMSKeyID: e.key, Fetcher: &lists.Fetcher{}, Sources: sources}
 	return e
 }
