@@ -8,7 +8,7 @@ FIXTURES   ?= $(abspath ../shared/fixtures)
 .PHONY: run test lint build sam-build deploy-dev deploy-prod bench fuzz smoke clean
 
 run: ## the local stack: emulator, resources, functions, HTTP API on 127.0.0.1:3000
-	go run ./infra/local
+	go run ./infra/local -fire chainguard-local-list-refresh
 
 test: ## every test, unit and integration (starts its own emulator)
 	go test -race -count=1 ./...

@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,6 +47,8 @@ func run(args []string, out io.Writer) error {
 	maxProcs := fs.Int("concurrency", 4, "processes per function at most")
 	noSeed := fs.Bool("no-seed", false, "do not create the demo tenant and staff users")
 	noTimers := fs.Bool("no-timers", false, "fire schedules only on demand, never on their timers")
+	var fireAtStart listFlag
+	fs.Var(&fireAtStart, "fire", "schedule to fire once when the stack is up (repeatable)")
 	params := paramFlags{}
 	fs.Var(params, "param", "template parameter override Name=Value (repeatable); list sources default to the fixtures served by the runner")
 	if err := fs.Parse(args); err != nil {
@@ -78,6 +81,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	rn.banner()
+	rn.FireAtStart(fireAtStart)
 	<-ctx.Done()
 	rn.con.printf("stopping: function processes, pollers%s", map[bool]string{true: ", emulator", false: ""}[rn.srv.Owned()])
 	rn.Close()
@@ -85,6 +89,12 @@ func run(args []string, out io.Writer) error {
 }
 
 // fire asks a running runner to fire a schedule now and prints its answer.
+// listFlag collects a repeatable string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
 var errBadParam = errors.New("-param wants Name=Value")
 
 func fire(addr, name string, out io.Writer) error {

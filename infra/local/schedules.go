@@ -353,3 +353,21 @@ func (rn *Runner) scheduleNames() []string {
 	}
 	return names
 }
+
+// FireAtStart fires the named schedules once, in order, now that the stack is up (for
+// example the list refresh, so that screening answers from the first request).
+func (rn *Runner) FireAtStart(names []string) {
+	for _, name := range names {
+		s, ok := rn.findSchedule(name)
+		if !ok {
+			rn.con.printf("fire at start: no schedule %q (have %v)", name, rn.scheduleNames())
+			continue
+		}
+		res := rn.fire(rn.runCtx, s, time.Now())
+		outcome := "ok"
+		if res.Err != nil {
+			outcome = fmt.Sprintf("error: %v", res.Err)
+		}
+		rn.con.printf("fired %s at start in %d ms: %s", name, res.Duration.Milliseconds(), outcome)
+	}
+}

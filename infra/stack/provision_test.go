@@ -27,8 +27,11 @@ func TestRepoTemplateProvisionsIntoTheEmulator(t *testing.T) {
 			t.Errorf("%s (%s) was not provisioned", id, res.Type)
 		}
 	}
-	if len(d.Skipped) != 0 {
-		t.Errorf("skipped: %v", d.Skipped)
+	// The only thing the emulator cannot hold is the TLS-only bucket policy (plain HTTP).
+	for _, sk := range d.Skipped {
+		if !strings.Contains(sk, "aws:SecureTransport") {
+			t.Errorf("skipped: %s", sk)
+		}
 	}
 	me := d.Functions["MeFunction"]
 	if me.Name != "chainguard-local-me" || me.Env["STAGE"] != "local" || me.Env["TABLE_NAME"] != "chainguard-local" {
