@@ -13,7 +13,8 @@
 //  2. S3 entities/<version>.json.gz: source -> entity id -> content hash, the compact
 //     state the next version's delta is computed against (the previous sources are not
 //     kept, and re-parsing them would cost a second download and parse).
-//  3. Delta items (added, changed, removed ids per source), in transactions of 100.
+//  3. Delta items (added, changed, removed ids per source), with BatchWriteItem, 25 per call
+//     (idempotent puts; unprocessed items are retried).
 //  4. One transaction: the version item, the HEAD pointer moved with a condition on the
 //     HEAD's own version, and the audit entry lists.version.published in the platform
 //     chain. Only now can a reader find the version.
