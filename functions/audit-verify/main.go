@@ -5,20 +5,14 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/chainfi/chainguard/shared/platform"
 )
 
 func main() {
-	deps, err := platform.Load(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	v := &verifier{audit: deps.Audit, events: deps.Events, log: deps.Log, out: os.Stdout}
-	lambda.Start(v.Handle)
+	platform.Start(func(_ context.Context, d *platform.Deps) (any, error) {
+		v := &verifier{audit: d.Audit, events: d.Events, log: d.Log, out: os.Stdout}
+		return v.Handle, nil
+	})
 }

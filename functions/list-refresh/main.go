@@ -5,10 +5,7 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/chainfi/chainguard/shared/config"
@@ -17,30 +14,22 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	deps, err := platform.Load(ctx)
-	if err != nil {
-		fail(err)
-	}
-	var env config.Env
-	bucket := env.Required("LISTS_BUCKET")
-	maxMB := env.Int("LIST_MAX_FILE_MB", lists.DefaultMaxBytes>>20)
-	if err := env.Err(); err != nil {
-		fail(err)
-	}
-	sources, err := lists.SourceURLsFromEnv().Sources()
-	if err != nil {
-		fail(err)
-	}
-	pub := &lists.Publisher{
-		Store: deps.Store, DB: dynamodb.NewFromConfig(deps.AWS), Audit: deps.Audit, Events: deps.Events,
-		S3: lists.NewS3Client(deps.AWS), Bucket: bucket, KMSKeyID: deps.Config.KeyID,
-		Fetcher: &lists.Fetcher{MaxBytes: int64(maxMB) << 20}, Sources: sources, Log: deps.Log,
-	}
-	lambda.Start(newHandler(pub))
-}
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, err)
-	os.Exit(1)
+	platform.Start(func(_ context.Context, deps *platform.Deps) (any, error) {
+		var env config.Env
+		bucket := env.Required("LISTS_BUCKET")
+		maxMB := env.Int("LIST_MAX_FILE_MB", lists.DefaultMaxBytes>>20)
+		if err := env.Err(); err != nil {
+			return nil, err
+		}
+		sources, err := lists.SourceURLsFromEnv().Sources()
+		if err != nil {
+			return nil, err
+		}
+		pub := &lists.Publisher{
+			Store: deps.Store, DB: dynamodb.NewFromConfig(deps.AWS), Audit: deps.Audit, Events: deps.Events,
+			S3: lists.NewS3Client(deps.AWS), Bucket: bucket, KMSKeyID: deps.Config.KeyID,
+			Fetcher: &lists.Fetcher{MaxBytes: int64(maxMB) << 20}, Sources: sources, Log: deps.Log,
+		}
+		return newHandler(pub), nil
+	})
 }

@@ -3,19 +3,12 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/chainfi/chainguard/shared/platform"
 )
 
 func main() {
-	deps, err := platform.Load(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	lambda.Start(newServer(deps).Handle)
+	platform.Start(func(_ context.Context, d *platform.Deps) (any, error) {
+		return newServer(d).Handle, nil
+	})
 }

@@ -7,10 +7,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/chainfi/chainguard/shared/config"
@@ -21,36 +19,28 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	deps, err := platform.Load(ctx)
-	if err != nil {
-		fail(err)
-	}
-	var env config.Env
-	bucket := env.Required("LISTS_BUCKET")
-	reload := env.Int("LIST_RELOAD_SECONDS", int(lists.DefaultReloadInterval/time.Second))
-	if err := env.Err(); err != nil {
-		fail(err)
-	}
-	if deps.Config.KeyID == "" {
-		fail(fmt.Errorf("%s is required: screening queries are stored encrypted", config.EnvKeyID))
-	}
-	enc, err := envelope.New(kms.NewFromConfig(deps.AWS), deps.Config.KeyID)
-	if err != nil {
-		fail(err)
-	}
-	loader := lists.NewLoader(deps.Store, lists.NewS3Client(deps.AWS), bucket,
-		lists.WithReloadInterval(time.Duration(reload)*time.Second), lists.WithLoaderLog(deps.Log))
-	// Load the index during the init phase; without a published version the function
-	// still starts and answers 503 lists_not_ready until one appears.
-	if _, err := loader.Current(ctx); err != nil {
-		deps.Log.Warn("no list version loaded at cold start", "error", err)
-	}
-	screener := lists.NewScreener(deps.Store, deps.Audit, enc, loader)
-	lambda.Start(newServer(deps, screener, idempotency.New(deps.Store)).Handle)
-}
-
-func fail(err error) {
-	fmt.Fprintln(os.Stderr, err)
-	os.Exit(1)
+	platform.Start(func(ctx context.Context, deps *platform.Deps) (any, error) {
+		var env config.Env
+		bucket := env.Required("LISTS_BUCKET")
+		reload := env.Int("LIST_RELOAD_SECONDS", int(lists.DefaultReloadInterval/time.Second))
+		if err := env.Err(); err != nil {
+			return nil, err
+		}
+		if deps.Config.KeyID == "" {
+			return nil, fmt.Errorf("%s is required: screening queries are stored encrypted", config.EnvKeyID)
+		}
+		enc, err := envelope.New(kms.NewFromConfig(deps.AWS), deps.Config.KeyID)
+		if err != nil {
+			return nil, err
+		}
+		loader := lists.NewLoader(deps.Store, lists.NewS3Client(deps.AWS), bucket,
+			lists.WithReloadInterval(time.Duration(reload)*time.Second), lists.WithLoaderLog(deps.Log))
+		// Load the index during the init phase; without a published version the function
+		// still starts and answers 503 lists_not_ready until one appears.
+		if _, err := loader.Current(ctx); err != nil {
+			deps.Log.Warn("no list version loaded at cold start", "error", err)
+		}
+		screener := lists.NewScreener(deps.Store, deps.Audit, enc, loader)
+		return newServer(deps, screener, idempotency.New(deps.Store)).Handle, nil
+	})
 }
