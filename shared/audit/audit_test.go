@@ -26,7 +26,9 @@ func newLog(t *testing.T) (*Log, *dynamodb.Client, string) {
 	cfg := emulator.TestConfig(t)
 	table := stack.TestTable(t, cfg)
 	db := dynamodb.NewFromConfig(cfg)
-	return New(db, table), db, table
+	// The log writes through the isolated client (concurrent writers: see its doc); the
+	// raw client is for tampering with the table from outside.
+	return New(emulator.NewIsolatedDynamoDB(cfg), table), db, table
 }
 
 func rec(i int) Record {

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/chainfi/chainguard/infra/stack"
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/emulator"
@@ -35,7 +33,7 @@ func newFixture(t *testing.T, opts ...Option) fixture {
 	t.Helper()
 	cfg := emulator.TestConfig(t)
 	table := stack.TestTable(t, cfg)
-	db := dynamodb.NewFromConfig(cfg)
+	db := emulator.NewIsolatedDynamoDB(cfg) // concurrent writers: see its doc
 	st, al := store.New(db, table), audit.New(db, table)
 	return fixture{svc: NewService(st, al, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...), st: st, audit: al}
 }
