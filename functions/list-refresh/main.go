@@ -6,8 +6,6 @@ package main
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/chainfi/chainguard/shared/config"
 	"github.com/chainfi/chainguard/shared/lists"
 	"github.com/chainfi/chainguard/shared/platform"
@@ -26,7 +24,7 @@ func main() {
 			return nil, err
 		}
 		pub := &lists.Publisher{
-			Store: deps.Store, DB: dynamodb.NewFromConfig(deps.AWS), Audit: deps.Audit, Events: deps.Events,
+			Store: deps.Store, DB: deps.DB, Audit: deps.Audit, Events: deps.Events,
 			S3: lists.NewS3Client(deps.AWS), Bucket: bucket, KMSKeyID: deps.Config.KeyID,
 			Fetcher: &lists.Fetcher{MaxBytes: int64(maxMB) << 20}, Sources: sources, Log: deps.Log,
 		}

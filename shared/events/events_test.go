@@ -181,3 +181,24 @@ func TestConsumeReportsOnlyFailedRecords(t *testing.T) {
 		t.Fatalf("failures = %+v, want only b", resp.BatchItemFailures)
 	}
 }
+
+func TestSendJSONDeliversOneMessageToAQueue(t *testing.T) {
+	ctx := context.Background()
+	q := sqs.NewFromConfig(emulator.TestConfig(t))
+	out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("send-json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := New("screening.requested", "t-1", map[string]string{"id": "s-1"}, time.Now())
+	if err := SendJSON(ctx, q, aws.ToString(out.QueueUrl), ev, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: out.QueueUrl, WaitTimeSeconds: 1})
+	if err != nil || len(got.Messages) != 1 {
+		t.Fatalf("received %d messages, err %v", len(got.Messages), err)
+	}
+	back, err := Decode([]byte(aws.ToString(got.Messages[0].Body)))
+	if err != nil || back.ID != ev.ID || back.Type != ev.Type {
+		t.Fatalf("message = %+v, %v", back, err)
+	}
+}

@@ -25,6 +25,7 @@ type Deps struct {
 	Config  config.Base
 	AWS     aws.Config
 	Log     *slog.Logger
+	DB      *dynamodb.Client // the process's one DynamoDB client, under Store and Audit
 	Store   *store.Store
 	Audit   *audit.Log
 	Events  *events.Publisher // nil when EVENT_BUS_NAME is unset
@@ -45,7 +46,7 @@ func Load(ctx context.Context) (*Deps, error) {
 	}
 	db := dynamodb.NewFromConfig(awsCfg)
 	d := &Deps{
-		Config: base, AWS: awsCfg, Log: log,
+		Config: base, AWS: awsCfg, Log: log, DB: db,
 		Store: store.New(db, base.TableName),
 		Audit: audit.New(db, base.TableName),
 	}

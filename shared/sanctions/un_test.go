@@ -6,17 +6,19 @@ import (
 	"testing"
 )
 
-func TestParseUNExtractsIndividualsAndEntities(t *testing.T) {
-	l, err := ParseUNDir(os.DirFS("testdata/un-mini"))
-	if err == nil {
+func TestParseUNDirRefusesAFolderWithoutTheList(t *testing.T) {
+	if _, err := ParseUNDir(os.DirFS("testdata/un-mini")); err == nil {
 		t.Fatal("missing folder accepted")
 	}
+}
+
+func TestParseUNExtractsIndividualsAndEntities(t *testing.T) {
 	f, err := os.Open("testdata/un-mini.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	l, err = ParseUN(f)
+	l, err := ParseUN(f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestListSourcesPointAtTheFixturesThatExist(t *testing.T) {
+	dir := t.TempDir()
+	for _, rel := range []string{
+		"sanctions/ofac-2021-07/sdn.csv",
+		"sanctions/un/UN_consolidated.xml",
+		"sanctions/crypto-addresses/sanctioned_addresses_XBT.txt",
+		"sanctions/crypto-addresses/sanctioned_addresses_ETH.txt",
+	} {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	declared := func(name string) bool { return name != "UnListUrl" } // as if the template had no UN source
+	got := fixtureParams(dir, "http://127.0.0.1:3000", declared)
+	if got["OfacSdnUrl"] != "http://127.0.0.1:3000/_local/fixtures/sanctions/ofac-2021-07/sdn.csv" {
+		t.Errorf("OfacSdnUrl = %q", got["OfacSdnUrl"])
+	}
+	if _, ok := got["OfacAltUrl"]; ok {
+		t.Error("a missing fixture file became a source")
+	}
+	if _, ok := got["UnListUrl"]; ok {
+		t.Error("a parameter the template does not declare was set")
+	}
+	urls := strings.Split(got["CryptoAddressUrls"], ",")
+	if len(urls) != 2 || !strings.HasSuffix(urls[0], "sanctioned_addresses_ETH.txt") {
+		t.Errorf("CryptoAddressUrls = %q", got["CryptoAddressUrls"])
+	}
+}
+
+func TestParamFlagsNeedNameAndValue(t *testing.T) {
+	p := paramFlags{}
+	if err := p.Set("Stage=dev"); err != nil || p["Stage"] != "dev" {
+		t.Fatalf("p = %v, err %v", p, err)
+	}
+	if err := p.Set("novalue"); err == nil {
+		t.Fatal("a flag without = was accepted")
+	}
+}
