@@ -20,6 +20,12 @@ import (
 // DefaultReloadInterval is how often the loader re-checks HEAD by default.
 const DefaultReloadInterval = 60 * time.Second
 
+// NotReadyRecheck is the longest a process without any list version waits before it
+// checks HEAD again. Such a process can only answer 503, so a short wait costs one
+// strongly consistent GetItem per interval and saves a minute of refusals after the first
+// publish (a fresh stack whose first screening came before the first list refresh).
+const NotReadyRecheck = 2 * time.Second
+
 // ErrNotReady means no list version has been published yet (HTTP 503 lists_not_ready).
 var ErrNotReady = errors.New("lists: no list version published yet")
 
@@ -74,6 +80,7 @@ func NewLoader(st *store.Store, s3c ObjectStore, bucket string, opts ...LoaderOp
 // concurrent first callers wait for that one load); afterwards, once the interval has
 // passed, one caller checks HEAD and loads a newer version while every other caller goes
 // on with the version in memory. A failed re-check keeps the old version in service.
+// Until a first version is loaded, HEAD is re-checked at least every NotReadyRecheck.
 func (l *Loader) Current(ctx context.Context) (*Loaded, error) {
 	cur := l.cur.Load()
 	if l.now().UnixNano() < l.nextCheck.Load() {
@@ -94,8 +101,12 @@ func (l *Loader) Current(ctx context.Context) (*Loaded, error) {
 		return cur, nil // checked while we waited
 	}
 	err := l.reload(ctx)
-	l.nextCheck.Store(l.now().Add(l.interval).UnixNano())
-	if cur = l.cur.Load(); cur != nil {
+	wait := l.interval
+	if cur = l.cur.Load(); cur == nil {
+		wait = min(wait, NotReadyRecheck)
+	}
+	l.nextCheck.Store(l.now().Add(wait).UnixNano())
+	if cur != nil {
 		if err != nil {
 			l.log.Warn("list reload failed; keeping the version in memory", "version", cur.Version, "error", err)
 		}
