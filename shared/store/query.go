@@ -191,11 +191,15 @@ func (s *Store) binding(q QueryInput) []byte {
 	return b.Bytes()
 }
 
-func (s *Store) mac(q QueryInput, payload []byte) []byte {
-	h := hmac.New(sha256.New, s.cursorKey)
+func (s *Store) mac(q QueryInput, payload []byte) ([]byte, error) {
+	key, err := s.cursorKeyOrErr()
+	if err != nil {
+		return nil, err
+	}
+	h := hmac.New(sha256.New, key)
 	h.Write(s.binding(q))
 	h.Write(payload)
-	return h.Sum(nil)
+	return h.Sum(nil), nil
 }
 
 func (s *Store) encodeCursor(q QueryInput, lek map[string]types.AttributeValue) (string, error) {
@@ -211,12 +215,21 @@ func (s *Store) encodeCursor(q QueryInput, lek map[string]types.AttributeValue) 
 	if err != nil {
 		return "", fmt.Errorf("store: encode cursor: %w", err)
 	}
+	sum, err := s.mac(q, payload)
+	if err != nil {
+		return "", err
+	}
 	enc := base64.RawURLEncoding
-	return enc.EncodeToString(payload) + "." + enc.EncodeToString(s.mac(q, payload)), nil
+	return enc.EncodeToString(payload) + "." + enc.EncodeToString(sum), nil
 }
 
 func (s *Store) decodeCursor(q QueryInput, cursor string) (map[string]types.AttributeValue, error) {
 	bad := func(why string) error { return fmt.Errorf("%w: %s", ErrBadCursor, why) }
+	// Checked first: without a key every cursor would look forged, and the client would be
+	// told its cursor is bad when the function is miswired.
+	if _, err := s.cursorKeyOrErr(); err != nil {
+		return nil, err
+	}
 	if len(cursor) > 4096 {
 		return nil, bad("too long")
 	}
@@ -230,7 +243,11 @@ func (s *Store) decodeCursor(q QueryInput, cursor string) (map[string]types.Attr
 	if err1 != nil || err2 != nil {
 		return nil, bad("malformed")
 	}
-	if !hmac.Equal(sum, s.mac(q, payload)) {
+	mac, err := s.mac(q, payload)
+	if err != nil {
+		return nil, err
+	}
+	if !hmac.Equal(sum, mac) {
 		return nil, bad("not issued for this query")
 	}
 	var body cursorBody

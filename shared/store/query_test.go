@@ -2,8 +2,12 @@ package store_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -139,7 +143,7 @@ func (consent) EntityType() string { return "consent" }
 
 func TestCursorBinding(t *testing.T) {
 	ctx := context.Background()
-	s := newStore(t, store.WithCursorSecret([]byte("test-secret")))
+	s := newStore(t, store.WithCursorSecret([]byte("test-secret-of-at-least-32-bytes!")))
 	seedUsers(t, s, "acme", 12)
 	seedUsers(t, s, "globex", 12)
 	acme := store.QueryInput{Index: store.IndexGSI1, PK: store.UsersByStatusPK("acme", "pending"), Limit: 5}
@@ -175,7 +179,7 @@ func TestCursorBinding(t *testing.T) {
 		})
 	}
 	t.Run("a cursor signed with another secret is refused", func(t *testing.T) {
-		s2 := newStoreOn(t, s, []byte("another-secret"))
+		s2 := newStoreOn(t, s, []byte("another-secret-of-at-least-32-bytes"))
 		q := acme
 		q.Cursor = first.NextCursor
 		if _, err := s2.Query(ctx, q); !errors.Is(err, store.ErrBadCursor) {
@@ -202,4 +206,75 @@ func flip(s string) string {
 func newStoreOn(t *testing.T, s *store.Store, secret []byte) *store.Store {
 	t.Helper()
 	return store.New(dynamodb.NewFromConfig(emulator.TestConfig(t)), s.Table(), store.WithCursorSecret(secret))
+}
+
+// A key derived from something public (the table name, as the store once did) lets a
+// client forge cursors. Without a real secret the store must refuse to page instead.
+func TestAStoreWithoutACursorSecretRefusesToPage(t *testing.T) {
+	signed := newStore(t)
+	seedUsers(t, signed, "acme", 23)
+	ctx := context.Background()
+	q := store.QueryInput{Index: store.IndexGSI1, PK: store.UsersByStatusPK("acme", "pending"), Tenant: "acme", Limit: 5}
+	first, err := signed.Query(ctx, q)
+	if err != nil || first.NextCursor == "" {
+		t.Fatalf("first page: %+v %v", first, err)
+	}
+	for name, s := range map[string]*store.Store{
+		"no secret":    store.New(dynamodb.NewFromConfig(emulator.TestConfig(t)), signed.Table()),
+		"short secret": newStoreOn(t, signed, []byte("thirty-one-bytes-are-too-short!")),
+		"empty secret": newStoreOn(t, signed, nil),
+	} {
+		t.Run(name+": no cursor is issued", func(t *testing.T) {
+			if _, err := s.Query(ctx, q); !errors.Is(err, store.ErrNoCursorSecret) {
+				t.Fatalf("err = %v, want ErrNoCursorSecret", err)
+			}
+		})
+		t.Run(name+": no cursor is accepted, and the client is not blamed", func(t *testing.T) {
+			withCursor := q
+			withCursor.Cursor = first.NextCursor
+			_, err := s.Query(ctx, withCursor)
+			if !errors.Is(err, store.ErrNoCursorSecret) || errors.Is(err, store.ErrBadCursor) {
+				t.Fatalf("err = %v, want ErrNoCursorSecret only", err)
+			}
+		})
+		t.Run(name+": a list that fits one page needs no cursor", func(t *testing.T) {
+			all := q
+			all.Limit = 100
+			if p, err := s.Query(ctx, all); err != nil || len(p.Items) != 23 {
+				t.Fatalf("%d items, %v", len(p.Items), err)
+			}
+		})
+	}
+	t.Run("a cursor signed with the key once derived from the table name is refused", func(t *testing.T) {
+		secret := randomSecret(t)
+		s := newStoreOn(t, signed, secret)
+		lastKey := map[string]string{"PK": "T#acme#U#u009", "SK": "USER", "GSI1PK": q.PK, "GSI1SK": "x"}
+		genuine := q
+		genuine.Cursor = forgeCursor(q, secret, lastKey)
+		if _, err := s.Query(ctx, genuine); err != nil {
+			t.Fatalf("the same cursor signed with the store's secret: %v (forgeCursor is wrong)", err)
+		}
+		forged := q
+		forged.Cursor = forgeCursor(q, []byte("chainguard-cursor-v1:"+signed.Table()), lastKey)
+		if _, err := s.Query(ctx, forged); !errors.Is(err, store.ErrBadCursor) {
+			t.Fatalf("err = %v, want ErrBadCursor", err)
+		}
+	})
+}
+
+// forgeCursor signs a cursor the way the store does, with a key of the caller's choice.
+func forgeCursor(q store.QueryInput, key []byte, lastKey map[string]string) string {
+	payload, _ := json.Marshal(map[string]any{"v": 1, "k": lastKey})
+	index := q.Index
+	if index == "" {
+		index = "table"
+	}
+	h := hmac.New(sha256.New, key)
+	for _, part := range []string{"v1", index, q.PK, q.SKPrefix, q.SKFrom, q.SKTo, fmt.Sprint(q.Descending)} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(payload)
+	enc := base64.RawURLEncoding
+	return enc.EncodeToString(payload) + "." + enc.EncodeToString(h.Sum(nil))
 }

@@ -77,11 +77,21 @@ type Store struct {
 // Option configures a Store.
 type Option func(*Store)
 
+// MinCursorSecretLen is the shortest cursor secret the store signs with: 256 bits, the
+// size of the HMAC-SHA-256 output, so guessing the key is no easier than forging a MAC.
+const MinCursorSecretLen = 32
+
+// ErrNoCursorSecret: the store was built without a usable cursor secret (WithCursorSecret)
+// and was asked to sign or verify a pagination cursor. It is a wiring error of the
+// function (HTTP 500), never the client's.
+var ErrNoCursorSecret = errors.New("store: no cursor secret configured (WithCursorSecret, at least 32 bytes)")
+
 // WithCursorSecret sets the HMAC key that signs pagination cursors. Give every instance
 // of a deployment the same secret (cursors outlive the Lambda instance that issued
-// them). Without it the key is derived from the table name: cursors are still bound to
-// their query and partition, but a client who knows the scheme could forge one for its
-// own partition.
+// them); deployed functions read it from Secrets Manager at cold start (platform.Load).
+// A store without one (or with one shorter than MinCursorSecretLen) refuses to issue or
+// accept cursors with ErrNoCursorSecret: a key anyone could derive would let a client
+// forge a cursor, so there is no fallback.
 func WithCursorSecret(secret []byte) Option {
 	return func(s *Store) { s.cursorKey = append([]byte(nil), secret...) }
 }
@@ -92,10 +102,15 @@ func New(db DynamoDB, table string, opts ...Option) *Store {
 	for _, o := range opts {
 		o(s)
 	}
-	if len(s.cursorKey) == 0 {
-		s.cursorKey = []byte("chainguard-cursor-v1:" + table)
-	}
 	return s
+}
+
+// cursorKeyOrErr is the key that signs cursors, or ErrNoCursorSecret.
+func (s *Store) cursorKeyOrErr() ([]byte, error) {
+	if len(s.cursorKey) < MinCursorSecretLen {
+		return nil, ErrNoCursorSecret
+	}
+	return s.cursorKey, nil
 }
 
 // Table is the table's name.

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -50,10 +52,23 @@ func newUser(tenant store.TenantID, i int) user {
 	return user{Tenant: tenant, ID: fmt.Sprintf("u%03d", i), Status: "pending", CreatedAt: store.FormatTime(t0.Add(time.Duration(i) * time.Second))}
 }
 
+// newStore is a store over a fresh table that signs cursors with a random secret (opts
+// may replace it).
 func newStore(t *testing.T, opts ...store.Option) *store.Store {
 	t.Helper()
 	cfg := emulator.TestConfig(t)
+	opts = append([]store.Option{store.WithCursorSecret(randomSecret(t))}, opts...)
 	return store.New(dynamodb.NewFromConfig(cfg), stack.TestTable(t, cfg), opts...)
+}
+
+// randomSecret is a cursor secret of the length deployed functions get (64 characters).
+func randomSecret(t *testing.T) []byte {
+	t.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return []byte(hex.EncodeToString(b))
 }
 
 // withoutOldItems is the real client with the items that ReturnValuesOnConditionCheckFailure
