@@ -26,6 +26,7 @@ const (
 	Unsupported          // media type not accepted: 415
 	TooMany              // rate limited: 429
 	Unavailable          // a dependency is down; retry later: 503
+	Timeout              // ran out of time; the outcome may or may not be stored: 504
 )
 
 // Error is a classified failure.
