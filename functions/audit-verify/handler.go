@@ -23,12 +23,36 @@ type verifier struct {
 type Summary struct {
 	Chains int      `json:"chains"`
 	Broken []string `json:"broken"`
+	Anchor string   `json:"anchor,omitempty"` // the digest an anchor run published
 }
 
-// Handle verifies every chain. A broken chain does not fail the invocation (a retry
-// would not mend it): it is reported by event, log and metric, and the alarm on the
-// metric pages someone.
-func (v *verifier) Handle(ctx context.Context, _ json.RawMessage) (Summary, error) {
+// input selects the run: the full verification (the nightly default) or an anchor, which
+// only reads the chain heads and publishes their digest (cheap enough to run often).
+type input struct {
+	Mode string `json:"mode"` // "" or "verify", "anchor"
+}
+
+// Anchor is the payload of audit.anchor: every chain's head at one moment and their
+// digest. Kept outside the table (the bus delivers it to whoever archives it, and the
+// log line stays in CloudWatch Logs), it fixes the chains' ends, so a chain rewritten
+// afterwards no longer reproduces it.
+type Anchor struct {
+	Digest string            `json:"digest"`
+	Heads  []audit.ChainHead `json:"heads"`
+	At     time.Time         `json:"at"`
+}
+
+// Handle verifies every chain, or anchors their heads. A broken chain does not fail the
+// invocation (a retry would not mend it): it is reported by event, log and metric, and
+// the alarm on the metric pages someone.
+func (v *verifier) Handle(ctx context.Context, raw json.RawMessage) (Summary, error) {
+	var in input
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &in) // a scheduler event without our fields means verify
+	}
+	if in.Mode == "anchor" {
+		return v.anchor(ctx)
+	}
 	tenants, err := v.audit.Chains(ctx)
 	if err != nil {
 		return Summary{}, err
@@ -52,14 +76,36 @@ func (v *verifier) Handle(ctx context.Context, _ json.RawMessage) (Summary, erro
 		}
 		evs = append(evs, ev)
 	}
-	if v.events != nil && len(evs) > 0 {
-		if err := v.events.Publish(ctx, evs...); err != nil {
-			return sum, err
-		}
+	if err := v.publish(ctx, evs); err != nil {
+		return sum, err
 	}
 	v.metric(len(tenants), len(sum.Broken))
 	v.log.Info("audit chains verified", "chains", sum.Chains, "broken", len(sum.Broken))
 	return sum, nil
+}
+
+func (v *verifier) anchor(ctx context.Context) (Summary, error) {
+	heads, err := v.audit.Heads(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	a := Anchor{Digest: audit.AnchorDigest(heads), Heads: heads, At: time.Now().UTC()}
+	ev, err := events.New("audit.anchor", "platform", a, a.At)
+	if err != nil {
+		return Summary{}, err
+	}
+	if err := v.publish(ctx, []events.Envelope{ev}); err != nil {
+		return Summary{}, err
+	}
+	v.log.Info("audit chains anchored", "chains", len(heads), "digest", a.Digest)
+	return Summary{Chains: len(heads), Broken: []string{}, Anchor: a.Digest}, nil
+}
+
+func (v *verifier) publish(ctx context.Context, evs []events.Envelope) error {
+	if v.events == nil || len(evs) == 0 {
+		return nil
+	}
+	return v.events.Publish(ctx, evs...)
 }
 
 // metric writes a CloudWatch embedded-metric-format line: Lambda ships it as a metric,

@@ -32,8 +32,15 @@ func TestTheScheduledRunFindsTheTamperedChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := d.Audit.SealPending(ctx, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	es, _, err := d.Audit.List(ctx, store.TenantID(bad.ID), 0, 10)
+	if err != nil || len(es) == 0 {
+		t.Fatalf("bad tenant's trail: %v %v", es, err)
+	}
 	// Someone with table access rewrites history.
-	k := store.AuditEntryKey(store.TenantID(bad.ID), 1)
+	k := store.AuditRecordKey(store.TenantID(bad.ID), es[0].ID)
 	_, err = dynamodb.NewFromConfig(emulator.TestConfig(t)).UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(d.Config.TableName),
 		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: k.PK}, "SK": &types.AttributeValueMemberS{Value: k.SK}},
@@ -55,5 +62,28 @@ func TestTheScheduledRunFindsTheTamperedChain(t *testing.T) {
 	}
 	if !strings.Contains(metrics.String(), `"ChainsBroken":1`) {
 		t.Fatalf("metric line = %s", metrics.String())
+	}
+}
+
+func TestAnAnchorRunPublishesTheDigestOfEveryChainHead(t *testing.T) {
+	ctx := context.Background()
+	d := pt.Deps(t)
+	if _, _, err := d.Tenants.CreateTenant(ctx, audit.Actor{Type: "staff", ID: "s"}, "Anchored Tenant", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Audit.SealPending(ctx, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	heads, err := d.Audit.Heads(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &verifier{audit: d.Audit, log: d.Log, out: &bytes.Buffer{}}
+	sum, err := v.Handle(ctx, json.RawMessage(`{"mode":"anchor"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Anchor == "" || sum.Anchor != audit.AnchorDigest(heads) || sum.Chains != len(heads) {
+		t.Fatalf("summary = %+v, want the digest of %d heads", sum, len(heads))
 	}
 }

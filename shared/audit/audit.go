@@ -1,20 +1,33 @@
 // Package audit is the platform's tamper-evident audit trail: append-only, one hash chain
 // per tenant, kept five years or more. Every decision and every read of personal data
-// appends an entry.
+// leaves a record.
 //
-// Each entry holds the hash of the entry before it, and its own hash covers its content,
-// its sequence number and that link. An append is one DynamoDB transaction: the chain head
-// moves from sequence n to n+1 on the condition that it is still at n, and entry n+1 is
-// created on the condition that it does not exist. Two concurrent writers therefore cannot
-// fork the chain: one wins, the other re-reads the head and retries.
+// # Writing without a hot spot
 //
-// Verify walks a chain and reports every entry that was edited (hash mismatch), deleted
-// (a gap in the sequence, or a head ahead of the last entry), or reordered (an entry under
-// another entry's sort key, or a broken link). The head hash it reports can be anchored
-// outside the table (the audit-verify function publishes it) so that rewriting the whole
-// chain is detectable too.
+// An audited write stores its record in the same DynamoDB transaction as the change it
+// records (Commit), under a key of its own: T#<tenant>#AUDIT#<record id> / REC. No item is
+// shared between writers, so the audited writes of one tenant never contend, however many
+// run at once. The record carries the SHA-256 of its canonical content.
 //
-// Entries hold references only (ids, codes, reasons), never personal data: the data they
+// The sealer (Sealer, run by the audit-sealer function on the table's stream and by a
+// periodic sweep) is the only writer of chain items. It takes records not yet sealed,
+// gives them the next sequence numbers of their tenant's chain, and writes one block per
+// batch: the records' ids and hashes in sequence order and the hash of the previous block.
+// Block, head move (on a version condition) and the records' seal marks go in one
+// transaction, so two sealers cannot fork a chain and a record is sealed at most once. A
+// sealer reading the stream seals the record as it was committed (the stream's image),
+// so changing or deleting a record before it is sealed does not change what is sealed.
+//
+// # Verifying
+//
+// Verify walks a chain block by block and reports every record that was edited (content
+// no longer matches the sealed hash), deleted (a sealed record or a block is missing),
+// reordered (a record carries another position, a block breaks the sequence or the link
+// to its predecessor) and records left unsealed longer than the grace period. The head
+// hash can be anchored outside the table (the audit-verify function publishes it), so
+// rewriting a whole chain is detectable too.
+//
+// Records hold references only (ids, codes, reasons), never personal data: the data they
 // refer to is encrypted elsewhere and may have to be erased while the trail must stay.
 package audit
 
@@ -43,7 +56,7 @@ var (
 	System = Actor{Type: "system", ID: "chainguard"}
 )
 
-// Record is what a caller asks to append.
+// Record is what a caller asks to record.
 type Record struct {
 	Action  string            // dotted verb: apikey.created, user.activated, pii.read ...
 	Actor   Actor             // who
@@ -52,55 +65,100 @@ type Record struct {
 	Details map[string]string // references and codes only: never personal data
 }
 
-// Entry is one link of a tenant's chain.
+// Entry is one record of a tenant's trail. Seq, Block, BlockHash and SealedAt are set once
+// the sealer has chained it; a record just written has Seq 0.
 type Entry struct {
-	Tenant   string            `json:"tenantId"`
-	Seq      uint64            `json:"seq"`
-	Time     time.Time         `json:"time"`
-	Action   string            `json:"action"`
-	Actor    Actor             `json:"actor"`
-	Subject  Subject           `json:"subject"`
-	Reason   string            `json:"reason,omitempty"`
-	Details  map[string]string `json:"details,omitempty"`
-	PrevHash string            `json:"prevHash"`
-	Hash     string            `json:"hash"`
+	Tenant    string            `json:"tenantId"`
+	Seq       uint64            `json:"seq"`
+	ID        string            `json:"id"`
+	Time      time.Time         `json:"time"`
+	Action    string            `json:"action"`
+	Actor     Actor             `json:"actor"`
+	Subject   Subject           `json:"subject"`
+	Reason    string            `json:"reason,omitempty"`
+	Details   map[string]string `json:"details,omitempty"`
+	Hash      string            `json:"hash"`
+	Block     uint64            `json:"block,omitempty"` // first sequence number of its block
+	BlockHash string            `json:"blockHash,omitempty"`
+	SealedAt  *time.Time        `json:"sealedAt,omitempty"`
 }
 
-// hashInput is the canonical content an entry's hash covers. Field order is fixed by the
-// struct and map keys are sorted by encoding/json, so the encoding is deterministic.
-type hashInput struct {
-	V        int               `json:"v"`
-	Tenant   string            `json:"tenant"`
-	Seq      uint64            `json:"seq"`
-	Time     string            `json:"time"`
-	Action   string            `json:"action"`
-	Actor    Actor             `json:"actor"`
-	Subject  Subject           `json:"subject"`
-	Reason   string            `json:"reason"`
-	Details  map[string]string `json:"details"`
-	PrevHash string            `json:"prev"`
+// hashVersion is bumped if a canonical form ever changes; old items keep verifying under
+// the version they were written with.
+const hashVersion = 2
+
+// recordHashInput is the canonical content a record's hash covers. Field order is fixed
+// by the struct and map keys are sorted by encoding/json, so the encoding is
+// deterministic.
+type recordHashInput struct {
+	V       int               `json:"v"`
+	Tenant  string            `json:"tenant"`
+	ID      string            `json:"id"`
+	Time    string            `json:"time"`
+	Action  string            `json:"action"`
+	Actor   Actor             `json:"actor"`
+	Subject Subject           `json:"subject"`
+	Reason  string            `json:"reason"`
+	Details map[string]string `json:"details"`
 }
 
-// hashVersion is bumped if the canonical form ever changes; old entries keep verifying
-// under the version they were written with.
-const hashVersion = 1
-
-// ComputeHash is the hash an entry must carry.
-func ComputeHash(e Entry) string {
-	b, _ := json.Marshal(hashInput{
-		V: hashVersion, Tenant: e.Tenant, Seq: e.Seq, Time: e.Time.UTC().Format(time.RFC3339Nano),
+// RecordHash is the hash a record must carry: it binds the tenant and the record id, so a
+// record copied to another tenant or under another id does not verify.
+func RecordHash(e Entry) string {
+	return sum(recordHashInput{
+		V: hashVersion, Tenant: e.Tenant, ID: e.ID, Time: e.Time.UTC().Format(time.RFC3339Nano),
 		Action: e.Action, Actor: e.Actor, Subject: e.Subject, Reason: e.Reason, Details: e.Details,
-		PrevHash: e.PrevHash,
 	})
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
-// GenesisHash is the "previous hash" of a chain's first entry: bound to the tenant so
+// Sealed is one record's place in a block.
+type Sealed struct {
+	ID   string `json:"id" dynamodbav:"id"`
+	Hash string `json:"hash" dynamodbav:"hash"`
+}
+
+// Block is a run of consecutive records of one chain, sealed together.
+type Block struct {
+	Tenant   string    `json:"tenantId"`
+	FirstSeq uint64    `json:"firstSeq"`
+	SealedAt time.Time `json:"sealedAt"`
+	Records  []Sealed  `json:"records"` // in sequence order: Records[i] has FirstSeq+i
+	PrevHash string    `json:"prevHash"`
+	Hash     string    `json:"hash"`
+}
+
+// LastSeq is the sequence number of the block's last record.
+func (b Block) LastSeq() uint64 { return b.FirstSeq + uint64(len(b.Records)) - 1 }
+
+type blockHashInput struct {
+	V        int      `json:"v"`
+	Tenant   string   `json:"tenant"`
+	FirstSeq uint64   `json:"firstSeq"`
+	SealedAt string   `json:"sealedAt"`
+	Records  []Sealed `json:"records"`
+	PrevHash string   `json:"prev"`
+}
+
+// BlockHash is the hash a block must carry: it covers the records' ids and hashes in
+// order, their sequence numbers (through FirstSeq) and the previous block's hash.
+func BlockHash(b Block) string {
+	return sum(blockHashInput{
+		V: hashVersion, Tenant: b.Tenant, FirstSeq: b.FirstSeq, SealedAt: b.SealedAt.UTC().Format(time.RFC3339Nano),
+		Records: b.Records, PrevHash: b.PrevHash,
+	})
+}
+
+// GenesisHash is the "previous hash" of a chain's first block: bound to the tenant so
 // that a chain cannot be moved to another tenant.
 func GenesisHash(tenant string) string {
-	sum := sha256.Sum256([]byte("chainguard/audit/v1/genesis/" + tenant))
-	return hex.EncodeToString(sum[:])
+	s := sha256.Sum256([]byte("chainguard/audit/v2/genesis/" + tenant))
+	return hex.EncodeToString(s[:])
+}
+
+func sum(v any) string {
+	b, _ := json.Marshal(v)
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }
 
 func (r Record) validate() error {

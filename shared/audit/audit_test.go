@@ -21,14 +21,13 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(emulator.RunTests(m)) }
 
-func newLog(t *testing.T) (*Log, *dynamodb.Client, string) {
+// newLog is a trail over a fresh table, and the raw client to tamper with it from outside.
+func newLog(t *testing.T, opts ...Option) (*Log, *dynamodb.Client, string) {
 	t.Helper()
 	cfg := emulator.TestConfig(t)
 	table := stack.TestTable(t, cfg)
 	db := dynamodb.NewFromConfig(cfg)
-	// The log writes through the isolated client (concurrent writers: see its doc); the
-	// raw client is for tampering with the table from outside.
-	return New(emulator.NewIsolatedDynamoDB(cfg), table), db, table
+	return New(db, table, opts...), db, table
 }
 
 func rec(i int) Record {
@@ -52,6 +51,15 @@ func appendN(t *testing.T, l *Log, tenant store.TenantID, n int) []Entry {
 	return out
 }
 
+func seal(t *testing.T, l *Log) SealStats {
+	t.Helper()
+	st, err := l.SealPending(context.Background(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func verify(t *testing.T, l *Log, tenant store.TenantID) Report {
 	t.Helper()
 	r, err := l.Verify(context.Background(), tenant)
@@ -59,6 +67,23 @@ func verify(t *testing.T, l *Log, tenant store.TenantID) Report {
 		t.Fatal(err)
 	}
 	return r
+}
+
+func listAll(t *testing.T, l *Log, tenant store.TenantID) []Entry {
+	t.Helper()
+	var out []Entry
+	var after uint64
+	for {
+		page, next, err := l.List(context.Background(), tenant, after, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page...)
+		if next == 0 {
+			return out
+		}
+		after = next
+	}
 }
 
 func hasProblem(r Report, kind ProblemKind, seq uint64) bool {
@@ -70,100 +95,245 @@ func hasProblem(r Report, kind ProblemKind, seq uint64) bool {
 	return false
 }
 
-func TestAppendedEntriesFormAnIntactChain(t *testing.T) {
+func TestSealedRecordsFormAnIntactChainInWriteOrder(t *testing.T) {
 	l, _, _ := newLog(t)
-	es := appendN(t, l, "t-a", 3)
-	if es[0].Seq != 1 || es[0].PrevHash != GenesisHash("t-a") || es[1].PrevHash != es[0].Hash || es[2].PrevHash != es[1].Hash {
-		t.Fatalf("entries are not linked: %+v", es)
+	written := appendN(t, l, "t-a", 5)
+	if written[0].Seq != 0 || written[0].Hash != RecordHash(written[0]) {
+		t.Fatalf("a fresh record: %+v", written[0])
+	}
+	if got := listAll(t, l, "t-a"); len(got) != 0 {
+		t.Fatalf("unsealed records were listed: %+v", got)
+	}
+	st := seal(t, l)
+	if st.Sealed != 5 || st.Blocks != 1 {
+		t.Fatalf("seal stats = %+v", st)
 	}
 	r := verify(t, l, "t-a")
-	if !r.Intact || r.Entries != 3 || r.HeadSeq != 3 || r.HeadHash != es[2].Hash {
+	if !r.Intact || r.Entries != 5 || r.HeadSeq != 5 || r.Unsealed != 0 {
 		t.Fatalf("report = %+v", r)
+	}
+	got := listAll(t, l, "t-a")
+	for i, e := range got {
+		if e.Seq != uint64(i+1) || e.ID != written[i].ID || e.Hash != written[i].Hash || e.SealedAt == nil || e.BlockHash != r.HeadHash {
+			t.Fatalf("entry %d = %+v, want record %s at %d", i, e, written[i].ID, i+1)
+		}
 	}
 }
 
 func TestAnEmptyChainIsIntact(t *testing.T) {
 	l, _, _ := newLog(t)
-	if r := verify(t, l, "t-none"); !r.Intact || r.Entries != 0 {
+	if r := verify(t, l, "t-none"); !r.Intact || r.Entries != 0 || r.HeadHash != GenesisHash("t-none") {
 		t.Fatalf("report = %+v", r)
 	}
 }
 
-func TestConcurrentWritersCannotForkTheChain(t *testing.T) {
+func TestConcurrentWritersNeverConflictAndLoseNothing(t *testing.T) {
 	l, _, _ := newLog(t)
-	const writers, each = 6, 5
+	const writers, each = 8, 25
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ids := map[string]bool{}
 	errs := make(chan error, writers*each)
 	for w := 0; w < writers; w++ {
 		wg.Add(1)
-		go func(w int) {
+		go func() {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
-				if _, err := l.Append(context.Background(), "t-c", rec(w*100+i)); err != nil {
+				e, err := l.Append(context.Background(), "t-c", rec(w*100+i))
+				if err != nil {
 					errs <- err
+					continue
 				}
+				mu.Lock()
+				ids[e.ID] = true
+				mu.Unlock()
 			}
-		}(w)
+		}()
 	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
+		t.Fatal(err) // no retry exists to hide a conflict: every write must succeed first time
+	}
+	seal(t, l)
+	r := verify(t, l, "t-c")
+	if !r.Intact || r.Entries != writers*each {
+		t.Fatalf("after concurrent appends: %+v", r)
+	}
+	for _, e := range listAll(t, l, "t-c") {
+		delete(ids, e.ID)
+	}
+	if len(ids) != 0 {
+		t.Fatalf("%d acknowledged records are not in the chain", len(ids))
+	}
+}
+
+func TestConcurrentSealersSealEachRecordOnceWithoutForkingTheChain(t *testing.T) {
+	l, _, _ := newLog(t)
+	written := appendN(t, l, "t-s", 150)
+	appendN(t, l, "t-other", 20)
+	var wg sync.WaitGroup
+	stats := make([]SealStats, 6)
+	errs := make([]error, 6)
+	for i := range stats {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				stats[i], errs[i] = l.SealPending(context.Background(), 0, 0)
+				return
+			}
+			// Overlapping redeliveries of the same records, as a stream retry would send.
+			stats[i], errs[i] = l.Seal(context.Background(), written[i*10:])
+		}()
+	}
+	wg.Wait()
+	sealed := 0
+	for i := range stats {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		sealed += stats[i].Sealed
+	}
+	if sealed != 170 {
+		t.Fatalf("sealed %d records in all, want each of 170 exactly once (%+v)", sealed, stats)
+	}
+	for _, tenant := range []store.TenantID{"t-s", "t-other"} {
+		if r := verify(t, l, tenant); !r.Intact || r.Unsealed != 0 {
+			t.Fatalf("%s: %+v", tenant, r)
+		}
+	}
+	seen := map[string]bool{}
+	for i, e := range listAll(t, l, "t-s") {
+		if seen[e.ID] || e.Seq != uint64(i+1) {
+			t.Fatalf("entry %d: %+v (seen before: %v)", i, e, seen[e.ID])
+		}
+		seen[e.ID] = true
+	}
+	if len(seen) != 150 {
+		t.Fatalf("chain holds %d records, want 150", len(seen))
+	}
+}
+
+func TestARedeliveredBatchSealsNothingTwice(t *testing.T) {
+	l, _, _ := newLog(t)
+	es := appendN(t, l, "t-r", 3)
+	first, err := l.Seal(context.Background(), es)
+	if err != nil || first.Sealed != 3 {
+		t.Fatalf("first seal: %+v %v", first, err)
+	}
+	again, err := l.Seal(context.Background(), es)
+	if err != nil || again.Sealed != 0 || again.Skipped != 3 || again.Blocks != 0 {
+		t.Fatalf("redelivery: %+v %v", again, err)
+	}
+	if r := verify(t, l, "t-r"); !r.Intact || r.Entries != 3 {
+		t.Fatalf("report = %+v", r)
+	}
+}
+
+func TestMoreRecordsThanABlockHoldsSpanSeveralLinkedBlocks(t *testing.T) {
+	l, _, _ := newLog(t)
+	appendN(t, l, "t-big", MaxBlockRecords+5)
+	st := seal(t, l)
+	if st.Blocks != 2 {
+		t.Fatalf("stats = %+v, want 2 blocks", st)
+	}
+	r := verify(t, l, "t-big")
+	if !r.Intact || r.Blocks != 2 || r.Entries != MaxBlockRecords+5 {
+		t.Fatalf("report = %+v", r)
+	}
+	page, next, err := l.List(context.Background(), "t-big", MaxBlockRecords-2, 4)
+	if err != nil || len(page) != 4 || page[0].Seq != MaxBlockRecords-1 || next != MaxBlockRecords+2 {
+		t.Fatalf("a page across the block boundary: %d entries from %d, next %d, %v", len(page), page[0].Seq, next, err)
+	}
+}
+
+func TestSealingFromTheStreamImageUndoesAnEditMadeBeforeSealing(t *testing.T) {
+	ctx := context.Background()
+	l, db, table := newLog(t)
+	es := appendN(t, l, "t-img", 2)
+	// Someone edits a record while it waits for the sealer.
+	update(t, db, table, store.AuditRecordKey("t-img", es[1].ID), "reason", "nothing to see")
+	if _, err := l.Seal(ctx, es); err != nil { // the images as committed
 		t.Fatal(err)
 	}
-	r := verify(t, l, "t-c")
-	if !r.Intact || r.Entries != writers*each || r.HeadSeq != writers*each {
-		t.Fatalf("after concurrent appends: %+v", r)
+	if r := verify(t, l, "t-img"); !r.Intact {
+		t.Fatalf("report = %+v", r)
+	}
+	if got := listAll(t, l, "t-img"); got[1].Reason != "rotation" {
+		t.Fatalf("sealed record = %+v, want the committed reason", got[1])
 	}
 }
 
 func TestVerifierFindsTampering(t *testing.T) {
-	ctx := context.Background()
 	cases := []struct {
 		name   string
-		tamper func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID)
+		tamper func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID, es []Entry)
 		kind   ProblemKind
 		seq    uint64
 	}{
-		{"an edited reason is reported as edited", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID) {
-			k := store.AuditEntryKey(tenant, 2)
-			_, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: keyAV(k),
-				UpdateExpression:          aws.String("SET reason = :r"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":r": &types.AttributeValueMemberS{Value: "nothing to see"}}})
-			if err != nil {
-				t.Fatal(err)
-			}
+		{"an edited reason is reported as edited", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID, es []Entry) {
+			update(t, db, table, store.AuditRecordKey(tenant, es[1].ID), "reason", "nothing to see")
 		}, Edited, 2},
-		{"a deleted middle entry is reported as deleted", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID) {
-			del(t, db, table, store.AuditEntryKey(tenant, 3))
+		{"an edited record with a recomputed hash is still edited", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID, es []Entry) {
+			e := es[1]
+			e.Reason = "forged"
+			update(t, db, table, store.AuditRecordKey(tenant, e.ID), "reason", "forged")
+			update(t, db, table, store.AuditRecordKey(tenant, e.ID), "hash", RecordHash(e))
+		}, Edited, 2},
+		{"a deleted record is reported as deleted", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID, es []Entry) {
+			del(t, db, table, store.AuditRecordKey(tenant, es[2].ID))
 		}, Deleted, 3},
-		{"a deleted last entry leaves the head ahead", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID) {
-			del(t, db, table, store.AuditEntryKey(tenant, 5))
-		}, HeadAhead, 5},
-		{"swapped entries are reported as reordered", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID) {
-			a, b := get(t, db, table, store.AuditEntryKey(tenant, 2)), get(t, db, table, store.AuditEntryKey(tenant, 3))
-			a["SK"], b["SK"] = b["SK"], a["SK"]
-			put(t, db, table, a)
-			put(t, db, table, b)
+		{"a deleted first block is reported as deleted", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID, es []Entry) {
+			del(t, db, table, store.AuditBlockKey(tenant, 1))
+		}, Deleted, 1},
+		{"a deleted last block leaves the head ahead", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID, es []Entry) {
+			del(t, db, table, store.AuditBlockKey(tenant, 4))
+		}, HeadAhead, 4},
+		{"a record given another position is reordered", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID, es []Entry) {
+			updateN(t, db, table, store.AuditRecordKey(tenant, es[1].ID), "seq", 3)
 		}, Reordered, 2},
-		{"a rewritten entry with a fresh hash breaks the next link", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID) {
-			item := get(t, db, table, store.AuditEntryKey(tenant, 2))
-			var ei entryItem
-			if err := attributevalue.UnmarshalMap(item, &ei); err != nil {
+		{"records swapped in a block break the block's hash", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID, es []Entry) {
+			k := store.AuditBlockKey(tenant, 1)
+			item := get(t, db, table, k)
+			var b blockItem
+			if err := attributevalue.UnmarshalMap(item, &b); err != nil {
 				t.Fatal(err)
 			}
-			e := ei.entry()
-			e.Reason = "forged"
-			ei.Reason, ei.Hash = "forged", ComputeHash(e)
-			av, _ := attributevalue.MarshalMap(ei)
+			b.Records[0], b.Records[1] = b.Records[1], b.Records[0]
+			av, _ := attributevalue.MarshalMap(b)
 			put(t, db, table, av)
-		}, BrokenLink, 3},
+		}, Edited, 1},
+		{"a block rewritten with a fresh hash breaks the next link", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID, es []Entry) {
+			k := store.AuditBlockKey(tenant, 1)
+			var bi blockItem
+			if err := attributevalue.UnmarshalMap(get(t, db, table, k), &bi); err != nil {
+				t.Fatal(err)
+			}
+			b := bi.block()
+			b.Records = b.Records[:2]
+			bi.Records, bi.Hash = b.Records, BlockHash(b)
+			av, _ := attributevalue.MarshalMap(bi)
+			put(t, db, table, av)
+		}, BrokenLink, 4},
+		{"a record of another tenant moved in is reported", func(t *testing.T, db *dynamodb.Client, table string, tenant store.TenantID, es []Entry) {
+			item := get(t, db, table, store.AuditRecordKey(tenant, es[0].ID))
+			item["tenantId"] = &types.AttributeValueMemberS{Value: "t-elsewhere"}
+			put(t, db, table, item)
+		}, Reordered, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			l, db, table := newLog(t)
 			tenant := store.TenantID("t-tamper")
-			appendN(t, l, tenant, 5)
-			c.tamper(t, db, table, tenant)
+			es := appendN(t, l, tenant, 3)
+			seal(t, l)
+			es = append(es, appendN(t, l, tenant, 2)...) // a second block: 4 and 5
+			seal(t, l)
+			if r := verify(t, l, tenant); !r.Intact || r.Blocks != 2 {
+				t.Fatalf("before tampering: %+v", r)
+			}
+			c.tamper(t, db, table, tenant, es)
 			r := verify(t, l, tenant)
 			if r.Intact || !hasProblem(r, c.kind, c.seq) {
 				t.Fatalf("want %s at %d, report %+v", c.kind, c.seq, r)
@@ -172,18 +342,45 @@ func TestVerifierFindsTampering(t *testing.T) {
 	}
 }
 
+func TestRecordsLeftUnsealedPastTheGraceAreReported(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	l, _, _ := newLog(t, WithClock(func() time.Time { return clock() }), WithSealGrace(time.Minute))
+	appendN(t, l, "t-late", 2)
+	if r := verify(t, l, "t-late"); !r.Intact || r.Unsealed != 2 {
+		t.Fatalf("within the grace: %+v", r)
+	}
+	clock = func() time.Time { return now.Add(2 * time.Minute) }
+	if r := verify(t, l, "t-late"); r.Intact || len(r.Problems) != 2 || r.Problems[0].Kind != Unsealed {
+		t.Fatalf("past the grace: %+v", r)
+	}
+	// The sweep only takes records that waited long enough.
+	if st, err := l.SealPending(context.Background(), 5*time.Minute, 0); err != nil || st.Sealed != 0 {
+		t.Fatalf("sweep of records younger than its age: %+v %v", st, err)
+	}
+	seal(t, l)
+	if r := verify(t, l, "t-late"); !r.Intact || r.Unsealed != 0 {
+		t.Fatalf("after sealing: %+v", r)
+	}
+}
+
 func TestAChainCopiedToAnotherTenantDoesNotVerify(t *testing.T) {
 	ctx := context.Background()
 	l, db, table := newLog(t)
-	appendN(t, l, "t-src", 2)
-	for seq := uint64(1); seq <= 2; seq++ {
-		item := get(t, db, table, store.AuditEntryKey("t-src", seq))
-		item["PK"] = &types.AttributeValueMemberS{Value: store.AuditPK("t-dst")}
+	es := appendN(t, l, "t-src", 2)
+	seal(t, l)
+	for _, e := range es {
+		item := get(t, db, table, store.AuditRecordKey("t-src", e.ID))
+		item["PK"] = &types.AttributeValueMemberS{Value: store.AuditRecordKey("t-dst", e.ID).PK}
+		item["tenantId"] = &types.AttributeValueMemberS{Value: "t-dst"}
 		put(t, db, table, item)
 	}
-	head := get(t, db, table, store.AuditHeadKey("t-src"))
-	head["PK"] = &types.AttributeValueMemberS{Value: store.AuditPK("t-dst")}
-	put(t, db, table, head)
+	for _, k := range []store.Key{store.AuditBlockKey("t-src", 1), store.AuditHeadKey("t-src")} {
+		item := get(t, db, table, k)
+		item["PK"] = &types.AttributeValueMemberS{Value: store.AuditChainPK("t-dst")}
+		item["tenantId"] = &types.AttributeValueMemberS{Value: "t-dst"}
+		put(t, db, table, item)
+	}
 	r, err := l.Verify(ctx, "t-dst")
 	if err != nil {
 		t.Fatal(err)
@@ -197,6 +394,7 @@ func TestListPagesThroughOneTenantOnly(t *testing.T) {
 	l, _, _ := newLog(t)
 	appendN(t, l, "t-1", 5)
 	appendN(t, l, "t-2", 2)
+	seal(t, l)
 	page, next, err := l.List(context.Background(), "t-1", 0, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -216,6 +414,9 @@ func TestListPagesThroughOneTenantOnly(t *testing.T) {
 			t.Fatalf("entry of %s listed for t-1", e.Tenant)
 		}
 	}
+	if beyond, next, err := l.List(context.Background(), "t-1", 1<<40, 3); err != nil || len(beyond) != 0 || next != 0 {
+		t.Fatalf("after the end: %v %d %v", beyond, next, err)
+	}
 	chains, err := l.Chains(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -225,37 +426,142 @@ func TestListPagesThroughOneTenantOnly(t *testing.T) {
 	}
 }
 
+func TestTheAnchorDigestChangesWithAnyChainHead(t *testing.T) {
+	l, _, _ := newLog(t)
+	appendN(t, l, "t-x", 1)
+	appendN(t, l, "t-y", 1)
+	seal(t, l)
+	heads, err := l.Heads(context.Background())
+	if err != nil || len(heads) != 2 {
+		t.Fatalf("heads = %+v, %v", heads, err)
+	}
+	d := AnchorDigest(heads)
+	appendN(t, l, "t-y", 1)
+	seal(t, l)
+	after, _ := l.Heads(context.Background())
+	if AnchorDigest(after) == d {
+		t.Fatal("a longer chain gives the same anchor digest")
+	}
+	if AnchorDigest([]ChainHead{heads[1], heads[0]}) != d {
+		t.Fatal("the digest depends on the order heads are listed in")
+	}
+}
+
 func TestRecordsWithoutActorOrSubjectAreRefused(t *testing.T) {
 	l, _, _ := newLog(t)
 	if _, err := l.Append(context.Background(), "t", Record{Action: "x"}); err == nil {
 		t.Fatal("incomplete record appended")
 	}
-	if r := verify(t, l, "t"); r.Entries != 0 {
-		t.Fatalf("a refused record left %d entries", r.Entries)
+	if _, err := l.Append(context.Background(), "t#x", rec(1)); err == nil {
+		t.Fatal("a record for an invalid tenant id was appended")
+	}
+	if r := verify(t, l, "t"); r.Entries != 0 || r.Unsealed != 0 {
+		t.Fatalf("a refused record left %+v", r)
 	}
 }
 
-func TestHashCoversEveryField(t *testing.T) {
-	base := Entry{Tenant: "t", Seq: 1, Time: time.Unix(0, 0), Action: "a", Actor: Actor{"staff", "1"},
-		Subject: Subject{"user", "u"}, Reason: "r", Details: map[string]string{"k": "v"}, PrevHash: "p"}
-	h := ComputeHash(base)
+func TestRecordHashCoversEveryField(t *testing.T) {
+	base := Entry{Tenant: "t", ID: "01J", Time: time.Unix(0, 0), Action: "a", Actor: Actor{"staff", "1"},
+		Subject: Subject{"user", "u"}, Reason: "r", Details: map[string]string{"k": "v"}}
+	h := RecordHash(base)
 	mutations := []func(e *Entry){
-		func(e *Entry) { e.Tenant = "u" }, func(e *Entry) { e.Seq = 2 }, func(e *Entry) { e.Time = time.Unix(1, 0) },
+		func(e *Entry) { e.Tenant = "u" }, func(e *Entry) { e.ID = "01K" }, func(e *Entry) { e.Time = time.Unix(1, 0) },
 		func(e *Entry) { e.Action = "b" }, func(e *Entry) { e.Actor.ID = "2" }, func(e *Entry) { e.Subject.ID = "v" },
-		func(e *Entry) { e.Reason = "s" }, func(e *Entry) { e.Details = map[string]string{"k": "w"} }, func(e *Entry) { e.PrevHash = "q" },
+		func(e *Entry) { e.Reason = "s" }, func(e *Entry) { e.Details = map[string]string{"k": "w"} },
 	}
 	for i, m := range mutations {
 		e := base
 		m(&e)
-		if ComputeHash(e) == h {
-			t.Errorf("mutation %d does not change the hash", i)
+		if RecordHash(e) == h {
+			t.Errorf("mutation %d does not change the record hash", i)
 		}
+	}
+}
+
+func TestBlockHashCoversEveryField(t *testing.T) {
+	base := Block{Tenant: "t", FirstSeq: 1, SealedAt: time.Unix(0, 0), Records: []Sealed{{"a", "1"}, {"b", "2"}}, PrevHash: "p"}
+	h := BlockHash(base)
+	mutations := []func(b *Block){
+		func(b *Block) { b.Tenant = "u" }, func(b *Block) { b.FirstSeq = 2 }, func(b *Block) { b.SealedAt = time.Unix(1, 0) },
+		func(b *Block) { b.Records = []Sealed{{"b", "2"}, {"a", "1"}} }, func(b *Block) { b.Records = b.Records[:1] },
+		func(b *Block) { b.Records = []Sealed{{"a", "1"}, {"b", "3"}} }, func(b *Block) { b.PrevHash = "q" },
+	}
+	for i, m := range mutations {
+		b := base
+		m(&b)
+		if BlockHash(b) == h {
+			t.Errorf("mutation %d does not change the block hash", i)
+		}
+	}
+}
+
+func TestEntryFromItemTakesOnlyRecordsWhereTheyBelong(t *testing.T) {
+	e := Entry{Tenant: "t-i", ID: store.NewID(), Time: time.Now().UTC(), Action: "a", Actor: System, Subject: Subject{"s", "1"}}
+	e.Hash = RecordHash(e)
+	good, err := attributevalue.MarshalMap(itemOf(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := store.AuditRecordKey("t-i", e.ID)
+	good["PK"], good["SK"], good["entity"] = &types.AttributeValueMemberS{Value: k.PK}, &types.AttributeValueMemberS{Value: k.SK}, &types.AttributeValueMemberS{Value: EntityRecord}
+	if got, ok := EntryFromItem(good); !ok || got.ID != e.ID || got.Hash != e.Hash {
+		t.Fatalf("a record: %+v %v", got, ok)
+	}
+	cases := map[string]func(m map[string]types.AttributeValue){
+		"another entity":       func(m map[string]types.AttributeValue) { m["entity"] = &types.AttributeValueMemberS{Value: "widget"} },
+		"under another key":    func(m map[string]types.AttributeValue) { m["PK"] = &types.AttributeValueMemberS{Value: "T#t-i#X"} },
+		"a tenant with a hash": func(m map[string]types.AttributeValue) { m["tenantId"] = &types.AttributeValueMemberS{Value: "t#i"} },
+	}
+	for name, mutate := range cases {
+		m := map[string]types.AttributeValue{}
+		for k, v := range good {
+			m[k] = v
+		}
+		mutate(m)
+		if _, ok := EntryFromItem(m); ok {
+			t.Errorf("%s was taken for a record", name)
+		}
+	}
+}
+
+type widget struct {
+	store.Meta
+	Name string `dynamodbav:"name"`
+}
+
+func (widget) EntityType() string { return "widget" }
+
+func TestCommitStoresTheChangeAndItsRecordTogetherOrNeither(t *testing.T) {
+	ctx := context.Background()
+	l, db, table := newLog(t)
+	st := store.New(db, table)
+	k := store.Key{PK: "T#t-w#W#1", SK: "W"}
+	r := Record{Action: "widget.created", Actor: System, Subject: Subject{"widget", "1"}}
+
+	if _, err := l.Commit(ctx, "t-w", r, func(tx *store.Tx) { tx.Create(k, widget{Name: "a"}) }); err != nil {
+		t.Fatal(err)
+	}
+	// The same create again fails on the caller's item: no second record may appear.
+	_, err := l.Commit(ctx, "t-w", r, func(tx *store.Tx) { tx.Create(k, widget{Name: "b"}) })
+	if !errors.Is(err, store.ErrAlreadyExists) {
+		t.Fatalf("err = %v, want ErrAlreadyExists", err)
+	}
+	var w widget
+	if err := st.Get(ctx, k, &w); err != nil || w.Name != "a" {
+		t.Fatalf("widget = %+v, %v", w, err)
+	}
+	if rep := verify(t, l, "t-w"); rep.Unsealed != 1 {
+		t.Fatalf("a failed change left a record: %+v", rep)
+	}
+	seal(t, l)
+	if rep := verify(t, l, "t-w"); !rep.Intact || rep.Entries != 1 {
+		t.Fatalf("report = %+v", rep)
 	}
 }
 
 func get(t *testing.T, db *dynamodb.Client, table string, k store.Key) map[string]types.AttributeValue {
 	t.Helper()
-	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyAV(k)})
+	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyAV(k), ConsistentRead: aws.Bool(true)})
 	if err != nil || out.Item == nil {
 		t.Fatalf("get %v: %v", k, err)
 	}
@@ -265,6 +571,27 @@ func get(t *testing.T, db *dynamodb.Client, table string, k store.Key) map[strin
 func put(t *testing.T, db *dynamodb.Client, table string, item map[string]types.AttributeValue) {
 	t.Helper()
 	if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func update(t *testing.T, db *dynamodb.Client, table string, k store.Key, attr, value string) {
+	t.Helper()
+	set(t, db, table, k, attr, &types.AttributeValueMemberS{Value: value})
+}
+
+func updateN(t *testing.T, db *dynamodb.Client, table string, k store.Key, attr string, n int) {
+	t.Helper()
+	set(t, db, table, k, attr, &types.AttributeValueMemberN{Value: fmt.Sprint(n)})
+}
+
+func set(t *testing.T, db *dynamodb.Client, table string, k store.Key, attr string, v types.AttributeValue) {
+	t.Helper()
+	_, err := db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName: aws.String(table), Key: keyAV(k), UpdateExpression: aws.String("SET #a = :v"),
+		ExpressionAttributeNames: map[string]string{"#a": attr}, ExpressionAttributeValues: map[string]types.AttributeValue{":v": v},
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
@@ -280,39 +607,5 @@ func keyAV(k store.Key) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
 		store.AttrPK: &types.AttributeValueMemberS{Value: k.PK},
 		store.AttrSK: &types.AttributeValueMemberS{Value: k.SK},
-	}
-}
-
-type widget struct {
-	store.Meta
-	Name string `dynamodbav:"name"`
-}
-
-func (widget) EntityType() string { return "widget" }
-
-func TestCommitStoresTheChangeAndItsEntryTogetherOrNeither(t *testing.T) {
-	ctx := context.Background()
-	cfg := emulator.TestConfig(t)
-	table := stack.TestTable(t, cfg)
-	db := dynamodb.NewFromConfig(cfg)
-	l, st := New(db, table), store.New(db, table)
-	k := store.Key{PK: "T#t-w#W#1", SK: "W"}
-	r := Record{Action: "widget.created", Actor: System, Subject: Subject{"widget", "1"}}
-
-	if _, err := l.Commit(ctx, "t-w", r, func(tx *store.Tx) { tx.Create(k, widget{Name: "a"}) }); err != nil {
-		t.Fatal(err)
-	}
-	// The same create again fails on the caller's item: no second entry may appear.
-	_, err := l.Commit(ctx, "t-w", r, func(tx *store.Tx) { tx.Create(k, widget{Name: "b"}) })
-	if !errors.Is(err, store.ErrAlreadyExists) {
-		t.Fatalf("err = %v, want ErrAlreadyExists", err)
-	}
-	var w widget
-	if err := st.Get(ctx, k, &w); err != nil || w.Name != "a" {
-		t.Fatalf("widget = %+v, %v", w, err)
-	}
-	rep := verify(t, l, "t-w")
-	if !rep.Intact || rep.Entries != 1 {
-		t.Fatalf("a failed change left an audit entry: %+v", rep)
 	}
 }

@@ -79,25 +79,50 @@ func AuthFailureKey(principal, window string) Key {
 	return Key{PK: "AUTHFAIL#" + seg(principal), SK: "W#" + seg(window)}
 }
 
-// ---- audit trail (one hash chain per tenant) -------------------------------------------
+// ---- audit trail: records written with the change, chained by the sealer --------------
+//
+// A domain write stores its audit record in its own transaction, under a key of its own
+// (no item is shared between writers, so audited writes of one tenant never contend).
+// The sealer, the only writer of chain items, later appends records to the tenant's hash
+// chain in blocks. Chain partitions do not start with "T#": IAM conditions on
+// dynamodb:LeadingKeys ("AUDITCHAIN#*") keep every other function from writing them.
 
-// AuditPK is the partition of one tenant's chain: the head and every entry.
-func AuditPK(t TenantID) string { return tenantPK(t, "AUDIT") }
-
-// AuditHeadKey is the chain head: the last sequence number and hash, updated in the same
-// transaction as each append, with a condition on the previous sequence number.
-func AuditHeadKey(t TenantID) Key { return Key{PK: AuditPK(t), SK: "HEAD"} }
-
-// AuditEntryKey is one entry; sequence numbers are zero-padded so that the sort key
-// orders them.
-func AuditEntryKey(t TenantID, seq uint64) Key {
-	return Key{PK: AuditPK(t), SK: AuditEntrySK(seq)}
+// AuditRecordKey is one audit record of a tenant: one partition per record.
+func AuditRecordKey(t TenantID, recordID string) Key {
+	return Key{PK: tenantPK(t, "AUDIT", seg(recordID)), SK: "REC"}
 }
 
-// AuditEntrySK is the sort key of entry seq.
-func AuditEntrySK(seq uint64) string { return fmt.Sprintf("E#%020d", seq) }
+// AuditPendingBuckets spreads the records waiting for the sealer over this many GSI1
+// partitions (AuditPendingPK), so thousands of audited writes per second stay under the
+// per-partition write limit of the index.
+const AuditPendingBuckets = 64
 
-// AuditSubjectPK lists the audit entries about one subject (user, key, case...) on GSI2.
+// AuditPendingPK is one bucket of records not yet sealed, on GSI1 (a sparse index: the
+// sealer removes the attributes). Platform scope, so one sweep finds every tenant's.
+func AuditPendingPK(bucket int) string { return fmt.Sprintf("AUDITQ#%02d", bucket) }
+
+// AuditPendingSK orders pending records by time: "<time>#<tenant>#<record id>".
+func AuditPendingSK(at time.Time, t TenantID, recordID string) string {
+	return FormatTime(at) + "#" + seg(string(t)) + "#" + seg(recordID)
+}
+
+// AuditChainPK is the partition of one tenant's chain: its head and its blocks.
+func AuditChainPK(t TenantID) string { return "AUDITCHAIN#" + seg(string(t)) }
+
+// AuditHeadKey is the chain head: last sequence number, last block and its hash, moved by
+// the sealer with a version condition in the transaction that adds a block.
+func AuditHeadKey(t TenantID) Key { return Key{PK: AuditChainPK(t), SK: "HEAD"} }
+
+// AuditBlockKey is the block whose first record has sequence number firstSeq.
+func AuditBlockKey(t TenantID, firstSeq uint64) Key {
+	return Key{PK: AuditChainPK(t), SK: AuditBlockSK(firstSeq)}
+}
+
+// AuditBlockSK is the sort key of the block starting at firstSeq; zero-padded so that the
+// sort key orders blocks, and the block holding sequence n is the last one <= B#n.
+func AuditBlockSK(firstSeq uint64) string { return fmt.Sprintf("B#%020d", firstSeq) }
+
+// AuditSubjectPK lists the audit records about one subject (user, key, case...) on GSI2.
 func AuditSubjectPK(t TenantID, subjectType, subjectID string) string {
 	return tenantPK(t, "SUBJ", seg(subjectType), seg(subjectID))
 }

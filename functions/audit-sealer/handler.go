@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/chainfi/chainguard/shared/audit"
+)
+
+type sealer struct {
+	audit *audit.Log
+	log   *slog.Logger
+	out   io.Writer // where the CloudWatch embedded metric line goes
+}
+
+// input is either a batch of the table's stream or the sweep schedule's payload.
+type input struct {
+	Records []events.DynamoDBEventRecord `json:"Records"`
+	Sweep   *struct {
+		OlderThanSeconds int `json:"olderThanSeconds"`
+		Limit            int `json:"limit"`
+	} `json:"sweep"`
+}
+
+// Result answers the stream (the failed records, so Lambda retries from the first of
+// them) and says what a sweep did.
+type Result struct {
+	BatchItemFailures []events.DynamoDBBatchItemFailure `json:"batchItemFailures"`
+	Sealed            int                               `json:"sealed"`
+	Skipped           int                               `json:"skipped"`
+	Blocks            int                               `json:"blocks"`
+	Conflicts         int                               `json:"conflicts"`
+}
+
+// Handle seals a stream batch or runs a sweep.
+func (s *sealer) Handle(ctx context.Context, raw json.RawMessage) (Result, error) {
+	var in input
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return Result{}, fmt.Errorf("audit-sealer: unreadable event: %w", err)
+	}
+	if in.Sweep != nil {
+		return s.sweep(ctx, time.Duration(in.Sweep.OlderThanSeconds)*time.Second, in.Sweep.Limit)
+	}
+	return s.stream(ctx, in.Records), nil
+}
+
+// stream seals the records of a batch tenant by tenant. A tenant whose block could not be
+// sealed has its records reported as failures: Lambda retries from the lowest of them, and
+// records of other tenants sealed meanwhile are skipped on the retry.
+func (s *sealer) stream(ctx context.Context, recs []events.DynamoDBEventRecord) Result {
+	var res Result
+	byTenant := map[string][]audit.Entry{}
+	seqOf := map[string][]string{} // tenant -> sequence numbers of its stream records
+	var order []string
+	for _, r := range recs {
+		if r.EventName != "INSERT" || r.Change.NewImage == nil {
+			continue
+		}
+		item, err := attributeValues(r.Change.NewImage)
+		if err != nil {
+			s.log.Warn("stream record not readable", "eventId", r.EventID, "error", err.Error())
+			continue
+		}
+		e, ok := audit.EntryFromItem(item)
+		if !ok || e.Seq != 0 {
+			continue // not an audit record, or one written sealed
+		}
+		if audit.RecordHash(e) != e.Hash {
+			// Sealed as committed all the same: the verifier reports the record as edited,
+			// which is the truth about it.
+			s.log.Warn("audit record does not match its hash", "tenantId", e.Tenant, "recordId", e.ID)
+		}
+		if _, ok := byTenant[e.Tenant]; !ok {
+			order = append(order, e.Tenant)
+		}
+		byTenant[e.Tenant] = append(byTenant[e.Tenant], e)
+		seqOf[e.Tenant] = append(seqOf[e.Tenant], r.Change.SequenceNumber)
+	}
+	for _, t := range order {
+		st, err := s.audit.Seal(ctx, byTenant[t])
+		res.add(st)
+		if err != nil {
+			s.log.Error("audit records not sealed; the batch will be retried", "tenantId", t, "records", len(byTenant[t]), "error", err.Error())
+			for _, seq := range seqOf[t] {
+				res.BatchItemFailures = append(res.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: seq})
+			}
+		}
+	}
+	if res.BatchItemFailures == nil {
+		res.BatchItemFailures = []events.DynamoDBBatchItemFailure{}
+	}
+	s.metric(res, 0)
+	return res
+}
+
+// sweep seals records that waited longer than olderThan on the pending index.
+func (s *sealer) sweep(ctx context.Context, olderThan time.Duration, limit int) (Result, error) {
+	st, err := s.audit.SealPending(ctx, olderThan, limit)
+	var res Result
+	res.add(st)
+	res.BatchItemFailures = []events.DynamoDBBatchItemFailure{}
+	if st.Sealed > 0 {
+		// The stream path should have sealed these: worth a look when it happens often.
+		s.log.Warn("sweep sealed records the stream path had not", "sealed", st.Sealed, "olderThanSeconds", int(olderThan.Seconds()))
+	}
+	s.metric(res, st.Sealed)
+	if err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func (r *Result) add(st audit.SealStats) {
+	r.Sealed += st.Sealed
+	r.Skipped += st.Skipped
+	r.Blocks += st.Blocks
+	r.Conflicts += st.Conflicts
+}
+
+// metric writes a CloudWatch embedded-metric-format line (sealed records, blocks,
+// conflicts, and records only the sweep sealed, on which an alarm can be set).
+func (s *sealer) metric(r Result, swept int) {
+	line := map[string]any{
+		"_aws": map[string]any{
+			"Timestamp": time.Now().UnixMilli(),
+			"CloudWatchMetrics": []map[string]any{{
+				"Namespace":  "ChainGuard/Audit",
+				"Dimensions": [][]string{{}},
+				"Metrics": []map[string]string{
+					{"Name": "RecordsSealed", "Unit": "Count"}, {"Name": "BlocksSealed", "Unit": "Count"},
+					{"Name": "SealConflicts", "Unit": "Count"}, {"Name": "RecordsSwept", "Unit": "Count"},
+					{"Name": "SealFailures", "Unit": "Count"},
+				},
+			}},
+		},
+		"RecordsSealed": r.Sealed, "BlocksSealed": r.Blocks, "SealConflicts": r.Conflicts,
+		"RecordsSwept": swept, "SealFailures": len(r.BatchItemFailures),
+	}
+	b, _ := json.Marshal(line)
+	fmt.Fprintln(s.out, string(b))
+}

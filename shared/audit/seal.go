@@ -1,0 +1,299 @@
+package audit
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/chainfi/chainguard/shared/store"
+)
+
+// MaxBlockRecords is how many records one block seals: a transaction holds at most 100
+// items, and a block's transaction also writes the block and moves the head.
+const MaxBlockRecords = store.MaxTxItems - 2
+
+// ErrContention means other sealers kept moving the chain head for every attempt.
+var ErrContention = errors.New("audit: chain head contended; block not sealed")
+
+const maxSealAttempts = 25
+
+type headItem struct {
+	store.Meta
+	TenantID  string `dynamodbav:"tenantId"`
+	LastSeq   uint64 `dynamodbav:"lastSeq"`
+	Block     uint64 `dynamodbav:"block"` // first sequence number of the last block
+	Hash      string `dynamodbav:"hash"`  // the last block's hash
+	UpdatedAt string `dynamodbav:"updatedAt"`
+}
+
+func (headItem) EntityType() string { return "audit_head" }
+
+// Indexes lists the chain for the verifier (GSI1).
+func (h headItem) Indexes() store.Indexes {
+	return store.Indexes{GSI1: store.Key{PK: store.AuditTenantsPK, SK: h.TenantID}}
+}
+
+type blockItem struct {
+	store.Meta
+	TenantID string   `dynamodbav:"tenantId"`
+	FirstSeq uint64   `dynamodbav:"firstSeq"`
+	SealedAt string   `dynamodbav:"sealedAt"`
+	Records  []Sealed `dynamodbav:"records"`
+	PrevHash string   `dynamodbav:"prevHash"`
+	Hash     string   `dynamodbav:"hash"`
+}
+
+func (blockItem) EntityType() string { return "audit_block" }
+
+func (b blockItem) block() Block {
+	t, _ := time.Parse(time.RFC3339Nano, b.SealedAt)
+	return Block{Tenant: b.TenantID, FirstSeq: b.FirstSeq, SealedAt: t, Records: b.Records, PrevHash: b.PrevHash, Hash: b.Hash}
+}
+
+// Head is the end of a chain. An empty chain has LastSeq 0 and the genesis hash.
+type Head struct {
+	LastSeq   uint64
+	Block     uint64
+	Hash      string
+	UpdatedAt time.Time
+	version   int64
+}
+
+// Head reads the end of a tenant's chain (strongly consistent).
+func (l *Log) Head(ctx context.Context, tenant store.TenantID) (Head, error) {
+	var h headItem
+	err := l.st.Get(ctx, store.AuditHeadKey(tenant), &h)
+	if errors.Is(err, store.ErrNotFound) {
+		return Head{Hash: GenesisHash(string(tenant))}, nil
+	}
+	if err != nil {
+		return Head{}, fmt.Errorf("audit: read head: %w", err)
+	}
+	at, _ := time.Parse(time.RFC3339Nano, h.UpdatedAt)
+	return Head{LastSeq: h.LastSeq, Block: h.Block, Hash: h.Hash, UpdatedAt: at, version: h.Version}, nil
+}
+
+// SealStats says what a Seal call did.
+type SealStats struct {
+	Sealed    int // records given a sequence number by this call
+	Skipped   int // records already sealed (a redelivery, or another sealer was first)
+	Blocks    int // blocks written
+	Conflicts int // transactions cancelled because another sealer moved the head first
+}
+
+func (s *SealStats) add(o SealStats) {
+	s.Sealed += o.Sealed
+	s.Skipped += o.Skipped
+	s.Blocks += o.Blocks
+	s.Conflicts += o.Conflicts
+}
+
+// Seal appends records to their tenants' chains, in blocks of at most MaxBlockRecords.
+// It is idempotent: a record already sealed is skipped, so redelivered stream batches and
+// overlapping sweeps are harmless. Records are sealed in time order within a call (ties
+// by id). Entries come from the table's stream (EntryFromItem of the new image) or from
+// the pending index (SealPending); their content is sealed as given.
+func (l *Log) Seal(ctx context.Context, entries []Entry) (SealStats, error) {
+	byTenant := map[string][]Entry{}
+	var order []string
+	for _, e := range entries {
+		if _, ok := byTenant[e.Tenant]; !ok {
+			order = append(order, e.Tenant)
+		}
+		byTenant[e.Tenant] = append(byTenant[e.Tenant], e)
+	}
+	var total SealStats
+	var errs []error
+	for _, t := range order {
+		es := byTenant[t]
+		slices.SortFunc(es, func(a, b Entry) int {
+			if c := a.Time.Compare(b.Time); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
+		es = slices.CompactFunc(es, func(a, b Entry) bool { return a.ID == b.ID })
+		for len(es) > 0 {
+			n := min(len(es), MaxBlockRecords)
+			st, err := l.sealBlock(ctx, store.TenantID(t), es[:n])
+			total.add(st)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("audit: seal %s: %w", t, err))
+				break // the next records must not be sealed before these
+			}
+			es = es[n:]
+		}
+	}
+	return total, errors.Join(errs...)
+}
+
+// sealBlock seals es (one tenant, at most MaxBlockRecords, in order) as one block.
+func (l *Log) sealBlock(ctx context.Context, tenant store.TenantID, es []Entry) (SealStats, error) {
+	var st SealStats
+	for attempt := 0; attempt < maxSealAttempts; attempt++ {
+		if len(es) == 0 {
+			return st, nil
+		}
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return st, err
+			}
+		}
+		head, err := l.Head(ctx, tenant)
+		if err != nil {
+			return st, err
+		}
+		b := Block{Tenant: string(tenant), FirstSeq: head.LastSeq + 1, SealedAt: l.now().UTC(), PrevHash: head.Hash}
+		b.SealedAt, _ = time.Parse(time.RFC3339Nano, b.SealedAt.Format(time.RFC3339Nano))
+		for _, e := range es {
+			b.Records = append(b.Records, Sealed{ID: e.ID, Hash: e.Hash})
+		}
+		b.Hash = BlockHash(b)
+		sealedAt := b.SealedAt.Format(time.RFC3339Nano)
+
+		tx := l.st.Tx()
+		for i, e := range es {
+			it := itemOf(e)
+			it.Seq, it.Block, it.BlockHash, it.SealedAt = b.FirstSeq+uint64(i), b.FirstSeq, b.Hash, sealedAt
+			it.Version = 2
+			// Written from the entry (the committed image when it comes from the stream), on
+			// the condition that nobody sealed it first.
+			tx.PutIf(store.AuditRecordKey(tenant, e.ID), it, store.Cond{
+				Expr: "attribute_not_exists(#seq)", Names: map[string]string{"#seq": "seq"},
+			})
+		}
+		tx.Create(store.AuditBlockKey(tenant, b.FirstSeq), blockItem{
+			TenantID: b.Tenant, FirstSeq: b.FirstSeq, SealedAt: sealedAt, Records: b.Records, PrevHash: b.PrevHash, Hash: b.Hash,
+		})
+		h := headItem{TenantID: string(tenant), LastSeq: b.LastSeq(), Block: b.FirstSeq, Hash: b.Hash, UpdatedAt: sealedAt}
+		if head.LastSeq == 0 {
+			tx.Create(store.AuditHeadKey(tenant), h)
+		} else {
+			tx.Update(store.AuditHeadKey(tenant), head.version, h)
+		}
+		err = tx.Exec(ctx)
+		if err == nil {
+			st.Sealed += len(es)
+			st.Blocks++
+			return st, nil
+		}
+		var te *store.TxError
+		if !errors.As(err, &te) {
+			return st, err
+		}
+		sealed := map[int]bool{}
+		chainMoved := false
+		for _, f := range te.Failures {
+			switch {
+			case f.Index < len(es) && errors.Is(f.Err, store.ErrConditionFailed):
+				sealed[f.Index] = true
+			case f.Index < len(es):
+				chainMoved = true // a transaction conflict on a record: retry
+			default:
+				chainMoved = true // block or head: another sealer was first
+			}
+		}
+		if len(sealed) > 0 {
+			st.Skipped += len(sealed)
+			rest := make([]Entry, 0, len(es)-len(sealed))
+			for i, e := range es {
+				if !sealed[i] {
+					rest = append(rest, e)
+				}
+			}
+			es = rest
+		}
+		if chainMoved {
+			st.Conflicts++
+		}
+	}
+	return st, ErrContention
+}
+
+// SealPending seals every record that has waited at least olderThan, found on the pending
+// index: at most limit records per call (0: DefaultSweepLimit), oldest first across all
+// buckets. It is the sweep that backs up the stream path: a record whose stream batch
+// failed for good is sealed here. The index is eventually consistent, so a record sealed
+// a moment ago may be seen again: Seal skips it.
+func (l *Log) SealPending(ctx context.Context, olderThan time.Duration, limit int) (SealStats, error) {
+	if limit <= 0 {
+		limit = DefaultSweepLimit
+	}
+	cut := store.FormatTime(l.now().Add(-olderThan)) + "~"
+	var es []Entry
+	for b := 0; b < store.AuditPendingBuckets; b++ {
+		var start map[string]types.AttributeValue
+		for {
+			res, err := l.db.Query(ctx, &dynamodb.QueryInput{
+				TableName: aws.String(l.table), IndexName: aws.String(store.IndexGSI1),
+				KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK < :cut"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":pk":  &types.AttributeValueMemberS{Value: store.AuditPendingPK(b)},
+					":cut": &types.AttributeValueMemberS{Value: cut},
+				},
+				ExclusiveStartKey: start,
+				Limit:             aws.Int32(int32(min(limit, 1000))),
+			})
+			if err != nil {
+				return SealStats{}, fmt.Errorf("audit: read pending records: %w", err)
+			}
+			for _, it := range res.Items {
+				if e, ok := EntryFromItem(it); ok && e.Seq == 0 {
+					es = append(es, e)
+				}
+			}
+			// Each bucket is read oldest first: its first limit records are all a sweep of
+			// limit records could need from it.
+			if len(res.LastEvaluatedKey) == 0 || len(res.Items) >= limit {
+				break
+			}
+			start = res.LastEvaluatedKey
+		}
+	}
+	slices.SortFunc(es, func(a, b Entry) int { return a.Time.Compare(b.Time) })
+	if len(es) > limit {
+		es = es[:limit]
+	}
+	return l.Seal(ctx, es)
+}
+
+// DefaultSweepLimit bounds one sweep, so that it ends well within a function's timeout; the
+// next sweep takes the rest.
+const DefaultSweepLimit = 5000
+
+// EntryFromItem reads an audit record from a raw item (a stream image, an index item).
+// ok is false when the item is not an audit record.
+func EntryFromItem(item map[string]types.AttributeValue) (Entry, bool) {
+	if v, ok := item[store.AttrType].(*types.AttributeValueMemberS); !ok || v.Value != EntityRecord {
+		return Entry{}, false
+	}
+	var it recordItem
+	if err := store.Unmarshal(item, &it); err != nil || !store.ValidID(it.TenantID) || !store.ValidID(it.ID) {
+		return Entry{}, false
+	}
+	if it.PK != store.AuditRecordKey(store.TenantID(it.TenantID), it.ID).PK {
+		return Entry{}, false // not where a record of this tenant and id lives
+	}
+	return it.entry(), true
+}
+
+func backoff(ctx context.Context, attempt int) error {
+	ceiling := time.Duration(min(1<<min(attempt, 7), 100)) * time.Millisecond
+	d := time.Duration(rand.Int64N(int64(ceiling))) + time.Millisecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
