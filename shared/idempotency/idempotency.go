@@ -1,24 +1,34 @@
 // Package idempotency makes an operation run at most once per key: a Go port of the
 // design of AWS Lambda Powertools' idempotency utility, on the store's single table.
 //
-// Do records the operation under store.IdempotencyKey(tenant, scope, key) before running
-// it:
+// Do and DoTx record the operation under store.IdempotencyKey(tenant, scope, key) before
+// running it:
 //
 //   - A conditional put creates the record INPROGRESS, with a SHA-256 hash of the payload,
 //     a lock expiry tied to the caller's remaining time (ctx.Deadline(), else a timeout) so
-//     that the lock of a crashed invocation frees itself, and expiresAt (the table's TTL,
-//     also the logical expiry; 24 hours by default). The put succeeds only if there is no
-//     record, the record has expired, or it is INPROGRESS with an expired lock.
+//     that the lock of a crashed or timed-out invocation frees itself, and expiresAt (the
+//     table's TTL, also the logical expiry; 24 hours by default). The put succeeds only if
+//     there is no record, the record has expired, or it is INPROGRESS with an expired lock.
 //   - When the put is refused, the existing record comes back with the failure
 //     (ReturnValuesOnConditionCheckFailure=ALL_OLD; a consistent read if the backend does
 //     not return it): a different payload hash is ErrPayloadMismatch (HTTP 422), a
 //     COMPLETED record is replayed without running the operation, an INPROGRESS one is
 //     ErrInProgress (HTTP 409).
-//   - After the operation the record becomes COMPLETED with the result; if the operation
-//     fails (or panics) the record is deleted so that the client can retry.
+//   - DoTx: the operation adds the write that marks the record COMPLETED with its result
+//     to its own transaction (Completion.Stage), so the record is completed exactly when
+//     the operation's effect commits. A timeout between the commit and the answer cannot
+//     leave the key INPROGRESS over a stored effect: the retry replays the result.
+//   - Do: for operations that are not one transaction, the record becomes COMPLETED in a
+//     write of its own after the operation; a failure between the two leaves the key
+//     locked until its lock expires, and the operation may then run again.
+//   - If the operation fails (or panics) the record is deleted so that the client can
+//     retry at once, if it is still INPROGRESS: after a timeout the operation's commit
+//     may have landed after all, and then the COMPLETED record stays. If there is no time
+//     left to delete it, the lock expires with the deadline.
 //
-// Writes after the operation are conditioned on the lock id of this invocation, so an
-// invocation whose lock was taken over never overwrites or deletes the new owner's record.
+// Every write after the put is conditioned on the lock id of this invocation, so an
+// invocation whose lock was taken over never overwrites or deletes the new owner's record,
+// and with DoTx its late transaction is cancelled instead of storing the effect twice.
 package idempotency
 
 import (
@@ -114,7 +124,52 @@ func New(st *store.Store, opts ...Option) *Service {
 // error is returned as is and the key is released. key and scope must be valid key
 // segments (store.ValidID), else store.ErrInvalidKey. The result must fit in a DynamoDB
 // item (well under 400 KB).
+//
+// The result is recorded in a write after fn: prefer DoTx when fn's effect is one
+// transaction.
 func (s *Service) Do(ctx context.Context, tenant store.TenantID, scope, key string, payload []byte, fn func(ctx context.Context) ([]byte, error)) (result []byte, replayed bool, err error) {
+	return s.do(ctx, tenant, scope, key, payload, func(ctx context.Context, c *Completion) error {
+		result, err := fn(ctx)
+		c.result = result
+		return err
+	}, false)
+}
+
+// DoTx is Do for an operation whose effect is one transaction: fn must call
+// done.Stage(tx, result) while building that transaction, which then also marks the key
+// COMPLETED with result, on the condition that this invocation still holds the key. So the
+// effect is stored if and only if the key is completed: a retry after a lost answer
+// replays result, and an invocation whose lock expired and was taken over has its
+// transaction cancelled (ErrInProgress) instead of storing the effect a second time.
+// DoTx returns the staged result. fn returning nil without having staged is a programming
+// error (ErrNotStaged).
+func (s *Service) DoTx(ctx context.Context, tenant store.TenantID, scope, key string, payload []byte, fn func(ctx context.Context, done *Completion) error) (result []byte, replayed bool, err error) {
+	return s.do(ctx, tenant, scope, key, payload, fn, true)
+}
+
+// ErrNotStaged: DoTx's operation succeeded without staging its completion.
+var ErrNotStaged = errors.New("idempotency: the operation did not stage its completion")
+
+// Completion is what DoTx's operation adds to its transaction to complete the key.
+type Completion struct {
+	s      *Service
+	key    store.Key
+	lock   *record
+	result []byte
+	staged bool
+}
+
+// Stage adds to tx the write that marks the key COMPLETED with result, conditioned on the
+// record still being INPROGRESS under this invocation's lock. It only adds an item, so it
+// may be called from a function that builds the transaction again on a retry (such as
+// audit.Log.Commit's changes); the last call's result is the one DoTx returns.
+func (c *Completion) Stage(tx *store.Tx, result []byte) {
+	c.result = append([]byte(nil), result...)
+	c.staged = true
+	tx.PutIf(c.key, c.s.completed(c.lock, c.result), c.s.held(c.lock))
+}
+
+func (s *Service) do(ctx context.Context, tenant store.TenantID, scope, key string, payload []byte, fn func(context.Context, *Completion) error, inTx bool) ([]byte, bool, error) {
 	if err := store.CheckIDs(string(tenant), scope, key); err != nil {
 		return nil, false, fmt.Errorf("idempotency: %w", err)
 	}
@@ -128,7 +183,7 @@ func (s *Service) Do(ctx context.Context, tenant store.TenantID, scope, key stri
 			return nil, false, err
 		}
 		if lock != nil {
-			return s.run(ctx, k, lock, fn)
+			return s.run(ctx, &Completion{s: s, key: k, lock: lock}, fn, inTx)
 		}
 		if existing != nil && !s.takeable(existing) {
 			return s.answer(k, existing, hash)
@@ -211,14 +266,37 @@ func (s *Service) answer(k store.Key, rec *record, hash string) ([]byte, bool, e
 	}
 }
 
+// held is the condition of every write after the lock: the record is still INPROGRESS
+// under our lock id. The status matters as much as the id: a COMPLETED record keeps the
+// lock id it was completed under, and the release after a timed-out commit must not
+// delete it.
+func (s *Service) held(lock *record) store.Cond {
+	return store.Cond{Expr: "#lock = :lock AND #status = :inprogress",
+		Names:  map[string]string{"#lock": "lockId", "#status": "status"},
+		Values: map[string]any{":lock": lock.LockID, ":inprogress": StatusInProgress}}
+}
+
+// completed is the lock record turned COMPLETED with result.
+func (s *Service) completed(lock *record, result []byte) *record {
+	now := s.now()
+	done := *lock
+	done.Status = StatusCompleted
+	done.Result = result
+	done.LockExpiry = 0
+	done.ExpiresAt = now.Add(s.expiry).Unix()
+	done.CompletedAt = store.FormatTime(now)
+	return &done
+}
+
 // run executes fn under the lock and records the outcome.
-func (s *Service) run(ctx context.Context, k store.Key, lock *record, fn func(context.Context) ([]byte, error)) (result []byte, replayed bool, err error) {
-	mine := store.Cond{Expr: "#lock = :lock", Names: map[string]string{"#lock": "lockId"}, Values: map[string]any{":lock": lock.LockID}}
+func (s *Service) run(ctx context.Context, c *Completion, fn func(context.Context, *Completion) error, inTx bool) (result []byte, replayed bool, err error) {
+	k := c.key
 	// Release even if ctx is cancelled or fn panics, or the key stays locked until expiry.
+	// Its context outlives ctx, for a caller that answered a timeout and left this running.
 	release := func() error {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		err := s.st.DeleteIf(rctx, k, mine)
+		err := s.st.DeleteIf(rctx, k, s.held(c.lock))
 		if err != nil && !errors.Is(err, store.ErrConditionFailed) {
 			return fmt.Errorf("idempotency: release %s: %w", k.PK, err)
 		}
@@ -231,30 +309,48 @@ func (s *Service) run(ctx context.Context, k store.Key, lock *record, fn func(co
 		}
 	}()
 
-	result, err = fn(ctx)
-	if err != nil {
+	err = fn(ctx, c)
+	switch {
+	case err != nil && inTx && lostLock(err, k):
+		// Our lock expired and another invocation took the key: our transaction was
+		// cancelled, the other invocation's answer is the one to wait for.
+		return nil, false, fmt.Errorf("idempotency: %s: the lock expired and was taken over: %w", k.PK, ErrInProgress)
+	case err != nil:
 		if rerr := release(); rerr != nil {
 			return nil, false, errors.Join(err, rerr)
 		}
 		return nil, false, err
+	case inTx && !c.staged:
+		_ = release()
+		return nil, false, fmt.Errorf("%w (%s)", ErrNotStaged, k.PK)
+	case inTx:
+		return c.result, false, nil
 	}
 
-	now := s.now()
-	done := *lock
-	done.Status = StatusCompleted
-	done.Result = result
-	done.LockExpiry = 0
-	done.ExpiresAt = now.Add(s.expiry).Unix()
-	done.CompletedAt = store.FormatTime(now)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	switch err := s.st.PutIf(sctx, k, &done, mine); {
+	switch err := s.st.PutIf(sctx, k, s.completed(c.lock, c.result), s.held(c.lock)); {
 	case errors.Is(err, store.ErrConditionFailed):
 		// Our lock expired and another invocation owns the key now: the operation did run
 		// and its result is valid; the new owner records its own.
-		return result, false, nil
+		return c.result, false, nil
 	case err != nil:
-		return result, false, fmt.Errorf("%w: %w", ErrResultNotSaved, err)
+		return c.result, false, fmt.Errorf("%w: %w", ErrResultNotSaved, err)
 	}
-	return result, false, nil
+	return c.result, false, nil
+}
+
+// lostLock: fn's transaction was cancelled because the completion item's condition
+// failed, i.e. the record is no longer INPROGRESS under our lock.
+func lostLock(err error, k store.Key) bool {
+	var te *store.TxError
+	if !errors.As(err, &te) {
+		return false
+	}
+	for _, f := range te.Failures {
+		if f.Key == k && errors.Is(f.Err, store.ErrConditionFailed) {
+			return true
+		}
+	}
+	return false
 }
