@@ -164,9 +164,16 @@ func NewScreener(st *store.Store, log *audit.Log, enc envelope.Encrypter, src In
 var ErrListsNotReady = &failure.Error{Kind: failure.Unavailable, Code: "lists_not_ready",
 	Message: "no sanctions list version has been published yet; retry later"}
 
+// TxItems adds a caller's items to the transaction that records a screening, given the
+// screening's id. It may be called more than once (the transaction is rebuilt when
+// retried) and must only add items.
+type TxItems func(tx *store.Tx, screeningID string)
+
 // Screen validates the request, screens it and records the screening with its audit entry
-// in one transaction.
-func (s *Screener) Screen(ctx context.Context, by audit.Actor, tenant store.TenantID, req Request) (Screening, error) {
+// in one transaction. also adds the caller's items to that transaction (an idempotency
+// key's completion): they commit with the screening or not at all, and a failed condition
+// on one of them cancels the screening (the store's *TxError).
+func (s *Screener) Screen(ctx context.Context, by audit.Actor, tenant store.TenantID, req Request, also ...TxItems) (Screening, error) {
 	now := s.now().UTC()
 	q, err := req.Query.Normalize(now)
 	if err != nil {
@@ -210,7 +217,12 @@ func (s *Screener) Screen(ctx context.Context, by audit.Actor, tenant store.Tena
 		Reason: out.Outcome,
 		Details: map[string]string{"outcome": out.Outcome, "listVersion": out.ListVersion, "type": q.Type,
 			"kind": kind, "matches": strconv.Itoa(len(out.Matches))},
-	}, func(tx *store.Tx) { tx.Create(store.ScreeningKey(tenant, out.ID), rec) })
+	}, func(tx *store.Tx) {
+		tx.Create(store.ScreeningKey(tenant, out.ID), rec)
+		for _, add := range also {
+			add(tx, out.ID)
+		}
+	})
 	if err != nil {
 		return Screening{}, fmt.Errorf("lists: record screening: %w", err)
 	}
