@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/failure"
@@ -46,20 +47,22 @@ func newServer(d *platform.Deps, screener *lists.Screener, idem *idempotency.Ser
 				}
 				return httpapi.JSON(http.StatusCreated, s), nil
 			}
-			if !store.ValidID(key) {
-				return httpapi.Response{}, failure.InvalidInput("invalid_idempotency_key", "Idempotency-Key must be 1 to 128 characters without '#' or '/'")
+			if !store.ValidID(key) || !utf8.ValidString(key) {
+				return httpapi.Response{}, failure.InvalidInput("invalid_idempotency_key", "Idempotency-Key must be 1 to 128 bytes of UTF-8 without '#' or '/'")
 			}
 			body, err := httpapi.Body(req)
 			if err != nil {
 				return httpapi.Response{}, err
 			}
 			// The record keeps only the screening id: the answer quotes the query, which is
-			// personal data and is stored encrypted with the screening alone.
+			// personal data and is stored encrypted with the screening alone. It is
+			// completed in the screening's own transaction, so a screening is stored if and
+			// only if the key holds its id: a retry after a lost answer gets that screening.
 			var fresh lists.Screening
-			id, replayed, err := idem.Do(ctx, p.Tenant, idempotencyScope, key, body, func(ctx context.Context) ([]byte, error) {
-				s, err := screener.Screen(ctx, actor(p), p.Tenant, sr)
+			id, replayed, err := idem.DoTx(ctx, p.Tenant, idempotencyScope, key, body, func(ctx context.Context, done *idempotency.Completion) error {
+				s, err := screener.Screen(ctx, actor(p), p.Tenant, sr, func(tx *store.Tx, id string) { done.Stage(tx, []byte(id)) })
 				fresh = s
-				return []byte(s.ID), err
+				return err
 			})
 			if err != nil {
 				return httpapi.Response{}, err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"sort"
 	"strconv"
@@ -11,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/chainfi/chainguard/shared/audit"
@@ -57,6 +60,7 @@ func (c *calls) reset() map[string]int {
 }
 
 type fixture struct {
+	db      *slowDB
 	d       *platform.Deps
 	srv     *httpapi.Server
 	calls   *calls
@@ -73,7 +77,8 @@ func setup(t *testing.T, publish bool) *fixture {
 	f := &fixture{calls: &calls{n: map[string]int{}}}
 	cfg := base.AWS.Copy()
 	cfg.APIOptions = append(cfg.APIOptions, f.calls.middleware)
-	db := dynamodb.NewFromConfig(cfg)
+	db := &slowDB{Client: dynamodb.NewFromConfig(cfg)}
+	f.db = db
 	st := store.New(db, base.Config.TableName)
 	log := audit.New(db, base.Config.TableName)
 	f.d = &platform.Deps{Config: base.Config, AWS: cfg, Log: base.Log, Store: st, Audit: log,
@@ -128,6 +133,9 @@ func (f *fixture) get(t *testing.T, key, id string) (int, map[string]any) {
 
 func (f *fixture) actions(t *testing.T) []string {
 	t.Helper()
+	if _, err := f.d.Audit.SealPending(context.Background(), 0, 0); err != nil { // the audit-sealer's work
+		t.Fatal(err)
+	}
 	entries, _, err := f.d.Audit.List(context.Background(), f.ta, 0, 100)
 	if err != nil {
 		t.Fatal(err)
@@ -240,6 +248,15 @@ func TestBadQueriesAreRefusedWithACodeAndNothingIsStored(t *testing.T) {
 		"address with spaces":   {`{"type":"address","asset":"XBT","address":"149w62rY42aZ Box8fGcmqNsXUzSStKeq8C"}`, "invalid_address"},
 		"name on an address":    {`{"type":"address","asset":"XBT","address":"149w62rY42aZBox8fGcmqNsXUzSStKeq8C","name":"x"}`, "field_not_allowed"},
 		"unknown field":         {`{"type":"person","name":"John Smith","passport":"X1"}`, "unknown_field"},
+		"invalid UTF-8 in name": {"{\"type\":\"person\",\"name\":\"J\xf6rg M\xfcller\"}", "invalid_utf8"},
+		"invalid UTF-8 in ref":  {"{\"type\":\"person\",\"name\":\"John Smith\",\"reference\":\"c\xff\"}", "invalid_utf8"},
+		"unpaired surrogate":    {`{"type":"person","name":"John \ud800Smith"}`, "invalid_utf8"},
+		"duplicate name":        {`{"type":"person","name":"Maria Schneider","name":"Ali Khorashadizadeh"}`, "duplicate_field"},
+		"duplicate type":        {`{"type":"address","type":"person","name":"John Smith"}`, "duplicate_field"},
+		"capitalised field":     {`{"type":"person","Name":"Ali Khorashadizadeh"}`, "unknown_field"},
+		"upper-case field":      {`{"TYPE":"person","name":"John Smith"}`, "unknown_field"},
+		"case variant beside":   {`{"type":"person","name":"John Smith","Name":"Ali Khorashadizadeh"}`, "unknown_field"},
+		"a JSON null":           {`null`, "invalid_json"},
 	}
 	for name, c := range cases {
 		status, body := f.post(t, f.a.Secret, c.body)
@@ -250,6 +267,21 @@ func TestBadQueriesAreRefusedWithACodeAndNothingIsStored(t *testing.T) {
 	status, body := f.post(t, f.a.Secret, `{"type":"person","name":"John Smith"}`, "idempotency-key", "bad#key")
 	if status != 400 || pt.ErrorCode(body) != "invalid_idempotency_key" {
 		t.Errorf("bad idempotency key: %d %v", status, body)
+	}
+	status, body = f.post(t, f.a.Secret, `{"type":"person","name":"John Smith"}`, "idempotency-key", "k\xff")
+	if status != 400 || pt.ErrorCode(body) != "invalid_utf8" {
+		t.Errorf("idempotency key not UTF-8: %d %v", status, body)
+	}
+	status, body = f.post(t, f.a.Secret, `{"type":"person","name":"A","name":"Maria Schneider"}`, "idempotency-key", "dup-1")
+	if status != 400 || pt.ErrorCode(body) != "duplicate_field" {
+		t.Errorf("duplicate with an idempotency key: %d %v", status, body)
+	}
+	if ids := f.storedScreenings(t); len(ids) != 0 {
+		t.Fatalf("refused queries stored screenings: %v", ids)
+	}
+	var rec map[string]any
+	if err := f.d.Store.Get(context.Background(), store.IdempotencyKey(f.ta, idempotencyScope, "dup-1"), &rec); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused body took its idempotency key: %v %v", rec, err)
 	}
 	for _, a := range f.actions(t) {
 		if strings.HasPrefix(a, "screening.") {
@@ -352,4 +384,203 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// TestCallsPerIdempotentScreening counts the AWS calls of a warm POST with an
+// Idempotency-Key: the first request and its replay.
+func TestCallsPerIdempotentScreening(t *testing.T) {
+	f := setup(t, true)
+	f.post(t, f.a.Secret, `{"type":"person","name":"Warm Up"}`)
+	f.calls.reset()
+	if status, body := f.post(t, f.a.Secret, `{"type":"person","name":"Maria Schneider"}`, "idempotency-key", "calls-1"); status != 201 {
+		t.Fatalf("%d %v", status, body)
+	}
+	first := f.calls.reset()
+	if status, body := f.post(t, f.a.Secret, `{"type":"person","name":"Maria Schneider"}`, "idempotency-key", "calls-1"); status != 201 {
+		t.Fatalf("%d %v", status, body)
+	}
+	replay := f.calls.reset()
+	t.Logf("POST with Idempotency-Key: first %v, replay %v", first, replay)
+	// The key is completed inside the screening's transaction: no write of its own.
+	if first["DynamoDB.PutItem"] != 1 || first["DynamoDB.TransactWriteItems"] != 1 || total(first) != 3 {
+		t.Errorf("first request: %v, want the key's lock, the transaction and authentication only", first)
+	}
+}
+
+func total(calls map[string]int) int {
+	n := 0
+	for _, v := range calls {
+		n += v
+	}
+	return n
+}
+
+// slowDB is the real client with a switchable stall around TransactWriteItems: before the
+// call (the commit never happens) or after it succeeded (the commit happened and its
+// answer is lost to the deadline). A stall ends with the context's error, as the SDK's
+// cancelled calls do.
+type slowDB struct {
+	*dynamodb.Client
+	mu            sync.Mutex
+	before, after time.Duration
+}
+
+func (s *slowDB) stall(before, after time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.before, s.after = before, after
+}
+
+func (s *slowDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	s.mu.Lock()
+	before, after := s.before, s.after
+	s.mu.Unlock()
+	if err := sleep(ctx, before); err != nil {
+		return nil, err
+	}
+	out, err := s.Client.TransactWriteItems(ctx, in, opts...)
+	if err == nil {
+		err = sleep(ctx, after)
+	}
+	return out, err
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d == 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return &smithy.OperationError{ServiceID: "DynamoDB", OperationName: "TransactWriteItems",
+			Err: &aws.RequestCanceledError{Err: ctx.Err()}}
+	}
+}
+
+// postWithin sends a screening through the server as Lambda would, with budget left before
+// the invocation's deadline, and returns the full answer and how long it took.
+func (f *fixture) postWithin(t *testing.T, budget time.Duration, key, body string, headers ...string) (httpapi.Response, map[string]any, time.Duration) {
+	t.Helper()
+	h := map[string]string{"authorization": "Bearer " + key, "content-type": "application/json"}
+	for i := 0; i+1 < len(headers); i += 2 {
+		h[strings.ToLower(headers[i])] = headers[i+1]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	start := time.Now()
+	resp, err := f.srv.Handle(ctx, httpapi.Request{RouteKey: "POST /v1/screenings", RawPath: "/v1/screenings", Headers: h, Body: body,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "req-" + store.NewID()}})
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("Handle returned an error (API Gateway's bare 500): %v", err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal([]byte(resp.Body), &out); err != nil {
+		t.Fatalf("answer is not JSON: %q", resp.Body)
+	}
+	return resp, out, took
+}
+
+// storedScreenings lists the ids of tenant A's stored screenings.
+func (f *fixture) storedScreenings(t *testing.T) []string {
+	t.Helper()
+	page, err := f.d.Store.Query(context.Background(), store.QueryInput{Index: store.IndexGSI2,
+		PK: store.TenantScreeningsPK(f.ta, lists.KindClient), Limit: store.MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, it := range page.Items {
+		var s struct {
+			ID string `dynamodbav:"id"`
+		}
+		if err := store.Unmarshal(it, &s); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+// The invocation has 2 s; the default margin (500 ms) makes the handler's deadline 1.5 s.
+const (
+	budget  = 2 * time.Second
+	handler = 1500 * time.Millisecond
+)
+
+func TestASlowCommitAnswersTheCodedTimeoutBeforeTheDeadline(t *testing.T) {
+	f := setup(t, true)
+	f.post(t, f.a.Secret, `{"type":"person","name":"Warm Up"}`) // load the index first
+	f.db.stall(time.Minute, 0)
+	resp, body, took := f.postWithin(t, budget, f.a.Secret, `{"type":"person","name":"Maria Schneider"}`)
+	if resp.StatusCode != 504 || pt.ErrorCode(body) != "timeout" || pt.Get(body, "error", "requestId") == nil {
+		t.Fatalf("answer: %d %v", resp.StatusCode, body)
+	}
+	if took < handler-50*time.Millisecond || took >= budget-200*time.Millisecond {
+		t.Fatalf("answered after %v: want at the handler's deadline (%v), well before the invocation's (%v)", took, handler, budget)
+	}
+}
+
+func TestARetryAfterALostAnswerGetsTheStoredScreening(t *testing.T) {
+	f := setup(t, true)
+	f.post(t, f.a.Secret, `{"type":"person","name":"Warm Up"}`)
+	before := len(f.storedScreenings(t))
+	req := `{"type":"person","name":"Ali Khorashadizadeh","nationality":"IR"}`
+
+	f.db.stall(0, time.Minute) // the transaction commits; its answer never comes back in time
+	resp, body, took := f.postWithin(t, budget, f.a.Secret, req, "Idempotency-Key", "lost-answer-1")
+	if resp.StatusCode != 504 || pt.ErrorCode(body) != "timeout" || took >= budget {
+		t.Fatalf("first attempt: %d %v after %v", resp.StatusCode, body, took)
+	}
+	f.db.stall(0, 0)
+
+	resp, body, _ = f.postWithin(t, budget, f.a.Secret, req, "Idempotency-Key", "lost-answer-1")
+	ids := f.storedScreenings(t)
+	if resp.StatusCode != 201 || resp.Headers["idempotent-replayed"] != "true" || pt.Get(body, "query", "name") != "Ali Khorashadizadeh" {
+		t.Fatalf("retry: %d %v %v", resp.StatusCode, resp.Headers, body)
+	}
+	if len(ids) != before+1 || !contains(ids, body["id"].(string)) {
+		t.Fatalf("stored screenings %v (had %d): want exactly one more, the retry's %v", ids, before, body["id"])
+	}
+}
+
+func TestAFirstAttemptThatFailsBeforeItsCommitLeavesNothing(t *testing.T) {
+	f := setup(t, true)
+	f.post(t, f.a.Secret, `{"type":"person","name":"Warm Up"}`)
+	before := len(f.storedScreenings(t))
+	req := `{"type":"person","name":"Maria Schneider"}`
+
+	f.db.stall(time.Minute, 0) // the transaction is never sent
+	resp, body, _ := f.postWithin(t, budget, f.a.Secret, req, "Idempotency-Key", "never-sent-1")
+	if resp.StatusCode != 504 || pt.ErrorCode(body) != "timeout" {
+		t.Fatalf("first attempt: %d %v", resp.StatusCode, body)
+	}
+	f.db.stall(0, 0)
+	if n := len(f.storedScreenings(t)); n != before {
+		t.Fatalf("a screening was stored by the attempt that timed out: %d, had %d", n, before)
+	}
+	t.Run("the key is released after the answer", func(t *testing.T) {
+		key := store.IdempotencyKey(f.ta, idempotencyScope, "never-sent-1")
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			var rec map[string]any
+			err := f.d.Store.Get(context.Background(), key, &rec)
+			if errors.Is(err, store.ErrNotFound) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the idempotency record is still there: %v %v", rec, err)
+			}
+		}
+	})
+
+	resp, body, _ = f.postWithin(t, budget, f.a.Secret, req, "Idempotency-Key", "never-sent-1")
+	if resp.StatusCode != 201 || resp.Headers["idempotent-replayed"] != "" {
+		t.Fatalf("retry: %d %v %v", resp.StatusCode, resp.Headers, body)
+	}
+	if ids := f.storedScreenings(t); len(ids) != before+1 || !contains(ids, body["id"].(string)) {
+		t.Fatalf("stored screenings %v (had %d): want the retry's alone", ids, before)
+	}
 }
