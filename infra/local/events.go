@@ -25,6 +25,9 @@ func (rn *Runner) relayEvents(ctx context.Context, client *sqs.Client, qs stack.
 	for _, m := range msgs {
 		payload := completeEvent([]byte(aws.ToString(m.Body)), rn.dep.Account)
 		res := rn.invoke(ctx, qs.FunctionID, "eventbridge "+qs.BusName+"/"+qs.RuleName, payload)
+		if ctx.Err() != nil {
+			return // stopping: the event stays on the relay
+		}
 		attempts, _ := strconv.Atoi(m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
 		if res.Err != nil && attempts < asyncAttempts {
 			continue

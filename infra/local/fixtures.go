@@ -1,11 +1,15 @@
 package main
 
 import (
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/chainfi/chainguard/infra/stack"
 )
 
 // The runner serves the public list files under ../shared/fixtures as the list sources, so
@@ -21,6 +25,52 @@ func fixturesDir(root string) string {
 	return filepath.Join(root, "..", "shared", "fixtures")
 }
 
+// listSourceFiles are the fixture files that stand in for the template's list-source
+// parameters; CryptoAddressUrls takes every sanctions/crypto-addresses file.
+var listSourceFiles = map[string]string{
+	"OfacSdnUrl":      "sanctions/ofac-2021-07/sdn.csv",
+	"OfacAltUrl":      "sanctions/ofac-2021-07/alt.csv",
+	"OfacAddUrl":      "sanctions/ofac-2021-07/add.csv",
+	"OfacCommentsUrl": "sanctions/ofac-2021-07/sdn_comments.csv",
+	"UnListUrl":       "sanctions/un/UN_consolidated.xml",
+}
+
+// uncoveredListSources are the list-source parameters the template declares that neither
+// a fixture nor an override covers: they keep their real download URLs.
+func uncoveredListSources(fixtures, overrides map[string]string, declared func(string) bool) []string {
+	var out []string
+	for _, param := range append(slices.Sorted(maps.Keys(listSourceFiles)), "CryptoAddressUrls") {
+		_, fixed := fixtures[param]
+		_, overridden := overrides[param]
+		if declared(param) && !fixed && !overridden {
+			out = append(out, param)
+		}
+	}
+	return out
+}
+
+// warnMissingFixtures says at start, loudly, when list sources will not come from the
+// fixtures: the runner would otherwise fall back to the real download URLs in silence,
+// and the first sign would be a failed list refresh and 503 lists_not_ready.
+func (rn *Runner) warnMissingFixtures(tpl *stack.Template) {
+	dir := fixturesDir(rn.root)
+	declared := func(name string) bool { _, ok := tpl.Parameters[name]; return ok }
+	missing := uncoveredListSources(fixtureParams(dir, "", declared), rn.opts.Params, declared)
+	if len(missing) == 0 {
+		return
+	}
+	where := dir + " (../shared/fixtures beside the repository)"
+	if env := os.Getenv("CHAINGUARD_FIXTURES"); env != "" {
+		where = dir + " ($CHAINGUARD_FIXTURES)"
+	}
+	if _, err := os.Stat(dir); err != nil {
+		rn.con.printf("WARNING: no list fixtures at %s: that is the handbook's public data folder (OFAC 2021-07, UN, crypto addresses), which the runner serves as the list sources", where)
+	} else {
+		rn.con.printf("WARNING: the list fixtures at %s lack the files for some list sources", where)
+	}
+	rn.con.printf("WARNING: %s keep their real download URLs: the list refresh will try to download them, which fails offline, and screening answers 503 lists_not_ready until a refresh succeeds (set CHAINGUARD_FIXTURES or -param Name=URL)", strings.Join(missing, ", "))
+}
+
 // fixtureParams maps the template's list-source parameters to fixture URLs on the runner,
 // for the parameters the template declares and the files that exist.
 func fixtureParams(dir, baseURL string, declared func(string) bool) map[string]string {
@@ -30,14 +80,7 @@ func fixtureParams(dir, baseURL string, declared func(string) bool) map[string]s
 		return err == nil
 	}
 	out := map[string]string{}
-	files := map[string]string{
-		"OfacSdnUrl":      "sanctions/ofac-2021-07/sdn.csv",
-		"OfacAltUrl":      "sanctions/ofac-2021-07/alt.csv",
-		"OfacAddUrl":      "sanctions/ofac-2021-07/add.csv",
-		"OfacCommentsUrl": "sanctions/ofac-2021-07/sdn_comments.csv",
-		"UnListUrl":       "sanctions/un/UN_consolidated.xml",
-	}
-	for param, rel := range files {
+	for param, rel := range listSourceFiles {
 		if declared(param) && exists(rel) {
 			out[param] = url(rel)
 		}

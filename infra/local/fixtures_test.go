@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chainfi/chainguard/infra/stack"
 )
 
 func TestListSourcesPointAtTheFixturesThatExist(t *testing.T) {
@@ -47,5 +49,46 @@ func TestParamFlagsNeedNameAndValue(t *testing.T) {
 	}
 	if err := p.Set("novalue"); err == nil {
 		t.Fatal("a flag without = was accepted")
+	}
+}
+
+func TestAMissingFixtureFolderIsAnnouncedWithWhatItAffects(t *testing.T) {
+	tpl := &stack.Template{Parameters: map[string]stack.Parameter{"OfacSdnUrl": {}, "UnListUrl": {}, "Stage": {}}}
+	cases := []struct {
+		name      string
+		fixtures  string // "" means a folder that does not exist
+		overrides map[string]string
+		want      []string // substrings of the output; nil means no output
+	}{
+		{"a missing folder names itself, what it is and the sources that fall back", "",
+			nil, []string{"no list fixtures at", "CHAINGUARD_FIXTURES", "public data folder", "OfacSdnUrl, UnListUrl keep their real download URLs", "fails offline"}},
+		{"overrides for every source silence the warning", "",
+			map[string]string{"OfacSdnUrl": "http://x", "UnListUrl": "http://y"}, nil},
+		{"a folder with every file says nothing", "full", nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "missing")
+			if c.fixtures == "full" {
+				dir = t.TempDir()
+				for _, rel := range listSourceFiles {
+					p := filepath.Join(dir, rel)
+					_ = os.MkdirAll(filepath.Dir(p), 0o755)
+					_ = os.WriteFile(p, []byte("x"), 0o644)
+				}
+			}
+			t.Setenv("CHAINGUARD_FIXTURES", dir)
+			var out strings.Builder
+			rn := &Runner{opts: Options{Params: c.overrides}, con: newConsole(&out)}
+			rn.warnMissingFixtures(tpl)
+			if c.want == nil && out.Len() > 0 {
+				t.Errorf("unexpected warning:\n%s", out.String())
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("warning lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
 	}
 }

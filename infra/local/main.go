@@ -47,6 +47,7 @@ func run(args []string, out io.Writer) error {
 	maxProcs := fs.Int("concurrency", 4, "processes per function at most")
 	noSeed := fs.Bool("no-seed", false, "do not create the demo tenant and staff users")
 	noTimers := fs.Bool("no-timers", false, "fire schedules only on demand, never on their timers")
+	stateDir := fs.String("state-dir", "", "where builds and credentials.json go (default: .local beside the template)")
 	var fireAtStart listFlag
 	fs.Var(&fireAtStart, "fire", "schedule to fire once when the stack is up (repeatable)")
 	params := paramFlags{}
@@ -73,18 +74,29 @@ func run(args []string, out io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rn, err := Start(ctx, Options{
+	opts := Options{
 		Template: *template, Addr: *addr, Stage: *stage, NoBuild: *noBuild, MaxProcs: *maxProcs,
-		Seed: !*noSeed, Schedules: !*noTimers, Out: out, Params: params,
-	})
+		Seed: !*noSeed, Schedules: !*noTimers, Out: out, Params: params, FireAtStart: fireAtStart,
+	}
+	if *stateDir != "" {
+		opts.StateDir, opts.BuildDir = *stateDir, filepath.Join(*stateDir, "build")
+	}
+	rn, err := Start(ctx, opts)
+	if ctx.Err() != nil {
+		// Ctrl-C while starting is a request, not a failure; Start has cleaned up.
+		fmt.Fprintln(out, "local: stopped while starting")
+		return nil
+	}
 	if err != nil {
 		return err
 	}
+	// Printed only now, after the -fire schedules ran: "ready" means the README's first
+	// requests (screening included) work.
 	rn.banner()
-	rn.FireAtStart(fireAtStart)
 	<-ctx.Done()
 	rn.con.printf("stopping: function processes, pollers%s", map[bool]string{true: ", emulator", false: ""}[rn.srv.Owned()])
 	rn.Close()
+	rn.con.printf("stopped")
 	return nil
 }
 

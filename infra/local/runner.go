@@ -34,7 +34,10 @@ type Options struct {
 	Seed      bool              // create the demo tenant and staff users
 	Schedules bool              // fire schedules on their timers (they can always be fired on demand)
 	Params    map[string]string // template parameter overrides (Stage comes from Stage)
-	Out       io.Writer
+	// FireAtStart names schedules to fire once, in order, before Start returns (make run
+	// fires the list refresh, so that screening answers from the first request).
+	FireAtStart []string
+	Out         io.Writer
 }
 
 // Runner is the local stack: emulator, provisioned resources, function processes, the
@@ -63,7 +66,8 @@ type Runner struct {
 	ready   time.Duration
 }
 
-// Start brings the whole stack up and returns once the HTTP API listens.
+// Start brings the whole stack up and returns once the HTTP API listens, the demo data is
+// written and the FireAtStart schedules have run: what a caller does next works.
 func Start(ctx context.Context, opts Options) (*Runner, error) {
 	rn := &Runner{opts: withDefaults(opts), started: time.Now(), records: newRecordLog(1000)}
 	rn.con = newConsole(rn.opts.Out)
@@ -111,6 +115,10 @@ func (rn *Runner) start(ctx context.Context) error {
 		return err
 	}
 	rn.runCtx, rn.cancel = context.WithCancel(context.Background())
+	rn.warnMissingFixtures(tpl)
+	// credentials.json present means "written by this run": a stale one from an earlier
+	// run names keys of an emulator that is gone.
+	_ = os.Remove(filepath.Join(rn.opts.StateDir, "credentials.json"))
 
 	// Builds need nothing from the emulator: run them while it starts and provisions.
 	buildDone := make(chan []buildResult, 1)
@@ -151,10 +159,12 @@ func (rn *Runner) start(ctx context.Context) error {
 	}
 	rn.startPollers(rn.runCtx)
 	rn.startSchedules(rn.runCtx)
+	rn.startStreams(rn.runCtx)
 	if rn.opts.Seed {
 		rn.seed(ctx)
 	}
-	return nil
+	rn.FireAtStart(ctx, rn.opts.FireAtStart)
+	return ctx.Err()
 }
 
 func (rn *Runner) initFunctions() {
@@ -272,12 +282,20 @@ func (rn *Runner) invoke(ctx context.Context, fnID, trigger string, payload []by
 	if res.Err != nil {
 		detail = ": " + truncateLine(res.Err.Message, 200)
 	}
+	if canceled(ctx, res) {
+		return res // the runner is stopping: an interrupted invocation is not news
+	}
 	rn.con.printf("%-20s %-46s %6.1f ms  %s%s%s", fnID, trigger, ms(res.Duration), outcome, cold, detail)
 	rn.records.add(Record{
 		Function: fnID, Trigger: trigger, Start: start, DurationMs: ms(res.Duration), Outcome: outcome,
 		Cold: res.Cold, ColdStartMs: ms(res.ColdStart), Error: res.Err, Request: rawJSON(payload), Response: rawJSON(res.Payload),
 	})
 	return res
+}
+
+// canceled reports an invocation interrupted because ctx ended (Ctrl-C, Close).
+func canceled(ctx context.Context, res Result) bool {
+	return ctx.Err() != nil && res.Err != nil && res.Err.Type == "Runner.Canceled"
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -346,6 +364,9 @@ func (rn *Runner) handleInvocations(w http.ResponseWriter, r *http.Request) {
 	recs := rn.records.list()
 	if fn := r.URL.Query().Get("function"); fn != "" {
 		recs = filterRecords(recs, func(rec Record) bool { return rec.Function == fn })
+	}
+	for i := range recs {
+		recs[i] = redactRecord(recs[i])
 	}
 	writeJSON(w, http.StatusOK, recs)
 }

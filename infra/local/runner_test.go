@@ -11,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -201,6 +204,27 @@ func TestRunnerIntegration(t *testing.T) {
 		}
 	})
 
+	t.Run("DynamoDB streams: filtered records reach the function in order, failures go to OnFailure", func(t *testing.T) {
+		testStreams(t, rn, cfg)
+	})
+
+	t.Run("the invocation list redacts Authorization headers and bodies", func(t *testing.T) {
+		req, _ := http.NewRequest("POST", rn.URL()+"/things/secret", strings.NewReader(`{"name":"Jane Doe"}`))
+		req.Header.Set("AUTHORIZATION", "Bearer cgk_k1_s3cret")
+		if resp, _ := do(t, req); resp.StatusCode != 200 {
+			t.Fatalf("POST = %d", resp.StatusCode)
+		}
+		resp, body := do(t, mustRequest("GET", rn.URL()+"/_local/invocations?function=EchoFunction"))
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"routeKey":"ANY /things/{proxy+}"`) {
+			t.Fatalf("%d %.300s", resp.StatusCode, body)
+		}
+		for _, secret := range []string{"cgk_k1_s3cret", "Jane Doe", `"X-Echo"`} {
+			if strings.Contains(string(body), secret) {
+				t.Errorf("GET /_local/invocations shows %s", secret)
+			}
+		}
+	})
+
 	t.Run("schedules fire on demand with their Input or a scheduled event", func(t *testing.T) {
 		var buf bytes.Buffer
 		if err := fire(rn.ln.Addr().String(), "echo-test-tick", &buf); err != nil {
@@ -262,6 +286,130 @@ func TestRunnerIntegration(t *testing.T) {
 			t.Errorf("%d processes after two concurrent calls, want 2", n)
 		}
 	})
+}
+
+// testStreams writes to the test table and follows the records through the echo
+// function, whose filter takes only inserted audit_record items and which fails items
+// with fail=true.
+func testStreams(t *testing.T, rn *Runner, cfg aws.Config) {
+	ctx := context.Background()
+	db := dynamodb.NewFromConfig(cfg)
+	table := rn.dep.Resources["AuditTable"].Ref
+	put := func(items ...map[string]ddbtypes.AttributeValue) {
+		t.Helper()
+		var reqs []ddbtypes.WriteRequest
+		for _, it := range items {
+			reqs = append(reqs, ddbtypes.WriteRequest{PutRequest: &ddbtypes.PutRequest{Item: it}})
+		}
+		if _, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]ddbtypes.WriteRequest{table: reqs}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	item := func(pk, entity string, fail bool) map[string]ddbtypes.AttributeValue {
+		return map[string]ddbtypes.AttributeValue{
+			"PK": &ddbtypes.AttributeValueMemberS{Value: pk}, "entity": &ddbtypes.AttributeValueMemberS{Value: entity},
+			"fail": &ddbtypes.AttributeValueMemberBOOL{Value: fail},
+		}
+	}
+	// deliveries lists, per invocation, the keys it carried (and keeps the events).
+	deliveries := func() ([][]string, []events.DynamoDBEvent) {
+		var keys [][]string
+		var evs []events.DynamoDBEvent
+		for _, r := range rn.Invocations() {
+			if !strings.HasPrefix(r.Trigger, "dynamodb "+table) {
+				continue
+			}
+			var ev events.DynamoDBEvent
+			if err := json.Unmarshal(r.Request, &ev); err != nil {
+				t.Fatalf("not a DynamoDB event: %v", err)
+			}
+			var ks []string
+			for _, rec := range ev.Records {
+				ks = append(ks, rec.Change.Keys["PK"].String())
+			}
+			keys, evs = append(keys, ks), append(evs, ev)
+		}
+		return keys, evs
+	}
+	flat := func(keys [][]string) string {
+		var all []string
+		for _, ks := range keys {
+			all = append(all, ks...)
+		}
+		return strings.Join(all, ",")
+	}
+
+	put(item("a1", "audit_record", false), item("x1", "session", false), item("a2", "audit_record", false))
+	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(table),
+		Key:              map[string]ddbtypes.AttributeValue{"PK": &ddbtypes.AttributeValueMemberS{Value: "a1"}},
+		UpdateExpression: aws.String("SET sealed = :t"), ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":t": &ddbtypes.AttributeValueMemberBOOL{Value: true}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 15*time.Second, func() bool { k, _ := deliveries(); return flat(k) == "a1,a2" })
+	time.Sleep(2 * time.Second) // the filtered-out insert and the MODIFY must not follow
+	keys, evs := deliveries()
+	if flat(keys) != "a1,a2" {
+		t.Fatalf("delivered %v, want a1 then a2 only (x1 and the MODIFY are filtered out)", keys)
+	}
+	rec := evs[0].Records[0]
+	ch := rec.Change
+	if rec.EventSource != "aws:dynamodb" || rec.EventName != "INSERT" || rec.EventSourceArn != rn.dep.Resources["AuditTable"].Attrs["StreamArn"] ||
+		rec.AWSRegion != "us-east-1" || rec.EventID == "" || ch.SequenceNumber == "" || ch.StreamViewType != "NEW_AND_OLD_IMAGES" ||
+		ch.NewImage["entity"].String() != "audit_record" || ch.ApproximateCreationDateTime.IsZero() || ch.SizeBytes == 0 {
+		t.Errorf("record = %+v", rec)
+	}
+
+	// a4 succeeds, a3 fails every time, a5 comes after it: a4 is delivered once, then
+	// a3 and a5 are retried from a3 until MaximumRetryAttempts (2) and handed to OnFailure.
+	put(item("a4", "audit_record", false), item("a3", "audit_record", true), item("a5", "audit_record", false))
+	q := sqs.NewFromConfig(cfg)
+	var failure struct {
+		RequestContext struct {
+			Condition              string `json:"condition"`
+			FunctionArn            string `json:"functionArn"`
+			ApproximateInvokeCount int    `json:"approximateInvokeCount"`
+			RequestID              string `json:"requestId"`
+		} `json:"requestContext"`
+		ResponseContext struct {
+			StatusCode int `json:"statusCode"`
+		} `json:"responseContext"`
+		BatchInfo struct {
+			ShardID             string `json:"shardId"`
+			StartSequenceNumber string `json:"startSequenceNumber"`
+			EndSequenceNumber   string `json:"endSequenceNumber"`
+			BatchSize           int    `json:"batchSize"`
+			StreamArn           string `json:"streamArn"`
+		} `json:"DDBStreamBatchInfo"`
+	}
+	eventually(t, 20*time.Second, func() bool {
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(rn.dep.Resources["SealFailures"].Ref), WaitTimeSeconds: 1})
+		if err != nil || len(out.Messages) == 0 {
+			return false
+		}
+		return json.Unmarshal([]byte(aws.ToString(out.Messages[0].Body)), &failure) == nil
+	})
+	keys, evs = deliveries()
+	if got := strings.TrimPrefix(flat(keys), "a1,a2,"); got != "a4,a3,a5,a3,a5,a3,a5" {
+		t.Errorf("deliveries after a2: %s, want a4,a3,a5 once, then a3,a5 for each of the 2 retries", got)
+	}
+	seq := map[string]string{}
+	for _, ev := range evs {
+		for _, r := range ev.Records {
+			seq[r.Change.Keys["PK"].String()] = r.Change.SequenceNumber
+		}
+	}
+	b := failure.BatchInfo
+	if failure.RequestContext.Condition != "RetryAttemptsExhausted" || failure.RequestContext.ApproximateInvokeCount != 3 ||
+		!strings.HasSuffix(failure.RequestContext.FunctionArn, ":function:echo-test") || failure.RequestContext.RequestID == "" ||
+		failure.ResponseContext.StatusCode != 200 || b.StartSequenceNumber != seq["a3"] || b.EndSequenceNumber != seq["a5"] ||
+		b.BatchSize != 2 || b.ShardID == "" || b.StreamArn != rn.dep.Resources["AuditTable"].Attrs["StreamArn"] {
+		t.Errorf("OnFailure record = %+v (sequence numbers %v)", failure, seq)
+	}
+
+	// The shard moved on.
+	put(item("a6", "audit_record", false))
+	eventually(t, 10*time.Second, func() bool { k, _ := deliveries(); return strings.HasSuffix(flat(k), ",a6") })
 }
 
 func do(t *testing.T, req *http.Request) (*http.Response, []byte) {

@@ -42,7 +42,8 @@ type Result struct {
 	Cold        bool
 	ColdStart   time.Duration // process start to first /next, when Cold
 	TimedOut    bool
-	Unavailable bool // the function has no binary (build failed or skipped)
+	Unavailable bool   // the function has no binary (build failed or skipped)
+	RequestID   string // the invocation's request id, when it reached a process
 }
 
 // function runs one template function: a pool of warm processes, each serving one
@@ -89,6 +90,7 @@ func (f *function) invoke(ctx context.Context, payload []byte) Result {
 	inv := &invocation{id: newRequestID(), payload: payload, timeout: f.spec.Timeout, done: make(chan Result, 1)}
 	res := sb.run(ctx, inv)
 	res.Duration = time.Since(start)
+	res.RequestID = inv.id
 	res.Cold = cold
 	if cold {
 		res.ColdStart = sb.coldStart()

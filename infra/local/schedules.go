@@ -355,15 +355,23 @@ func (rn *Runner) scheduleNames() []string {
 }
 
 // FireAtStart fires the named schedules once, in order, now that the stack is up (for
-// example the list refresh, so that screening answers from the first request).
-func (rn *Runner) FireAtStart(names []string) {
+// example the list refresh, so that screening answers from the first request). It stops
+// quietly when ctx ends.
+func (rn *Runner) FireAtStart(ctx context.Context, names []string) {
 	for _, name := range names {
+		if ctx.Err() != nil {
+			return
+		}
 		s, ok := rn.findSchedule(name)
 		if !ok {
 			rn.con.printf("fire at start: no schedule %q (have %v)", name, rn.scheduleNames())
 			continue
 		}
-		res := rn.fire(rn.runCtx, s, time.Now())
+		rn.con.printf("firing %s before reporting ready", name)
+		res := rn.fire(ctx, s, time.Now())
+		if canceled(ctx, res) {
+			return
+		}
 		outcome := "ok"
 		if res.Err != nil {
 			outcome = fmt.Sprintf("error: %v", res.Err)

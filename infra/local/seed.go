@@ -49,14 +49,20 @@ func (rn *Runner) seed(ctx context.Context) {
 	start := time.Now()
 	creds := &credentialsFile{path: filepath.Join(rn.opts.StateDir, "credentials.json"), APIURL: rn.URL(), Emulator: rn.srv.Endpoint}
 	tenant, err := rn.seedDemoTenant(ctx)
+	if ctx.Err() != nil {
+		return // stopping
+	}
 	if err != nil {
 		creds.Problems = append(creds.Problems, "demo tenant: "+err.Error())
 		rn.con.printf("seed: demo tenant: %v", err)
 	}
 	creds.Tenant = tenant
-	if err := rn.seedStaffUsers(ctx, creds); err != nil {
+	if err := rn.seedStaffUsers(ctx, creds); err != nil && ctx.Err() == nil {
 		creds.Problems = append(creds.Problems, "staff: "+err.Error())
 		rn.con.printf("seed: staff users: %v", err)
+	}
+	if ctx.Err() != nil {
+		return
 	}
 	if err := creds.write(); err != nil {
 		rn.con.printf("seed: %v", err)

@@ -40,7 +40,8 @@ type Deployment struct {
 	Functions map[string]Function // by logical id
 	APIs      map[string]HTTPAPI  // by logical id
 	Routes    []Route
-	Queues    []QueueSource // SQS event sources and EventBridge relay queues
+	Queues    []QueueSource  // SQS event sources and EventBridge relay queues
+	Streams   []StreamSource // DynamoDB stream event sources
 	Schedules []Schedule
 	Skipped   []string // "LogicalID (Type): why"
 }
@@ -102,6 +103,7 @@ func Provision(ctx context.Context, cfg aws.Config, tpl *Template, opt Options) 
 		return nil, err
 	}
 	sort.Slice(d.Queues, func(i, j int) bool { return d.Queues[i].Source < d.Queues[j].Source })
+	sort.Slice(d.Streams, func(i, j int) bool { return d.Streams[i].Source < d.Streams[j].Source })
 	sort.Slice(d.Schedules, func(i, j int) bool { return d.Schedules[i].Name < d.Schedules[j].Name })
 	sort.Strings(d.Skipped)
 	return d, nil

@@ -130,6 +130,7 @@ func (p *provisioner) table(ctx context.Context, id string, props map[string]any
 		}
 		PointInTimeRecoverySpecification struct{ PointInTimeRecoveryEnabled bool }
 		DeletionProtectionEnabled        bool
+		StreamSpecification              struct{ StreamViewType string }
 	}
 	if err := remarshal(props, &tp); err != nil {
 		return Physical{}, err
@@ -142,6 +143,11 @@ func (p *provisioner) table(ctx context.Context, id string, props map[string]any
 		}
 	}
 	in.DeletionProtectionEnabled = aws.Bool(tp.DeletionProtectionEnabled)
+	var stream *ddbtypes.StreamSpecification
+	if v := tp.StreamSpecification.StreamViewType; v != "" {
+		stream = &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewType(v)}
+		in.StreamSpecification = stream
+	}
 	spec.Input = &in
 	name := p.name(props, "TableName", id)
 	if err := CreateTable(ctx, p.ddb, spec, name); err != nil {
@@ -160,9 +166,26 @@ func (p *provisioner) table(ctx context.Context, id string, props map[string]any
 	if err != nil {
 		return Physical{}, err
 	}
-	return Physical{Ref: name, Attrs: map[string]string{
-		"Arn": aws.ToString(desc.Table.TableArn), "StreamArn": aws.ToString(desc.Table.LatestStreamArn),
-	}}, nil
+	if stream != nil && desc.Table.LatestStreamArn == nil {
+		// A table from an earlier run against the same emulator, created without a stream.
+		if desc, err = p.enableStream(ctx, name, stream); err != nil {
+			return Physical{}, err
+		}
+	}
+	attrs := map[string]string{"Arn": aws.ToString(desc.Table.TableArn)}
+	// Without a stream there is no StreamArn: !GetAtt Table.StreamArn then fails with a
+	// message that says so, rather than resolving to an empty string.
+	if arn := aws.ToString(desc.Table.LatestStreamArn); arn != "" {
+		attrs["StreamArn"] = arn
+	}
+	return Physical{Ref: name, Attrs: attrs}, nil
+}
+
+func (p *provisioner) enableStream(ctx context.Context, name string, stream *ddbtypes.StreamSpecification) (*dynamodb.DescribeTableOutput, error) {
+	if _, err := p.ddb.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String(name), StreamSpecification: stream}); err != nil {
+		return nil, fmt.Errorf("enable the stream: %w", err)
+	}
+	return p.ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 }
 
 // logGroup only names the group: function logs go to the runner's terminal, and the

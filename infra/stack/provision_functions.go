@@ -126,6 +126,8 @@ func (p *provisioner) eventSource(ctx context.Context, fn Function, ev EventSour
 		return nil // wired once every API exists, in wireRoutes
 	case "SQS":
 		return p.sqsSource(ctx, fn, source, props, enabled)
+	case "DynamoDB":
+		return p.streamSource(ctx, fn, source, props, enabled)
 	case "EventBridgeRule":
 		rule := ruleSpec{
 			Name: p.name(props, "RuleName", truncate(fn.LogicalID+ev.Name, 64)), Bus: busName(scalar(props["EventBusName"])),

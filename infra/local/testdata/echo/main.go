@@ -20,12 +20,27 @@ func main() { lambda.Start(handle) }
 
 func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 	var probe struct {
-		RouteKey   string            `json:"routeKey"`
-		Records    []json.RawMessage `json:"Records"`
-		DetailType string            `json:"detail-type"`
+		RouteKey string `json:"routeKey"`
+		Records  []struct {
+			EventSource string `json:"eventSource"`
+		} `json:"Records"`
+		DetailType string `json:"detail-type"`
 	}
 	_ = json.Unmarshal(raw, &probe)
 	switch {
+	case len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:dynamodb":
+		var ev events.DynamoDBEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, err
+		}
+		// Items with fail=true fail, reported by sequence number.
+		var resp events.DynamoDBEventResponse
+		for _, r := range ev.Records {
+			if f, ok := r.Change.NewImage["fail"]; ok && f.DataType() == events.DataTypeBoolean && f.Boolean() {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
+			}
+		}
+		return resp, nil
 	case probe.RouteKey != "":
 		var ev events.APIGatewayV2HTTPRequest
 		if err := json.Unmarshal(raw, &ev); err != nil {
