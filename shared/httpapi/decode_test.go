@@ -176,3 +176,30 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRequestText: a request is refused with invalid_utf8 exactly when a query parameter,
+// a path parameter or a header the API reads is not valid UTF-8; other headers never
+// matter.
+func FuzzRequestText(f *testing.F) {
+	f.Add("cursor", "abc", "id-1", "key-1", "agent")
+	f.Add("q", "M\xfcller", "id", "k", "x")
+	f.Add("q\xff", "v", "\xed\xa0\x80", "k\xc3", "\xff")
+	srv := &Server{Log: logging.NewTo(io.Discard, "ERROR", "test"), Routes: Routes{
+		"GET /x/{id}": func(context.Context, Request) (Response, error) { return NoContent(), nil },
+	}}
+	f.Fuzz(func(t *testing.T, qName, qValue, pathID, idemKey, agent string) {
+		r := Request{RouteKey: "GET /x/{id}", QueryStringParameters: map[string]string{qName: qValue},
+			PathParameters: map[string]string{"id": pathID},
+			Headers:        map[string]string{"idempotency-key": idemKey, "user-agent": agent}}
+		resp, err := srv.Handle(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		valid := utf8.ValidString(qName) && utf8.ValidString(qValue) && utf8.ValidString(pathID) && utf8.ValidString(idemKey)
+		var eb ErrorBody
+		_ = json.Unmarshal([]byte(resp.Body), &eb)
+		if valid && resp.StatusCode != 204 || !valid && (resp.StatusCode != 400 || eb.Error.Code != "invalid_utf8") {
+			t.Fatalf("valid=%v: %d %s", valid, resp.StatusCode, resp.Body)
+		}
+	})
+}
