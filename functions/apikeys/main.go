@@ -8,7 +8,8 @@ import (
 )
 
 func main() {
+	// The tenant's key list is paged with signed cursors.
 	platform.Start(func(_ context.Context, d *platform.Deps) (any, error) {
 		return newServer(d).Handle, nil
-	})
+	}, platform.WithCursors())
 }

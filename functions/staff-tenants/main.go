@@ -9,7 +9,8 @@ import (
 )
 
 func main() {
+	// The tenant and key lists are paged with signed cursors.
 	platform.Start(func(_ context.Context, d *platform.Deps) (any, error) {
 		return newServer(d).Handle, nil
-	})
+	}, platform.WithCursors())
 }

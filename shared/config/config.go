@@ -24,6 +24,9 @@ const (
 	EnvEventBus    = "EVENT_BUS_NAME"
 	EnvLogLevel    = "LOG_LEVEL"
 	EnvServiceName = "SERVICE_NAME"
+	// EnvCursorSecretARN names the Secrets Manager secret that signs pagination cursors.
+	// Every function sees it (Globals); only the functions that page lists may read it.
+	EnvCursorSecretARN = "CURSOR_SECRET_ARN"
 )
 
 // Base is what every function needs.
@@ -34,6 +37,9 @@ type Base struct {
 	EventBus  string
 	LogLevel  string
 	Service   string
+	// CursorSecretARN is optional here: platform.Load requires it only of functions that
+	// page lists (platform.WithCursors).
+	CursorSecretARN string
 }
 
 // LoadBase reads the common settings; a missing required one is an error that names it,
@@ -47,6 +53,8 @@ func LoadBase() (Base, error) {
 		EventBus:  e.Get(EnvEventBus, ""),
 		LogLevel:  e.Get(EnvLogLevel, "INFO"),
 		Service:   e.Get(EnvServiceName, "chainguard"),
+
+		CursorSecretARN: e.Get(EnvCursorSecretARN, ""),
 	}
 	return b, e.Err()
 }
