@@ -111,27 +111,6 @@ func TestServerAnswersTheErrorModelAndLogsOneLine(t *testing.T) {
 	}
 }
 
-func TestStaffClaimsAndRoles(t *testing.T) {
-	r := Request{RequestContext: events.APIGatewayV2HTTPRequestContext{Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "u1", "cognito:groups": "[analyst auditor]"}},
-	}}}
-	s, err := StaffFrom(r)
-	if err != nil || s.Subject != "u1" || len(s.Roles) != 2 {
-		t.Fatalf("staff = %+v, %v", s, err)
-	}
-	if s.Require(RoleAuditor) != nil || codeOf(s.Require(RoleAdmin)) != "forbidden_role" {
-		t.Fatal("roles not enforced")
-	}
-	for _, v := range []string{`["admin","analyst"]`, "admin,analyst", "[admin analyst]"} {
-		if got := parseGroups(v); len(got) != 2 || got[0] != RoleAdmin {
-			t.Errorf("parseGroups(%s) = %v", v, got)
-		}
-	}
-	if _, err := StaffFrom(Request{}); codeOf(err) != "unauthenticated" {
-		t.Fatalf("no claims: %v", err)
-	}
-}
-
 func TestPageParams(t *testing.T) {
 	for q, ok := range map[string]bool{"": true, "1": true, "200": true, "0": false, "201": false, "x": false} {
 		r := Request{QueryStringParameters: map[string]string{}}

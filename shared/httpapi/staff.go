@@ -1,7 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/chainfi/chainguard/shared/failure"
@@ -19,25 +23,71 @@ const (
 )
 
 // Staff is a member of the platform's compliance staff, as the HttpApi JWT authorizer
-// vouched for them. The authorizer has already checked signature, issuer, audience and
-// expiry; a staff route only reads the claims it was given.
+// vouched for them.
 type Staff struct {
 	Subject string
 	Roles   []Role
 }
 
-// StaffFrom reads the caller from the JWT authorizer's claims; no claims means the route
-// was reached without the authorizer, which is refused.
+// groupsClaim is the Cognito claim that lists a user's groups.
+const groupsClaim = "cognito:groups"
+
+// maxTokenLen bounds the token we decode. Cognito ID tokens are 1-2 KB; API Gateway
+// refuses larger headers anyway, this keeps a direct invocation from making us decode
+// megabytes.
+const maxTokenLen = 16 << 10
+
+// crossChecked are the claims that must agree, when the authorizer passed them, between
+// the authorizer's claims and the token we decode: together they identify the token
+// the authorizer verified (subject, issuer, issue and expiry times, token type).
+var crossChecked = []string{"iss", "token_use", "iat", "exp", "auth_time", "jti"}
+
+var (
+	errNoStaff       = failure.New(failure.Unauthenticated, "unauthenticated", "staff credentials are required")
+	errBadToken      = failure.New(failure.Unauthenticated, "invalid_token", "the bearer token cannot be read")
+	errTokenMismatch = failure.New(failure.Unauthenticated, "token_mismatch", "the bearer token is not the one the authorizer verified")
+)
+
+// StaffFrom reads the caller of a staff route. The HttpApi JWT authorizer has verified the
+// bearer token (signature, issuer, audience, expiry) but hands the function its claims as
+// strings, and renders an array claim as "[a b]": a group named "analyst admin" or
+// "analyst,admin" is indistinguishable there from two groups. So the groups are read from
+// the verified token itself, as the JSON array they are; the token is only decoded, never
+// trusted on its own: its subject (and iss, token_use, iat, exp, auth_time, jti when the
+// authorizer passed them) must match the authorizer's claims, so it is the token the
+// authorizer verified. No claims means the route was reached without the authorizer,
+// which is refused, as is a missing or unreadable token.
 func StaffFrom(req Request) (Staff, error) {
 	if req.RequestContext.Authorizer == nil || req.RequestContext.Authorizer.JWT == nil {
-		return Staff{}, failure.New(failure.Unauthenticated, "unauthenticated", "staff credentials are required")
+		return Staff{}, errNoStaff
 	}
 	claims := req.RequestContext.Authorizer.JWT.Claims
 	sub := claims["sub"]
 	if sub == "" {
 		return Staff{}, failure.New(failure.Unauthenticated, "unauthenticated", "the token has no subject")
 	}
-	return Staff{Subject: sub, Roles: parseGroups(claims["cognito:groups"])}, nil
+	raw, ok := bearerToken(Header(req, "authorization"))
+	if !ok {
+		return Staff{}, errNoStaff
+	}
+	tok, err := decodeTokenPayload(raw)
+	if err != nil {
+		return Staff{}, errBadToken
+	}
+	if got, ok := tok.str("sub"); !ok || got != sub {
+		return Staff{}, errTokenMismatch
+	}
+	for _, name := range crossChecked {
+		want, present := claims[name]
+		if present && !tok.renders(name, want) {
+			return Staff{}, errTokenMismatch
+		}
+	}
+	roles, err := tok.groups()
+	if err != nil {
+		return Staff{}, errBadToken
+	}
+	return Staff{Subject: sub, Roles: roles}, nil
 }
 
 // Require refuses a caller who holds none of roles.
@@ -54,18 +104,90 @@ func (s Staff) Require(roles ...Role) error {
 	return failure.Denied("forbidden_role", "this action needs one of the roles: %s", strings.Join(names, ", "))
 }
 
-// parseGroups reads the groups claim in the forms API Gateway passes arrays: "[a b]",
-// a JSON array, or a comma-separated list.
-func parseGroups(v string) []Role {
-	v = strings.TrimSpace(v)
-	v = strings.TrimPrefix(v, "[")
-	v = strings.TrimSuffix(v, "]")
-	var out []Role
-	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' }) {
-		f = strings.Trim(f, `"`)
-		if f != "" {
-			out = append(out, Role(f))
-		}
+// bearerToken takes the token out of an Authorization header as API Gateway's JWT
+// authorizer does: an optional "Bearer " prefix, then the token.
+func bearerToken(h string) (string, bool) {
+	h = strings.TrimLeft(h, " \t")
+	if len(h) >= 7 && strings.EqualFold(h[:7], "bearer ") {
+		h = h[7:]
 	}
-	return out
+	h = strings.TrimSpace(h)
+	return h, h != ""
+}
+
+// tokenClaims are a token's claims, each kept as raw JSON until it is read with its type.
+type tokenClaims map[string]json.RawMessage
+
+// decodeTokenPayload decodes the payload of a compact JWS (header.payload.signature).
+// The signature is not checked here: the authorizer did, and StaffFrom ties the token to
+// the authorizer's claims.
+func decodeTokenPayload(token string) (tokenClaims, error) {
+	if len(token) > maxTokenLen {
+		return nil, errBadToken
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return nil, errBadToken
+	}
+	payload, err := base64.RawURLEncoding.Strict().DecodeString(parts[1])
+	if err != nil {
+		return nil, errBadToken
+	}
+	var c tokenClaims
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if err := dec.Decode(&c); err != nil || c == nil || dec.More() {
+		return nil, errBadToken
+	}
+	return c, nil
+}
+
+// str reads a string claim.
+func (c tokenClaims) str(name string) (string, bool) {
+	var s string
+	raw, ok := c[name]
+	if !ok || json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// renders reports whether the claim, as the authorizer rendered it (want), is this
+// token's: strings compare as they are, numbers by value (the authorizer writes numbers
+// as decimal text; 1.7e9 and 1700000000 are the same time).
+func (c tokenClaims) renders(name, want string) bool {
+	raw, ok := c[name]
+	if !ok {
+		return false
+	}
+	if s, ok := c.str(name); ok {
+		return s == want
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) != nil {
+		return false
+	}
+	got, err1 := strconv.ParseFloat(n.String(), 64)
+	exp, err2 := strconv.ParseFloat(want, 64)
+	return err1 == nil && err2 == nil && got == exp
+}
+
+// groups reads cognito:groups as the JSON array of strings Cognito writes. No claim is
+// no group; anything else than an array of non-empty strings is refused, never guessed.
+func (c tokenClaims) groups() ([]Role, error) {
+	raw, ok := c[groupsClaim]
+	if !ok {
+		return nil, nil
+	}
+	var names []string
+	if err := json.Unmarshal(raw, &names); err != nil || names == nil {
+		return nil, errBadToken
+	}
+	roles := make([]Role, len(names))
+	for i, n := range names {
+		if n == "" {
+			return nil, errBadToken
+		}
+		roles[i] = Role(n)
+	}
+	return roles, nil
 }

@@ -2,9 +2,12 @@ package platformtest
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -20,6 +23,13 @@ func Call(t *testing.T, srv *httpapi.Server, r Request) (int, map[string]any) {
 		path = strings.ReplaceAll(path, "{"+k+"}", v)
 	}
 	headers := map[string]string{}
+	claims := r.Claims
+	if r.As != nil {
+		headers["authorization"] = "Bearer " + r.As.Token
+		if claims == nil {
+			claims = r.As.Claims
+		}
+	}
 	for k, v := range r.Headers {
 		headers[strings.ToLower(k)] = v
 	}
@@ -36,9 +46,9 @@ func Call(t *testing.T, srv *httpapi.Server, r Request) (int, map[string]any) {
 			HTTP:      events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: path, SourceIP: "127.0.0.1"},
 		},
 	}
-	if r.Claims != nil {
+	if claims != nil {
 		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: r.Claims},
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims},
 		}
 	}
 	resp, err := srv.Handle(context.Background(), req)
@@ -65,9 +75,55 @@ func ErrorCode(body map[string]any) string {
 	return c
 }
 
-// Staff are claims of a staff member holding roles, as the JWT authorizer passes them.
-func Staff(sub string, roles ...string) map[string]string {
-	return map[string]string{"sub": sub, "cognito:groups": "[" + strings.Join(roles, " ") + "]"}
+// StaffCaller is a staff member as a staff route sees them: the Cognito ID token in the
+// Authorization header and the claims the HttpApi JWT authorizer derived from it.
+type StaffCaller struct {
+	Token  string
+	Claims map[string]string
+}
+
+// Staff is a staff member holding roles (Cognito groups), with a fresh ID token.
+func Staff(sub string, roles ...string) *StaffCaller {
+	now := time.Now().Unix()
+	return StaffToken(map[string]any{
+		"sub": sub, "cognito:groups": roles, "token_use": "id", "aud": "test-client",
+		"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test",
+		"iat": now, "auth_time": now, "exp": now + 3600,
+	})
+}
+
+// StaffToken is a caller with a token of exactly these claims. The token is not signed
+// (the authorizer, which checks signatures, is not part of a function); its claims are
+// rendered for the function as API Gateway renders them: strings as they are, numbers
+// as written, arrays as "[a b]".
+func StaffToken(claims map[string]any) *StaffCaller {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		panic(err)
+	}
+	enc := base64.RawURLEncoding
+	c := &StaffCaller{
+		Token:  enc.EncodeToString([]byte(`{"alg":"RS256","kid":"test"}`)) + "." + enc.EncodeToString(payload) + "." + enc.EncodeToString([]byte("unsigned")),
+		Claims: map[string]string{},
+	}
+	for k, v := range claims {
+		c.Claims[k] = renderClaim(v)
+	}
+	return c
+}
+
+func renderClaim(v any) string {
+	switch x := v.(type) {
+	case []string:
+		return "[" + strings.Join(x, " ") + "]"
+	case []any:
+		parts := make([]string, len(x))
+		for i, item := range x {
+			parts[i] = renderClaim(item)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	}
+	return fmt.Sprint(v)
 }
 
 // Bearer is an Authorization header for an API key.
@@ -87,12 +143,13 @@ func Get(body map[string]any, path ...string) any {
 }
 
 // Request is one HTTP API call: the route key ("GET /v1/me"), path parameters, query,
-// headers, body, and for staff routes the JWT authorizer's claims.
+// headers, body, and for staff routes the caller (As) or the JWT authorizer's claims.
 type Request struct {
 	RouteKey string
 	Path     map[string]string
 	Query    map[string]string
 	Headers  map[string]string
 	Body     string
-	Claims   map[string]string
+	As       *StaffCaller      // a staff caller: their token and the authorizer's claims
+	Claims   map[string]string // the authorizer's claims, when As is not enough
 }
