@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -57,7 +58,47 @@ func newServer(d *platform.Deps) *httpapi.Server {
 		"DELETE /v1/staff/tenants/{tenantId}/api-keys/{keyId}": httpapi.StaffOnly(admins, h.revokeKey),
 		"GET /v1/staff/tenants/{tenantId}/audit":               httpapi.StaffOnly(auditReader, h.listAudit),
 		"POST /v1/staff/tenants/{tenantId}/audit/verify":       httpapi.StaffOnly(auditReader, h.verifyAudit),
+		"POST /v1/staff/tenants/{tenantId}/suspend":            httpapi.StaffOnly(admins, h.suspend),
+		"POST /v1/staff/tenants/{tenantId}/resume":             httpapi.StaffOnly(admins, h.resume),
 	}}
+}
+
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+// suspend stops a tenant's API keys at once (403 tenant_suspended); suspending a
+// suspended tenant answers it as it is.
+func (h handlers) suspend(ctx context.Context, s httpapi.Staff, req httpapi.Request) (httpapi.Response, error) {
+	var in reasonRequest
+	if err := httpapi.DecodeJSON(req, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	t, err := h.svc.Suspend(ctx, actor(s), req.PathParameters["tenantId"], in.Reason)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, t), nil
+}
+
+// resume lets a suspended tenant's keys work again; the body ({"reason"}) is optional.
+// Resuming an active tenant answers it as it is.
+func (h handlers) resume(ctx context.Context, s httpapi.Staff, req httpapi.Request) (httpapi.Response, error) {
+	var in reasonRequest
+	body, err := httpapi.Body(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := httpapi.DecodeJSON(req, &in); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	t, err := h.svc.Resume(ctx, actor(s), req.PathParameters["tenantId"], in.Reason)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, t), nil
 }
 
 func (h handlers) createTenant(ctx context.Context, s httpapi.Staff, req httpapi.Request) (httpapi.Response, error) {
@@ -146,11 +187,9 @@ func (h handlers) listAudit(ctx context.Context, _ httpapi.Staff, req httpapi.Re
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	var after uint64
-	if s := req.QueryStringParameters["after"]; s != "" {
-		if after, err = strconv.ParseUint(s, 10, 64); err != nil {
-			return httpapi.Response{}, failure.InvalidInput("invalid_after", "after must be a sequence number")
-		}
+	after, err := parseAfter(req.QueryStringParameters["after"])
+	if err != nil {
+		return httpapi.Response{}, err
 	}
 	es, next, err := h.audit.List(ctx, tid, after, page.Limit)
 	if err != nil {
@@ -164,6 +203,24 @@ func (h handlers) listAudit(ctx context.Context, _ httpapi.Staff, req httpapi.Re
 		out.Items = []audit.Entry{}
 	}
 	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+// maxAfter bounds ?after=. audit.List reads from after+1, so the largest uint64 would
+// wrap around to the start of the chain; no chain comes near 2^62 entries, so anything
+// above is refused rather than guessed at.
+const maxAfter = 1 << 62
+
+// parseAfter reads the sequence number a page of the audit trail starts after (0 when
+// absent): decimal digits only, at most maxAfter.
+func parseAfter(s string) (uint64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	after, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || after > maxAfter {
+		return 0, failure.InvalidInput("invalid_after", "after must be a sequence number from 0 to %d", uint64(maxAfter))
+	}
+	return after, nil
 }
 
 func (h handlers) verifyAudit(ctx context.Context, _ httpapi.Staff, req httpapi.Request) (httpapi.Response, error) {

@@ -34,6 +34,10 @@ type Tenant struct {
 	ActiveKeys int    `dynamodbav:"activeKeys" json:"activeKeys"`
 	CreatedAt  string `dynamodbav:"createdAt" json:"createdAt"`
 	CreatedBy  string `dynamodbav:"createdBy" json:"-"`
+	// Set while the tenant is suspended: when, by whom, and the reason code.
+	SuspendedAt   string `dynamodbav:"suspendedAt,omitempty" json:"suspendedAt,omitempty"`
+	SuspendedBy   string `dynamodbav:"suspendedBy,omitempty" json:"-"`
+	SuspendReason string `dynamodbav:"suspendReason,omitempty" json:"suspendReason,omitempty"`
 }
 
 // EntityType implements store.Entity.
@@ -57,6 +61,11 @@ type APIKey struct {
 	CreatedBy string `dynamodbav:"createdBy" json:"createdBy"`
 	RevokedAt string `dynamodbav:"revokedAt,omitempty" json:"revokedAt,omitempty"`
 	RevokedBy string `dynamodbav:"revokedBy,omitempty" json:"revokedBy,omitempty"`
+	// TenantSuspended copies the tenant's suspension onto each of its active keys, in the
+	// transaction that changes the tenant's status (Suspend, Resume, and nothing else
+	// writes either), so that Authenticate sees a suspension in the one strongly
+	// consistent read it already makes of the key, instead of a second read per request.
+	TenantSuspended bool `dynamodbav:"tenantSuspended,omitempty" json:"-"`
 }
 
 // EntityType implements store.Entity.

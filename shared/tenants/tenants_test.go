@@ -2,6 +2,8 @@ package tenants
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -34,8 +36,18 @@ func newFixture(t *testing.T, opts ...Option) fixture {
 	cfg := emulator.TestConfig(t)
 	table := stack.TestTable(t, cfg)
 	db := emulator.NewIsolatedDynamoDB(cfg) // concurrent writers: see its doc
-	st, al := store.New(db, table), audit.New(db, table)
+	st, al := store.New(db, table, store.WithCursorSecret(testCursorSecret(t))), audit.New(db, table)
 	return fixture{svc: NewService(st, al, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...), st: st, audit: al}
+}
+
+// testCursorSecret is a random cursor secret, as long as a deployed one.
+func testCursorSecret(t *testing.T) []byte {
+	t.Helper()
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return []byte(hex.EncodeToString(b))
 }
 
 func kindOf(err error) failure.Kind {

@@ -1,0 +1,221 @@
+package tenants
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/chainfi/chainguard/shared/failure"
+	"github.com/chainfi/chainguard/shared/store"
+)
+
+func actions(t *testing.T, f fixture, tenant string) []string {
+	t.Helper()
+	var out []string
+	for _, e := range entries(t, f.audit, store.TenantID(tenant)) {
+		out = append(out, e.Action)
+	}
+	return out
+}
+
+func TestASuspendedTenantsKeysStopAtOnceAndResumingRestoresThem(t *testing.T) {
+	f, calls := countedFixture(t)
+	ctx := context.Background()
+	tn, first, err := f.svc.CreateTenant(ctx, staff, "Acme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.svc.IssueKey(ctx, staff, tn.ID, "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := f.svc.IssueKey(ctx, staff, tn.ID, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.RevokeKey(ctx, staff, tn.ID, revoked.ID, RevokeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, other, err := f.svc.CreateTenant(ctx, staff, "Other Desk", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := f.svc.Suspend(ctx, staff, tn.ID, "kyb_review")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusSuspended || got.SuspendReason != "kyb_review" || got.SuspendedAt == "" {
+		t.Fatalf("suspended tenant = %+v", got)
+	}
+	stored, _ := f.svc.Get(ctx, tn.ID)
+	if stored.Status != StatusSuspended || stored.Version != got.Version {
+		t.Fatalf("stored tenant = %+v, answered version %d", stored, got.Version)
+	}
+
+	calls.take()
+	for _, k := range []IssuedKey{first, second} {
+		_, err := f.svc.Authenticate(ctx, "Bearer "+k.Secret)
+		if kindOf(err) != failure.Forbidden || codeOf(err) != "tenant_suspended" {
+			t.Fatalf("key %s of a suspended tenant: err = %v, want 403 tenant_suspended", k.ID, err)
+		}
+	}
+	if ops := calls.take(); !slices.Equal(ops, []string{"GetItem", "GetItem"}) {
+		t.Fatalf("two authentications of a suspended tenant's keys made %v, want one GetItem each", ops)
+	}
+	for name, header := range map[string]string{
+		"a revoked key":  "Bearer " + revoked.Secret,
+		"a wrong secret": "Bearer " + first.Secret[:len(first.Secret)-4] + "AAAA",
+	} {
+		if _, err := f.svc.Authenticate(ctx, header); codeOf(err) != "invalid_api_key" {
+			t.Errorf("%s of a suspended tenant: err = %v, want the 401 of any bad credential", name, err)
+		}
+	}
+	if _, err := f.svc.Authenticate(ctx, "Bearer "+other.Secret); err != nil {
+		t.Fatalf("another tenant's key: %v", err)
+	}
+	if _, err := f.svc.IssueKey(ctx, staff, tn.ID, "new"); codeOf(err) != "tenant_not_active" {
+		t.Fatalf("issuing a key to a suspended tenant: %v", err)
+	}
+
+	again, err := f.svc.Suspend(ctx, staff, tn.ID, "another_reason")
+	if err != nil || again.Version != got.Version || again.SuspendReason != "kyb_review" {
+		t.Fatalf("suspending again = %+v, %v; want the tenant as it is", again, err)
+	}
+
+	resumed, err := f.svc.Resume(ctx, staff, tn.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Status != StatusActive || resumed.SuspendReason != "" || resumed.SuspendedAt != "" {
+		t.Fatalf("resumed tenant = %+v", resumed)
+	}
+	calls.take()
+	for _, k := range []IssuedKey{first, second} {
+		if p, err := f.svc.Authenticate(ctx, "Bearer "+k.Secret); err != nil || p.Tenant != store.TenantID(tn.ID) {
+			t.Fatalf("key %s after resuming: %+v, %v", k.ID, p, err)
+		}
+	}
+	if ops := calls.take(); !slices.Equal(ops, []string{"GetItem", "GetItem"}) {
+		t.Fatalf("two authentications made %v, want one GetItem each", ops)
+	}
+	if _, err := f.svc.Authenticate(ctx, "Bearer "+revoked.Secret); codeOf(err) != "invalid_api_key" {
+		t.Fatalf("resuming revived a revoked key: %v", err)
+	}
+	if again, err := f.svc.Resume(ctx, staff, tn.ID, ""); err != nil || again.Version != resumed.Version {
+		t.Fatalf("resuming again = %+v, %v; want the tenant as it is", again, err)
+	}
+
+	es := entries(t, f.audit, store.TenantID(tn.ID))
+	var suspended, resumedEntries int
+	for _, e := range es {
+		switch e.Action {
+		case "tenant.suspended":
+			suspended++
+			if e.Reason != "kyb_review" || e.Actor != staff || e.Subject.ID != tn.ID || e.Details["activeKeys"] != "2" {
+				t.Errorf("suspension entry = %+v", e)
+			}
+		case "tenant.resumed":
+			resumedEntries++
+		}
+	}
+	if suspended != 1 || resumedEntries != 1 {
+		t.Fatalf("audit actions = %v, want one suspension and one resumption", actions(t, f, tn.ID))
+	}
+}
+
+func TestSuspensionReasonsAreCodesNeverFreeText(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	tn, key, err := f.svc.CreateTenant(ctx, staff, "Acme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, reason := range []string{"", "x", "John Smith", "john@example.com", "Fraud", "unpaid invoice", "r\u00e9vision", string(make([]byte, 65))} {
+		if _, err := f.svc.Suspend(ctx, staff, tn.ID, reason); codeOf(err) != "invalid_reason" {
+			t.Errorf("reason %q: err = %v, want invalid_reason", reason, err)
+		}
+	}
+	if _, err := f.svc.Resume(ctx, staff, tn.ID, "Jane Doe called"); codeOf(err) != "invalid_reason" {
+		t.Errorf("resume reason: err = %v, want invalid_reason", err)
+	}
+	if got, _ := f.svc.Get(ctx, tn.ID); got.Status != StatusActive {
+		t.Fatalf("refused suspensions changed the tenant: %+v", got)
+	}
+	if _, err := f.svc.Authenticate(ctx, "Bearer "+key.Secret); err != nil {
+		t.Fatalf("refused suspensions stopped the key: %v", err)
+	}
+	for _, reason := range []string{"kyb_review", "unpaid.invoice-2026"} {
+		if err := validReason(reason, true); err != nil {
+			t.Errorf("reason %q refused: %v", reason, err)
+		}
+	}
+}
+
+func TestSuspendingAnUnknownTenantIsNotFound(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, id := range []string{"tnt_missing", "no#such"} {
+		if _, err := f.svc.Suspend(ctx, staff, id, "kyb_review"); codeOf(err) != "tenant_not_found" {
+			t.Errorf("suspend %q: %v", id, err)
+		}
+		if _, err := f.svc.Resume(ctx, staff, id, ""); codeOf(err) != "tenant_not_found" {
+			t.Errorf("resume %q: %v", id, err)
+		}
+	}
+}
+
+// A key issued while the tenant is being suspended must not escape the suspension: the
+// two transactions both condition on the tenant's version, so one of them fails.
+func TestNoKeyEscapesAConcurrentSuspension(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for round := range 4 {
+		tn, _, err := f.svc.CreateTenant(ctx, staff, "Acme", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var issued []IssuedKey
+		var mu sync.Mutex
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if k, err := f.svc.IssueKey(ctx, staff, tn.ID, "race"); err == nil {
+					mu.Lock()
+					issued = append(issued, k)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 { // retried on conflicts, as a client would
+				_, err := f.svc.Suspend(ctx, staff, tn.ID, "kyb_review")
+				if kindOf(err) != failure.Conflict && !errors.Is(err, store.ErrConflict) {
+					if err != nil {
+						t.Errorf("suspend: %v", err)
+					}
+					return
+				}
+			}
+		}()
+		wg.Wait()
+		got, err := f.svc.Get(ctx, tn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != StatusSuspended {
+			t.Fatalf("round %d: suspension never committed: %+v", round, got)
+		}
+		for _, k := range issued {
+			if _, err := f.svc.Authenticate(ctx, "Bearer "+k.Secret); codeOf(err) != "tenant_suspended" {
+				t.Fatalf("round %d: key %s issued during the suspension authenticates: %v", round, k.ID, err)
+			}
+		}
+	}
+}
