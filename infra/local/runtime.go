@@ -184,6 +184,7 @@ type sandbox struct {
 	current  *invocation
 	firstAsk time.Duration
 	initErr  *FunctionError
+	markOnce sync.Once
 	stopOnce sync.Once
 }
 
@@ -290,19 +291,33 @@ func (sb *sandbox) coldStart() time.Duration {
 	return sb.firstAsk
 }
 
-// kill ends the process the way Lambda does on a timeout: SIGKILL, no grace.
+// kill ends the process the way Lambda does on a timeout: SIGKILL, no grace. The
+// Runtime API endpoint closes only once the process is gone: closed first, it would fail
+// the process's pending /next, which the runtime reports ("connection refused") before
+// the signal lands.
 func (sb *sandbox) kill() {
-	sb.stop()
+	sb.markStopped()
 	if sb.cmd != nil && sb.cmd.Process != nil {
 		_ = syscall.Kill(-sb.cmd.Process.Pid, syscall.SIGKILL)
+		select {
+		case <-sb.exited:
+		case <-time.After(killWait):
+		}
 	}
+	sb.stop()
+}
+
+// killWait bounds the wait for a killed process to be reaped.
+const killWait = 2 * time.Second
+
+// markStopped tells the process's watchers that its end is expected.
+func (sb *sandbox) markStopped() {
+	sb.markOnce.Do(func() { close(sb.stopped) })
 }
 
 func (sb *sandbox) stop() {
-	sb.stopOnce.Do(func() {
-		close(sb.stopped)
-		_ = sb.srv.Close()
-	})
+	sb.markStopped()
+	sb.stopOnce.Do(func() { _ = sb.srv.Close() })
 }
 
 func (sb *sandbox) routes() http.Handler {
