@@ -275,6 +275,7 @@ func (p *provisioner) creators() map[string]creator {
 		"AWS::Serverless::HttpApi":     p.httpAPI,
 		"AWS::S3::Bucket":              p.bucket,
 		"AWS::S3::BucketPolicy":        p.bucketPolicy,
+		"AWS::SecretsManager::Secret":  p.secret,
 	}
 }
 
