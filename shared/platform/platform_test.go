@@ -71,8 +71,8 @@ func TestAFunctionThatPagesFailsAtColdStartWithoutItsSecret(t *testing.T) {
 	cfg := emulator.TestConfig(t)
 	pt.Deps(t) // the table and the rest of the environment
 	cases := map[string]string{
-		"no CURSOR_SECRET_ARN": "",
-		"a secret that does not exist": "arn:aws:secretsmanager:us-east-1:123456789012:secret:chainguard-test-missing-AbCdEf",
+		"no CURSOR_SECRET_ARN":           "",
+		"a secret that does not exist":   "arn:aws:secretsmanager:us-east-1:123456789012:secret:chainguard-test-missing-AbCdEf",
 		"a secret shorter than 32 bytes": pt.CursorSecret(t, cfg, pt.RandomSecret(t, 31)),
 	}
 	for name, arn := range cases {

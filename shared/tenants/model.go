@@ -4,7 +4,8 @@
 // client request is authenticated by key and scoped to the key's tenant.
 //
 // Every creation and revocation is committed together with its audit entry; a burst of
-// failed authentications is audited once per window.
+// failed authentications is audited once per window. Staff can suspend a tenant: its
+// keys stop at once (403 tenant_suspended) and work again when it is resumed.
 package tenants
 
 import (
