@@ -72,6 +72,7 @@ func run(args []string, out io.Writer) error {
 		*template = filepath.Join(root, "template.yaml")
 	}
 
+	defer takeTerminal()()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := Options{
