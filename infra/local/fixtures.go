@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"maps"
 	"net/http"
 	"os"
@@ -69,6 +70,8 @@ func (rn *Runner) warnMissingFixtures(tpl *stack.Template) {
 		rn.con.printf("WARNING: the list fixtures at %s lack the files for some list sources", where)
 	}
 	rn.con.printf("WARNING: %s keep their real download URLs: the list refresh will try to download them, which fails offline, and screening answers 503 lists_not_ready until a refresh succeeds (set CHAINGUARD_FIXTURES or -param Name=URL)", strings.Join(missing, ", "))
+	// Repeated in the banner, which is what stays on screen.
+	rn.warnings = append(rn.warnings, fmt.Sprintf("no list fixtures for %s at %s: they use the real download URLs", strings.Join(missing, ", "), dir))
 }
 
 // fixtureParams maps the template's list-source parameters to fixture URLs on the runner,

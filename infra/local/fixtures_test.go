@@ -89,6 +89,9 @@ func TestAMissingFixtureFolderIsAnnouncedWithWhatItAffects(t *testing.T) {
 					t.Errorf("warning lacks %q:\n%s", w, out.String())
 				}
 			}
+			if (c.want == nil) != (len(rn.warnings) == 0) {
+				t.Errorf("banner warnings %v", rn.warnings)
+			}
 		})
 	}
 }

@@ -56,6 +56,7 @@ type Runner struct {
 	records     *recordLog
 	builds      []buildResult
 	credentials *credentialsFile
+	warnings    []string // repeated in the banner
 
 	ln      net.Listener
 	http    *http.Server
@@ -426,6 +427,9 @@ func (rn *Runner) banner() {
 		if b.Err != nil {
 			p("NOT BUILT       %s: %s", b.LogicalID, firstLine(b.Err.Error()))
 		}
+	}
+	for _, w := range rn.warnings {
+		p("WARNING         %s", w)
 	}
 	p("invocations     %s/_local/invocations     Ctrl-C stops everything", rn.URL())
 	p("----------------------------------------------------------------------------")
