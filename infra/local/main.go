@@ -5,12 +5,13 @@
 //	go run ./infra/local -no-build        # reuse .local/build/*/bootstrap
 //	go run ./infra/local fire <schedule>  # fire a schedule of the running runner now
 //
-// It builds every AWS::Serverless::Function as a Lambda bootstrap (stack.Build), starts
+// It builds every AWS::Serverless::Function as a Lambda bootstrap (stack.BuildMany), starts
 // moto_server (or uses AWS_ENDPOINT_URL), creates every resource the template declares
 // (stack.Provision), runs each function's real bootstrap behind its own Lambda Runtime API,
 // serves the HttpApi routes as payload format 2.0 events with the JWT authorizer, feeds
-// SQS event sources and EventBridge rules to their functions, fires schedules, and seeds
-// a demo tenant and staff users into .local/credentials.json. See README.md.
+// SQS event sources, DynamoDB streams and EventBridge rules to their functions, fires
+// schedules, and seeds a demo tenant and staff users into .local/credentials.json. See
+// README.md.
 package main
 
 import (

@@ -6,8 +6,9 @@
 // Provision creates every resource of the template in an emulator (or any account an SDK
 // configuration points at) and returns a Deployment: physical ids for intrinsics, the
 // functions with Globals merged, and the wiring a runner must perform itself (HTTP routes
-// and authorizers, queue pollers, EventBridge relays, schedules). Build compiles a function
-// bootstrap with the flags `sam build` uses.
+// and authorizers, queue pollers, DynamoDB stream sources, EventBridge relays, schedules).
+// Build compiles a function bootstrap with the flags `sam build` uses; BuildMany compiles
+// several in one go command.
 //
 // Only the intrinsic functions the template uses are supported (Ref, Fn::Sub, Fn::GetAtt,
 // Fn::If, Fn::Equals, Fn::Not, Fn::And, Fn::Or, Fn::Join, Fn::Select, Condition); an
