@@ -9,6 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
+// LogEnv names a file that RunTests appends the emulator's output to (moto's request log
+// and tracebacks), for a test run that needs them.
+const LogEnv = "CHAINGUARD_EMULATOR_LOG"
+
 // RunTests starts an emulator for a test binary, points the standard AWS environment
 // variables at it, runs the tests and stops it. Use it from TestMain:
 //
@@ -16,7 +20,17 @@ import (
 //
 // Tests then get a configuration with TestConfig.
 func RunTests(m *testing.M) int {
-	srv, err := Start(context.Background(), nil)
+	var logTo *os.File
+	if path := os.Getenv(LogEnv); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "emulator:", err)
+			return 1
+		}
+		defer f.Close()
+		logTo = f
+	}
+	srv, err := Start(context.Background(), logTo)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "emulator:", err)
 		return 1

@@ -42,8 +42,7 @@ type fixture struct {
 func setup(t *testing.T, opts ...idempotency.Option) *fixture {
 	t.Helper()
 	cfg := emulator.TestConfig(t)
-	// Racing writers: moto needs the isolated client (see its doc).
-	return setupOn(t, store.New(emulator.NewIsolatedDynamoDB(cfg), stack.TestTable(t, cfg)), opts...)
+	return setupOn(t, store.New(dynamodb.NewFromConfig(cfg), stack.TestTable(t, cfg)), opts...)
 }
 
 func setupOn(t *testing.T, st *store.Store, opts ...idempotency.Option) *fixture {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/chainfi/chainguard/infra/stack"
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/emulator"
@@ -35,7 +37,7 @@ func newFixture(t *testing.T, opts ...Option) fixture {
 	t.Helper()
 	cfg := emulator.TestConfig(t)
 	table := stack.TestTable(t, cfg)
-	db := emulator.NewIsolatedDynamoDB(cfg) // concurrent writers: see its doc
+	db := dynamodb.NewFromConfig(cfg)
 	st, al := store.New(db, table, store.WithCursorSecret(testCursorSecret(t))), audit.New(db, table)
 	return fixture{svc: NewService(st, al, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...), st: st, audit: al}
 }
