@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -227,36 +228,9 @@ func (l *Log) SealPending(ctx context.Context, olderThan time.Duration, limit in
 	if limit <= 0 {
 		limit = DefaultSweepLimit
 	}
-	cut := store.FormatTime(l.now().Add(-olderThan)) + "~"
-	var es []Entry
-	for b := 0; b < store.AuditPendingBuckets; b++ {
-		var start map[string]types.AttributeValue
-		for {
-			res, err := l.db.Query(ctx, &dynamodb.QueryInput{
-				TableName: aws.String(l.table), IndexName: aws.String(store.IndexGSI1),
-				KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK < :cut"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{
-					":pk":  &types.AttributeValueMemberS{Value: store.AuditPendingPK(b)},
-					":cut": &types.AttributeValueMemberS{Value: cut},
-				},
-				ExclusiveStartKey: start,
-				Limit:             aws.Int32(int32(min(limit, 1000))),
-			})
-			if err != nil {
-				return SealStats{}, fmt.Errorf("audit: read pending records: %w", err)
-			}
-			for _, it := range res.Items {
-				if e, ok := EntryFromItem(it); ok && e.Seq == 0 {
-					es = append(es, e)
-				}
-			}
-			// Each bucket is read oldest first: its first limit records are all a sweep of
-			// limit records could need from it.
-			if len(res.LastEvaluatedKey) == 0 || len(res.Items) >= limit {
-				break
-			}
-			start = res.LastEvaluatedKey
-		}
+	es, err := l.readPending(ctx, store.FormatTime(l.now().Add(-olderThan))+"~", "", limit)
+	if err != nil {
+		return SealStats{}, err
 	}
 	slices.SortFunc(es, func(a, b Entry) int { return a.Time.Compare(b.Time) })
 	if len(es) > limit {
@@ -268,6 +242,72 @@ func (l *Log) SealPending(ctx context.Context, olderThan time.Duration, limit in
 // DefaultSweepLimit bounds one sweep, so that it ends well within a function's timeout; the
 // next sweep takes the rest.
 const DefaultSweepLimit = 5000
+
+// pendingReaders bounds the bucket queries in flight at once.
+const pendingReaders = 8
+
+// readPending reads the pending index: in every bucket, the records older than cut (a
+// GSI1SK bound), at most perBucket of them (0: all), and only tenant's when tenant is set.
+// Buckets are read concurrently: a sweep of 64 mostly empty partitions should cost a few
+// round trips, not 64.
+func (l *Log) readPending(ctx context.Context, cut string, tenant store.TenantID, perBucket int) ([]Entry, error) {
+	var (
+		mu   sync.Mutex
+		out  []Entry
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, pendingReaders)
+	)
+	for b := range store.AuditPendingBuckets {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			es, err := l.readBucket(ctx, b, cut, tenant, perBucket)
+			mu.Lock()
+			defer mu.Unlock()
+			out = append(out, es...)
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+func (l *Log) readBucket(ctx context.Context, b int, cut string, tenant store.TenantID, max int) ([]Entry, error) {
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(l.table), IndexName: aws.String(store.IndexGSI1),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND GSI1SK < :cut"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":  &types.AttributeValueMemberS{Value: store.AuditPendingPK(b)},
+			":cut": &types.AttributeValueMemberS{Value: cut},
+		},
+	}
+	if tenant != "" {
+		in.FilterExpression = aws.String("tenantId = :t")
+		in.ExpressionAttributeValues[":t"] = &types.AttributeValueMemberS{Value: string(tenant)}
+	}
+	var out []Entry
+	for {
+		res, err := l.db.Query(ctx, in)
+		if err != nil {
+			return out, fmt.Errorf("audit: read pending records: %w", err)
+		}
+		for _, it := range res.Items {
+			if e, ok := EntryFromItem(it); ok && e.Seq == 0 {
+				out = append(out, e)
+			}
+		}
+		// A bucket is read oldest first: its first max records are all that a sweep of
+		// max records could need from it.
+		if len(res.LastEvaluatedKey) == 0 || (max > 0 && len(out) >= max) {
+			return out, nil
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
+}
 
 // EntryFromItem reads an audit record from a raw item (a stream image, an index item).
 // ok is false when the item is not an audit record.

@@ -205,32 +205,7 @@ func (l *Log) records(ctx context.Context, tenant store.TenantID, ids []string) 
 
 // pending lists the tenant's records still waiting for the sealer.
 func (l *Log) pending(ctx context.Context, tenant store.TenantID) ([]Entry, error) {
-	var out []Entry
-	for b := 0; b < store.AuditPendingBuckets; b++ {
-		var start map[string]types.AttributeValue
-		for {
-			res, err := l.db.Query(ctx, &dynamodb.QueryInput{
-				TableName: aws.String(l.table), IndexName: aws.String(store.IndexGSI1),
-				KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-				FilterExpression:          aws.String("tenantId = :t"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: store.AuditPendingPK(b)}, ":t": &types.AttributeValueMemberS{Value: string(tenant)}},
-				ExclusiveStartKey:         start,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("audit: read pending records: %w", err)
-			}
-			for _, it := range res.Items {
-				if e, ok := EntryFromItem(it); ok && e.Seq == 0 {
-					out = append(out, e)
-				}
-			}
-			if len(res.LastEvaluatedKey) == 0 {
-				break
-			}
-			start = res.LastEvaluatedKey
-		}
-	}
-	return out, nil
+	return l.readPending(ctx, "~", tenant, 0)
 }
 
 // List returns up to limit sealed entries after sequence number after, oldest first, and
