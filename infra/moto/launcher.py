@@ -15,6 +15,7 @@ Environment:
 Self-check without a server: `launcher.py --patch-only` applies the patches and exits.
 """
 
+import base64
 import bisect
 import copy
 import functools
@@ -942,16 +943,66 @@ def patch_streams():
 
 
 # ---------------------------------------------------------------------------------------
+# Patch F (answers): moto 5.2.x serialises every answer by walking botocore's output shape
+# member by member (moto/core/serialize.py): about 5 ms per item on a quiet machine, so a
+# 50-item Query page costs a quarter of a second, whatever the table size. The answers
+# of the item reads (Query, Scan, GetItem, BatchGetItem) are already in wire form once
+# moto's DynamoResult has converted them (attribute values as {type: value}, binaries as
+# bytes), so we write them with json.dumps, binaries in base64, as the serializer does.
+# Anything else (errors, other operations, a value json cannot write) goes through moto's
+# serializer as before. launcher_test.py compares both on every attribute type.
+# ---------------------------------------------------------------------------------------
+
+FAST_ANSWERS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem"})
+
+
+class NotWire(Exception):
+    """A value the fast path does not write; moto's serializer does."""
+
+
+def wire(value):
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("utf-8")
+    raise NotWire
+
+
+def patch_answers():
+    from moto import settings
+    from moto.dynamodb.responses import DynamoHandler
+
+    require(DynamoHandler, "serialized", "_get_action")
+    orig_serialized = DynamoHandler.serialized
+
+    def serialized(self, action_result):
+        result = action_result.result
+        if isinstance(result, dict) and not settings.PRETTIFY_RESPONSES and self._get_action() in FAST_ANSWERS:
+            try:
+                body = json.dumps(result, default=wire)
+            except (NotWire, TypeError, ValueError):
+                pass
+            else:
+                headers = {"Content-Type": "application/x-amz-json-1.0"}
+                headers.update(self.response_headers)
+                return 200, headers, body
+        return orig_serialized(self, action_result)
+
+    DynamoHandler.serialized = serialized
+
+
+# ---------------------------------------------------------------------------------------
 # Patch A (lock): moto 5.2.x serves requests on one thread each (werkzeug threaded=True)
 # and its DynamoDB backend has no locking at all. Reads iterate dicts that writers change
 # (RuntimeError: dictionary changed size during iteration, HTTP 500), a conditional write
 # reads then writes with other requests in between (lost updates: conditions are not
-# atomic), and a transaction interleaves with other writes. We hold one lock around every
-# DynamoDB and DynamoDB Streams request, from parsing to the serialised answer (answers
-# are built from live items), and around every public backend method and table write
-# (other services and moto's import thread call them directly). It is re-entrant, so
-# nested calls are free. Throughput is one DynamoDB request at a time, as with moto's own
-# global interpreter lock in practice; the patches above keep each request short.
+# atomic), and a transaction interleaves with other writes.
+#
+# We hold one lock around every DynamoDB and DynamoDB Streams action (the handler method
+# that reads the request, calls the backend and builds the answer), and around every
+# public backend method and table write (other services and moto's import thread call
+# them directly). It is re-entrant, so nested calls are free. Serialising the answer
+# happens after the lock is released: by then the answer is detached from the tables
+# (moto's DynamoResult converts it to new dicts; errors are dumped to strings when
+# raised; stream records are never changed once written).
 # ---------------------------------------------------------------------------------------
 
 
@@ -962,10 +1013,14 @@ def patch_lock():
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-    require(DynamoHandler, "call_action")
-    require(DynamoDBStreamsHandler, "call_action")
-    DynamoHandler.call_action = locked(DynamoHandler.call_action)
-    DynamoDBStreamsHandler.call_action = locked(DynamoDBStreamsHandler.call_action)
+    require(DynamoHandler, "query", "transact_write_items", "get_item")
+    require(DynamoDBStreamsHandler, "get_records")
+    not_actions = {"call_action", "get_endpoint_name", "serialized", "setup_class", "dispatch"}
+    for cls in (DynamoHandler, DynamoDBStreamsHandler):
+        for name, value in list(vars(cls).items()):
+            if name.startswith("_") or name in not_actions or not inspect.isfunction(value):
+                continue
+            setattr(cls, name, locked(value))
     for cls in (DynamoDBBackend, DynamoDBStreamsBackend):
         for name, value in list(vars(cls).items()):
             # Not reset: moto's reset holds its own backend lock, and requests take that
@@ -982,6 +1037,7 @@ PATCHES = (
     ("query", patch_query),
     ("transactions", patch_transactions),
     ("streams", patch_streams),
+    ("answers", patch_answers),
     ("lock", patch_lock),  # last: it wraps what the others installed
 )
 

@@ -8,7 +8,9 @@ Run by infra/moto's Go test (go test ./infra/moto/), or directly:
     python3 -m unittest infra/moto/launcher_test.py
 """
 
+import base64
 import copy
+import json
 import os
 import random
 import sys
@@ -29,11 +31,15 @@ from moto.dynamodb.models.table import Table  # noqa: E402
 from moto.dynamodb.models.utilities import dynamo_json_dump  # noqa: E402
 from moto.dynamodbstreams.models import dynamodbstreams_backends  # noqa: E402
 
+from moto.dynamodb.responses import DynamoHandler  # noqa: E402
+
 import launcher  # noqa: E402
 
 ORIGINAL_QUERY = Table.query
+ORIGINAL_SERIALIZED = DynamoHandler.serialized
 launcher.apply_patches()
 PATCHED_QUERY = Table.query
+PATCHED_SERIALIZED = DynamoHandler.serialized
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -356,6 +362,64 @@ class StreamPatchTest(unittest.TestCase):
         latest = streams.get_shard_iterator(arn, shard_id, "LATEST").arn
         self.assertEqual(streams.get_records(latest, 10)["Records"], [])
         self.assertLessEqual(len(streams.shard_iterators), 3)
+
+
+class AnswersPatchTest(unittest.TestCase):
+    """The fast answers must parse to what moto's serializer writes."""
+
+    def setUp(self):
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.test import Client
+
+        self.client = Client(DomainDispatcherApplication(create_backend_app))
+        self.name = new_table()
+        blob = base64.b64encode(b"\x00\xffbinary").decode()
+        self.call("PutItem", {"TableName": self.name, "Item": {
+            "PK": {"S": "p"}, "SK": {"S": "1"}, "GSI1PK": {"S": "g"}, "GSI1SK": {"S": "\u00e9t\u00e9 \"quoted\""},
+            "n": {"N": "-12.50"}, "b": {"B": blob}, "bs": {"BS": [blob]}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]},
+            "m": {"M": {"k": {"L": [{"S": "x"}, {"N": "1"}, {"NULL": True}, {"BOOL": False}, {"M": {}}]}}},
+            "t": {"BOOL": True}, "z": {"NULL": True},
+        }})
+        for i in range(2, 6):
+            self.call("PutItem", {"TableName": self.name, "Item": {"PK": {"S": "p"}, "SK": {"S": str(i)}, "GSI1PK": {"S": "g"}, "GSI1SK": {"S": str(i)}}})
+
+    def call(self, op, body, serialized=None):
+        saved = DynamoHandler.serialized
+        if serialized is not None:
+            DynamoHandler.serialized = serialized
+        try:
+            r = self.client.post("/", data=json.dumps(body), headers={
+                "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x",
+                "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + op,
+            })
+        finally:
+            DynamoHandler.serialized = saved
+        return r.status_code, r.headers.get("Content-Type"), json.loads(r.get_data())
+
+    def test_item_reads_answer_as_moto_serializer_does(self):
+        cases = {
+            "Query": {"TableName": self.name, "KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": "p"}}, "Limit": 3,
+                      "ReturnConsumedCapacity": "TOTAL"},
+            "Query on an index": {"TableName": self.name, "IndexName": "GSI1", "KeyConditionExpression": "GSI1PK = :p",
+                                  "ExpressionAttributeValues": {":p": {"S": "g"}}, "Limit": 2, "ReturnConsumedCapacity": "INDEXES"},
+            "Query counting": {"TableName": self.name, "KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": "p"}}, "Select": "COUNT"},
+            "Scan": {"TableName": self.name, "Limit": 4},
+            "GetItem": {"TableName": self.name, "Key": {"PK": {"S": "p"}, "SK": {"S": "1"}}},
+            "GetItem of nothing": {"TableName": self.name, "Key": {"PK": {"S": "p"}, "SK": {"S": "none"}}},
+            "BatchGetItem": {"RequestItems": {self.name: {"Keys": [{"PK": {"S": "p"}, "SK": {"S": "1"}}, {"PK": {"S": "p"}, "SK": {"S": "9"}}]}}},
+        }
+        for name, body in cases.items():
+            op = name.split(" ")[0]
+            with self.subTest(name):
+                want = self.call(op, body, ORIGINAL_SERIALIZED)
+                got = self.call(op, body, PATCHED_SERIALIZED)
+                self.assertEqual(want[0], 200, want)
+                self.assertEqual(got, want)
+
+    def test_errors_still_go_through_moto_serializer(self):
+        got = self.call("Query", {"TableName": "absent", "KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": "p"}}})
+        self.assertEqual(got[0], 400)
+        self.assertIn("ResourceNotFoundException", got[2]["__type"])
 
 
 class LockPatchTest(unittest.TestCase):
