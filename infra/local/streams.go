@@ -164,6 +164,7 @@ func (sp *streamPoller) readShard(ctx context.Context, shard, position string) {
 	var batch []streamRecord
 	var firstAt time.Time
 	idle := streamIdleWait
+	failing := 0 // consecutive failed reads
 	for ctx.Err() == nil {
 		if r.iterator == "" {
 			if err := r.acquire(ctx); err != nil {
@@ -180,12 +181,18 @@ func (sp *streamPoller) readShard(ctx context.Context, shard, position string) {
 		if err != nil {
 			if ctx.Err() == nil {
 				// An expired or unknown iterator (an emulator that frees used ones, a
-				// restart): take a new one after the last record read.
+				// restart): take a new one after the last record read. Said once per
+				// run of failures, so that a stream that is gone does not flood the log.
+				if failing == 0 {
+					sp.rn.con.printf("%-20s stream shard %s: %v (retrying with a new iterator)", sp.src.FunctionID, shard, err)
+				}
+				failing++
 				r.iterator = ""
-				sleepCtx(ctx, streamIdleWait)
+				sleepCtx(ctx, min(streamIdleWait*time.Duration(failing), retryBackoffMax))
 			}
 			continue
 		}
+		failing = 0
 		next := aws.ToString(out.NextShardIterator)
 		for _, rec := range out.Records {
 			r.lastRead = aws.ToString(rec.Dynamodb.SequenceNumber)
