@@ -990,6 +990,40 @@ def patch_answers():
 
 
 # ---------------------------------------------------------------------------------------
+# Patch G (tracking): moto 5.2.x's BaseModel.__new__ appends every model instance ever
+# created to its class's `instances_tracked` list, for the /moto-api/data.json dashboard.
+# Nothing removes them. For DynamoDB that is every Item ever written, every copy of one
+# (each Query page, each update's previous value), every stream record and every shard
+# iterator, and every table ever deleted with all its items; for SQS, every message ever
+# sent. Memory grows with every request (stock moto reached 2 GB after 255 transactions on
+# a 1,000-item table, its table copies all kept). We stop tracking those classes; the
+# dashboard no longer lists them, and nothing else reads the lists.
+# ---------------------------------------------------------------------------------------
+
+
+def untracked_new(cls, *args, **kwargs):
+    return object.__new__(cls)
+
+
+def patch_tracking():
+    import moto.dynamodb.models  # noqa: F401 - registers the models
+    import moto.dynamodbstreams.models  # noqa: F401
+    from moto.core.common_models import BaseModel
+    from moto.core.model_instances import model_data
+    from moto.sqs.models import Message
+
+    require(BaseModel, "__new__")
+    classes = [Message]
+    for service in ("dynamodb", "dynamodbstreams"):
+        classes.extend(model_data.get(service, {}).values())
+    for cls in classes:
+        if not hasattr(cls, "instances_tracked"):
+            raise RuntimeError("moto %s: %s no longer tracks instances; update patch_tracking" % (moto_version(), cls.__name__))
+        cls.__new__ = staticmethod(untracked_new)
+        cls.instances_tracked = []
+
+
+# ---------------------------------------------------------------------------------------
 # Patch A (lock): moto 5.2.x serves requests on one thread each (werkzeug threaded=True)
 # and its DynamoDB backend has no locking at all. Reads iterate dicts that writers change
 # (RuntimeError: dictionary changed size during iteration, HTTP 500), a conditional write
@@ -1038,6 +1072,7 @@ PATCHES = (
     ("transactions", patch_transactions),
     ("streams", patch_streams),
     ("answers", patch_answers),
+    ("tracking", patch_tracking),
     ("lock", patch_lock),  # last: it wraps what the others installed
 )
 

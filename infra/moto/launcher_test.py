@@ -364,6 +364,22 @@ class StreamPatchTest(unittest.TestCase):
         self.assertLessEqual(len(streams.shard_iterators), 3)
 
 
+class TrackingPatchTest(unittest.TestCase):
+    def test_items_copies_and_iterators_are_not_kept_after_use(self):
+        from moto.dynamodb.models.dynamo_type import Item
+        from moto.dynamodbstreams.models import ShardIterator
+
+        name = new_table(streams={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+        for i in range(20):
+            backend().put_item(name, {"PK": {"S": "p"}, "SK": {"S": str(i)}})
+            backend().query(name, {"S": "p"}, None, [], None, None, True, None, hash_key_conditions=[("PK", {"S": "p"})])
+        table = backend().get_table(name)
+        streams = dynamodbstreams_backends[ACCOUNT][REGION]
+        streams.get_shard_iterator(table.describe()["TableDescription"]["LatestStreamArn"], table.stream_shard.id, "LATEST")
+        backend().delete_table(name)
+        self.assertEqual((Item.instances_tracked, Table.instances_tracked, ShardIterator.instances_tracked), ([], [], []))
+
+
 class AnswersPatchTest(unittest.TestCase):
     """The fast answers must parse to what moto's serializer writes."""
 
