@@ -578,6 +578,11 @@ def patch_query():
             return fast_query(self, *args, index_name, consistent_read, filter_expression, hash_key_conditions, range_key_conditions, filter_kwargs)
         except (Unsupported, TypeError):
             pass  # moto's own code decides, and fails the way it always did
+        except KeyError as e:
+            # An entry without its item: a write path the views missed. Forget them and
+            # answer from moto's walk; the log says which table, to be investigated.
+            log("index of table %s out of step (%r): rebuilt on next query" % (self.name, e))
+            self.chainguard_index = None
         candidates = partition_candidates(self, hash_key, index_name, hash_key_conditions)
         if candidates is None:
             return orig_query(self, *args, **kwargs)

@@ -380,8 +380,8 @@ class TrackingPatchTest(unittest.TestCase):
         self.assertEqual((Item.instances_tracked, Table.instances_tracked, ShardIterator.instances_tracked), ([], [], []))
 
 
-class AnswersPatchTest(unittest.TestCase):
-    """The fast answers must parse to what moto's serializer writes."""
+class HTTPCase(unittest.TestCase):
+    """Requests through moto's WSGI application, as the server receives them."""
 
     def setUp(self):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -389,15 +389,6 @@ class AnswersPatchTest(unittest.TestCase):
 
         self.client = Client(DomainDispatcherApplication(create_backend_app))
         self.name = new_table()
-        blob = base64.b64encode(b"\x00\xffbinary").decode()
-        self.call("PutItem", {"TableName": self.name, "Item": {
-            "PK": {"S": "p"}, "SK": {"S": "1"}, "GSI1PK": {"S": "g"}, "GSI1SK": {"S": "\u00e9t\u00e9 \"quoted\""},
-            "n": {"N": "-12.50"}, "b": {"B": blob}, "bs": {"BS": [blob]}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]},
-            "m": {"M": {"k": {"L": [{"S": "x"}, {"N": "1"}, {"NULL": True}, {"BOOL": False}, {"M": {}}]}}},
-            "t": {"BOOL": True}, "z": {"NULL": True},
-        }})
-        for i in range(2, 6):
-            self.call("PutItem", {"TableName": self.name, "Item": {"PK": {"S": "p"}, "SK": {"S": str(i)}, "GSI1PK": {"S": "g"}, "GSI1SK": {"S": str(i)}}})
 
     def call(self, op, body, serialized=None):
         saved = DynamoHandler.serialized
@@ -411,6 +402,37 @@ class AnswersPatchTest(unittest.TestCase):
         finally:
             DynamoHandler.serialized = saved
         return r.status_code, r.headers.get("Content-Type"), json.loads(r.get_data())
+
+
+class ClientRequestTokenTest(HTTPCase):
+    def test_a_repeated_token_does_not_apply_the_transaction_twice(self):
+        put = {"TransactItems": [{"Update": {"TableName": self.name, "Key": {"PK": {"S": "c"}, "SK": {"S": "1"}},
+                                             "UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}],
+               "ClientRequestToken": "token-%s" % self.name}
+        for _ in range(3):
+            self.assertEqual(self.call("TransactWriteItems", put)[0], 200)
+        got = self.call("GetItem", {"TableName": self.name, "Key": {"PK": {"S": "c"}, "SK": {"S": "1"}}})
+        self.assertEqual(got[2]["Item"]["n"], {"N": "1"})
+        put["TransactItems"][0]["Update"]["ExpressionAttributeValues"][":one"] = {"N": "2"}
+        status, _, body = self.call("TransactWriteItems", put)
+        self.assertEqual(status, 400)
+        self.assertIn("IdempotentParameterMismatchException", body["__type"])
+
+
+class AnswersPatchTest(HTTPCase):
+    """The fast answers must parse to what moto's serializer writes."""
+
+    def setUp(self):
+        super().setUp()
+        blob = base64.b64encode(b"\x00\xffbinary").decode()
+        self.call("PutItem", {"TableName": self.name, "Item": {
+            "PK": {"S": "p"}, "SK": {"S": "1"}, "GSI1PK": {"S": "g"}, "GSI1SK": {"S": "\u00e9t\u00e9 \"quoted\""},
+            "n": {"N": "-12.50"}, "b": {"B": blob}, "bs": {"BS": [blob]}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]},
+            "m": {"M": {"k": {"L": [{"S": "x"}, {"N": "1"}, {"NULL": True}, {"BOOL": False}, {"M": {}}]}}},
+            "t": {"BOOL": True}, "z": {"NULL": True},
+        }})
+        for i in range(2, 6):
+            self.call("PutItem", {"TableName": self.name, "Item": {"PK": {"S": "p"}, "SK": {"S": str(i)}, "GSI1PK": {"S": "g"}, "GSI1SK": {"S": str(i)}}})
 
     def test_item_reads_answer_as_moto_serializer_does(self):
         cases = {
