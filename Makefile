@@ -7,8 +7,10 @@ FIXTURES   ?= $(abspath ../shared/fixtures)
 
 .PHONY: run test lint build sam-build deploy-dev deploy-prod bench fuzz smoke clean
 
+# The runner is built with the functions' flags, so that on an empty Go cache the packages
+# they share with it (the AWS SDK, shared/...) are compiled once, not twice.
 run: ## the local stack: emulator, resources, functions, HTTP API on 127.0.0.1:3000
-	go run ./infra/local -fire chainguard-local-list-refresh
+	$(LAMBDA_ENV) go run ./infra/local -fire chainguard-local-list-refresh
 
 test: ## every test, unit and integration (starts its own emulator)
 	go test -race -count=1 ./...
