@@ -194,7 +194,7 @@ func checkAudit(client *http.Client, api, token, tenant string, ids []string, wa
 		}
 		for _, e := range page.Items {
 			after = e.Seq
-			if e.Action == "screening.created" {
+			if e.Action == "screening.performed" {
 				delete(want, e.Subject.ID)
 			}
 		}
