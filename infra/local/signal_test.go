@@ -63,6 +63,9 @@ func TestCtrlCStopsTheRunnerCleanly(t *testing.T) {
 			cmd := exec.Command(bin, "-template", "testdata/template.yaml", "-addr", addr, "-stage", fmt.Sprintf("sigint%d", i),
 				"-state-dir", filepath.Join(dir, c.name[:5]), "-no-seed")
 			cmd.Stdout, cmd.Stderr = &out, &out
+			// A session of its own, without a terminal: a runner started from a test run
+			// in a terminal would otherwise take its foreground group (takeTerminal).
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
