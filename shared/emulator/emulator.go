@@ -103,7 +103,7 @@ func Start(ctx context.Context, logTo *os.File) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	var w io.Writer
+	var w io.Writer // a nil *os.File must not become a non-nil io.Writer
 	if logTo != nil {
 		w = logTo
 	}
