@@ -61,7 +61,7 @@ func TestCtrlCStopsTheRunnerCleanly(t *testing.T) {
 			addr := freeAddr(t)
 			var out syncBuffer
 			cmd := exec.Command(bin, "-template", "testdata/template.yaml", "-addr", addr, "-stage", fmt.Sprintf("sigint%d", i),
-				"-state-dir", filepath.Join(dir, c.name[:5]), "-no-seed")
+				"-state-dir", filepath.Join(dir, fmt.Sprintf("state%d", i)), "-no-seed")
 			cmd.Stdout, cmd.Stderr = &out, &out
 			// A session of its own, without a terminal: a runner started from a test run
 			// in a terminal would otherwise take its foreground group (takeTerminal).
@@ -76,7 +76,9 @@ func TestCtrlCStopsTheRunnerCleanly(t *testing.T) {
 			if c.ready {
 				waitFor(t, &out, exited, "ready in", 3*time.Minute)
 			} else {
-				time.Sleep(300 * time.Millisecond)
+				// The build has begun; with an empty build folder it links for a while,
+				// and provisioning the test template takes longer still.
+				waitFor(t, &out, exited, "building ", time.Minute)
 			}
 			if c.during > 0 {
 				go func() {
