@@ -96,7 +96,7 @@ func testTransactions(t *testing.T, s *store.Store) {
 
 	t.Run("a transaction that holds writes them all", func(t *testing.T) {
 		a, b := newUser("acme", 10), newUser("acme", 11)
-		err := s.Tx().Token("tx-ok-" + store.NewID()).
+		err := s.Tx().Token("tx-ok-"+store.NewID()).
 			Create(a.key(), a).
 			Create(b.key(), b).
 			Patch(existing.key(), 1, store.Changes{Set: map[string]any{"status": "active"}}).
