@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/store"
 )
 
 type sealer struct {
@@ -36,6 +38,8 @@ type Result struct {
 	Skipped           int                               `json:"skipped"`
 	Blocks            int                               `json:"blocks"`
 	Conflicts         int                               `json:"conflicts"`
+	FalseSeals        int                               `json:"falseSeals"` // records sealed over a seq nobody sealed
+	Unreadable        int                               `json:"unreadable"` // audit items that cannot be read as records
 }
 
 // Handle seals a stream batch or runs a sweep.
@@ -64,12 +68,18 @@ func (s *sealer) stream(ctx context.Context, recs []events.DynamoDBEventRecord) 
 		}
 		item, err := attributeValues(r.Change.NewImage)
 		if err != nil {
-			s.log.Warn("stream record not readable", "eventId", r.EventID, "error", err.Error())
+			res.Unreadable++
+			s.log.Error("stream record not readable", "eventId", r.EventID, "error", err.Error())
 			continue
 		}
 		e, ok := audit.EntryFromItem(item)
-		if !ok || e.Seq != 0 {
-			continue // not an audit record, or one written sealed
+		if !ok {
+			// The filter only lets audit records through: one that cannot be read is
+			// reported (the verifier reports it too, from the pending index), never
+			// dropped in silence.
+			res.Unreadable++
+			s.log.Error("audit record not readable; left for the verifier to report", "eventId", r.EventID, "sequenceNumber", r.Change.SequenceNumber)
+			continue
 		}
 		if audit.RecordHash(e) != e.Hash {
 			// Sealed as committed all the same: the verifier reports the record as edited,
@@ -99,21 +109,45 @@ func (s *sealer) stream(ctx context.Context, recs []events.DynamoDBEventRecord) 
 	return res
 }
 
-// sweep seals records that waited longer than olderThan on the pending index.
+// sweepReserve is the time a sweep keeps in hand before its deadline: it starts no new
+// round with less.
+const sweepReserve = 15 * time.Second
+
+// sweep seals records that waited longer than olderThan on the pending index, round after
+// round while it finds some and time remains. A tenant whose chain cannot be sealed is
+// left out of the next rounds, so that it does not hold the others back; the error is
+// returned at the end, so the scheduler retries and the failure is seen.
 func (s *sealer) sweep(ctx context.Context, olderThan time.Duration, limit int) (Result, error) {
-	st, err := s.audit.SealPending(ctx, olderThan, limit)
 	var res Result
-	res.add(st)
 	res.BatchItemFailures = []events.DynamoDBBatchItemFailure{}
-	if st.Sealed > 0 {
+	var failed []store.TenantID
+	var errs []error
+	for {
+		st, err := s.audit.SealPending(ctx, olderThan, limit, failed...)
+		res.add(st)
+		res.Unreadable = st.Unreadable // the same items each round: report them once
+		if err != nil {
+			errs = append(errs, err)
+			var se *audit.SealError
+			if !errors.As(err, &se) || len(se.Tenants) == 0 {
+				break
+			}
+			failed = append(failed, se.Tenants...)
+		}
+		dl, ok := ctx.Deadline()
+		if (st.Sealed == 0 && err == nil) || (ok && time.Until(dl) < sweepReserve) || ctx.Err() != nil {
+			break
+		}
+	}
+	if res.Sealed > 0 {
 		// The stream path should have sealed these: worth a look when it happens often.
-		s.log.Warn("sweep sealed records the stream path had not", "sealed", st.Sealed, "olderThanSeconds", int(olderThan.Seconds()))
+		s.log.Warn("sweep sealed records the stream path had not", "sealed", res.Sealed, "olderThanSeconds", int(olderThan.Seconds()))
 	}
-	s.metric(res, st.Sealed)
-	if err != nil {
-		return res, err
+	if res.FalseSeals > 0 || res.Unreadable > 0 {
+		s.log.Error("audit records were tampered with before sealing", "falseSeals", res.FalseSeals, "unreadable", res.Unreadable)
 	}
-	return res, nil
+	s.metric(res, res.Sealed)
+	return res, errors.Join(errs...)
 }
 
 func (r *Result) add(st audit.SealStats) {
@@ -121,6 +155,7 @@ func (r *Result) add(st audit.SealStats) {
 	r.Skipped += st.Skipped
 	r.Blocks += st.Blocks
 	r.Conflicts += st.Conflicts
+	r.FalseSeals += st.FalseSeals
 }
 
 // metric writes a CloudWatch embedded-metric-format line (sealed records, blocks,
@@ -135,12 +170,14 @@ func (s *sealer) metric(r Result, swept int) {
 				"Metrics": []map[string]string{
 					{"Name": "RecordsSealed", "Unit": "Count"}, {"Name": "BlocksSealed", "Unit": "Count"},
 					{"Name": "SealConflicts", "Unit": "Count"}, {"Name": "RecordsSwept", "Unit": "Count"},
-					{"Name": "SealFailures", "Unit": "Count"},
+					{"Name": "SealFailures", "Unit": "Count"}, {"Name": "FalseSeals", "Unit": "Count"},
+					{"Name": "UnreadableRecords", "Unit": "Count"},
 				},
 			}},
 		},
 		"RecordsSealed": r.Sealed, "BlocksSealed": r.Blocks, "SealConflicts": r.Conflicts,
 		"RecordsSwept": swept, "SealFailures": len(r.BatchItemFailures),
+		"FalseSeals": r.FalseSeals, "UnreadableRecords": r.Unreadable,
 	}
 	b, _ := json.Marshal(line)
 	fmt.Fprintln(s.out, string(b))

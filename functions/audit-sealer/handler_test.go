@@ -161,3 +161,37 @@ func ddbValue(v types.AttributeValue) any {
 	}
 	panic(fmt.Sprintf("unhandled %T", v))
 }
+
+func TestOneTenantThatCannotBeSealedDoesNotHoldBackTheOthers(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	first := f.record(t, "t-x", 0)
+	if _, err := f.log.Seal(ctx, []audit.Entry{first}); err != nil {
+		t.Fatal(err)
+	}
+	x, a := f.record(t, "t-x", 1), f.record(t, "t-a", 1)
+	ev := batch(
+		f.streamRecord(t, store.AuditRecordKey("t-x", x.ID), 301, "INSERT"),
+		f.streamRecord(t, store.AuditRecordKey("t-a", a.ID), 302, "INSERT"),
+	)
+	// t-x's chain head cannot be read as one: its records cannot be sealed.
+	k := store.AuditHeadKey("t-x")
+	_, err := f.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(f.tbl),
+		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: k.PK}, "SK": &types.AttributeValueMemberS{Value: k.SK}},
+		UpdateExpression:          aws.String("SET entity = :e"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":e": &types.AttributeValueMemberS{Value: "widget"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.s.Handle(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.BatchItemFailures) != 1 || res.BatchItemFailures[0].ItemIdentifier != "301" || res.Sealed != 1 {
+		t.Fatalf("result = %+v, want only t-x's record reported and t-a's sealed", res)
+	}
+	rep, err := f.log.Verify(ctx, "t-a")
+	if err != nil || !rep.Intact || rep.Entries != 1 {
+		t.Fatalf("t-a: %+v %v", rep, err)
+	}
+}

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/chainfi/chainguard/shared/audit"
@@ -32,19 +34,25 @@ type input struct {
 	Mode string `json:"mode"` // "" or "verify", "anchor"
 }
 
-// Anchor is the payload of audit.anchor: every chain's head at one moment and their
-// digest. Kept outside the table (the bus delivers it to whoever archives it, and the
-// log line stays in CloudWatch Logs), it fixes the chains' ends, so a chain rewritten
-// afterwards no longer reproduces it.
+// Anchor is the payload of audit.anchor: the digest of every chain's head at one moment,
+// and the heads themselves while they fit in one event. Kept outside the table (the bus
+// delivers it to whoever archives it; the log lines carry every head to CloudWatch Logs),
+// it fixes the chains' ends, so a chain rewritten afterwards no longer reproduces it.
 type Anchor struct {
 	Digest string            `json:"digest"`
-	Heads  []audit.ChainHead `json:"heads"`
+	Chains int               `json:"chains"`
+	Heads  []audit.ChainHead `json:"heads,omitempty"`
 	At     time.Time         `json:"at"`
 }
 
+// maxAnchorHeads keeps an anchor event well under EventBridge's 256 KB per entry (a head is
+// about 170 bytes); beyond it the event carries the digest and the log carries the heads.
+const maxAnchorHeads = 1000
+
 // Handle verifies every chain, or anchors their heads. A broken chain does not fail the
 // invocation (a retry would not mend it): it is reported by event, log and metric, and
-// the alarm on the metric pages someone.
+// the alarm on the metric pages someone. A chain that could not be read is retried: the
+// run goes on with the others and fails at the end.
 func (v *verifier) Handle(ctx context.Context, raw json.RawMessage) (Summary, error) {
 	var in input
 	if len(raw) > 0 {
@@ -57,12 +65,25 @@ func (v *verifier) Handle(ctx context.Context, raw json.RawMessage) (Summary, er
 	if err != nil {
 		return Summary{}, err
 	}
+	// A tenant whose records were never sealed has no head: the backlog finds it, so a
+	// sealer that never runs breaks the run instead of leaving it green.
+	backlog, err := v.audit.Backlog(ctx, audit.DefaultSealGrace)
+	if err != nil {
+		return Summary{}, err
+	}
+	for t := range backlog {
+		if !slices.Contains(tenants, t) {
+			tenants = append(tenants, t)
+		}
+	}
 	sum := Summary{Chains: len(tenants), Broken: []string{}}
 	var evs []events.Envelope
+	var errs []error
 	for _, t := range tenants {
 		rep, err := v.audit.Verify(ctx, t)
 		if err != nil {
-			return sum, fmt.Errorf("verify %s: %w", t, err)
+			errs = append(errs, fmt.Errorf("verify %s: %w", t, err))
+			continue
 		}
 		typ := "audit.chain.verified"
 		if !rep.Intact {
@@ -72,16 +93,17 @@ func (v *verifier) Handle(ctx context.Context, raw json.RawMessage) (Summary, er
 		}
 		ev, err := events.New(typ, string(t), rep, time.Now())
 		if err != nil {
-			return sum, err
+			errs = append(errs, err)
+			continue
 		}
 		evs = append(evs, ev)
 	}
 	if err := v.publish(ctx, evs); err != nil {
-		return sum, err
+		errs = append(errs, err)
 	}
 	v.metric(len(tenants), len(sum.Broken))
-	v.log.Info("audit chains verified", "chains", sum.Chains, "broken", len(sum.Broken))
-	return sum, nil
+	v.log.Info("audit chains verified", "chains", sum.Chains, "broken", len(sum.Broken), "unreadable", len(errs))
+	return sum, errors.Join(errs...)
 }
 
 func (v *verifier) anchor(ctx context.Context) (Summary, error) {
@@ -89,7 +111,13 @@ func (v *verifier) anchor(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	a := Anchor{Digest: audit.AnchorDigest(heads), Heads: heads, At: time.Now().UTC()}
+	a := Anchor{Digest: audit.AnchorDigest(heads), Chains: len(heads), At: time.Now().UTC()}
+	if len(heads) <= maxAnchorHeads {
+		a.Heads = heads
+	}
+	for chunk := range slices.Chunk(heads, 200) {
+		v.log.Info("audit anchor heads", "digest", a.Digest, "heads", chunk)
+	}
 	ev, err := events.New("audit.anchor", "platform", a, a.At)
 	if err != nil {
 		return Summary{}, err

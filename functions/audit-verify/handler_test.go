@@ -7,13 +7,17 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/emulator"
+	"github.com/chainfi/chainguard/shared/events"
 	pt "github.com/chainfi/chainguard/shared/platform/platformtest"
 	"github.com/chainfi/chainguard/shared/store"
 )
@@ -78,7 +82,8 @@ func TestAnAnchorRunPublishesTheDigestOfEveryChainHead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := &verifier{audit: d.Audit, log: d.Log, out: &bytes.Buffer{}}
+	bus := &fakeBus{}
+	v := &verifier{audit: d.Audit, events: events.NewPublisher(bus, "test-bus"), log: d.Log, out: &bytes.Buffer{}}
 	sum, err := v.Handle(ctx, json.RawMessage(`{"mode":"anchor"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -86,4 +91,43 @@ func TestAnAnchorRunPublishesTheDigestOfEveryChainHead(t *testing.T) {
 	if sum.Anchor == "" || sum.Anchor != audit.AnchorDigest(heads) || sum.Chains != len(heads) {
 		t.Fatalf("summary = %+v, want the digest of %d heads", sum, len(heads))
 	}
+	if len(bus.entries) != 1 || aws.ToString(bus.entries[0].DetailType) != "audit.anchor" {
+		t.Fatalf("published %d events, want one audit.anchor", len(bus.entries))
+	}
+	var env struct {
+		Data Anchor `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(bus.entries[0].Detail)), &env); err != nil {
+		t.Fatal(err)
+	}
+	if env.Data.Digest != sum.Anchor || env.Data.Chains != len(heads) || len(env.Data.Heads) != len(heads) {
+		t.Fatalf("anchor event = %+v", env.Data)
+	}
+}
+
+func TestTheNightlyRunReportsATenantWhoseRecordsWereNeverSealed(t *testing.T) {
+	ctx := context.Background()
+	d := pt.Deps(t)
+	// Records written an hour ago that no sealer ever took: the tenant has no chain head.
+	old := audit.New(d.DB, d.Config.TableName, audit.WithClock(func() time.Time { return time.Now().Add(-time.Hour) }))
+	if _, err := old.Append(ctx, "t-orphan", audit.Record{Action: "screening.performed", Actor: audit.System, Subject: audit.Subject{Type: "screening", ID: "s1"}}); err != nil {
+		t.Fatal(err)
+	}
+	v := &verifier{audit: d.Audit, log: d.Log, out: &bytes.Buffer{}}
+	sum, err := v.Handle(ctx, json.RawMessage(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Broken) != 1 || sum.Broken[0] != "t-orphan" {
+		t.Fatalf("summary = %+v, want t-orphan broken", sum)
+	}
+}
+
+type fakeBus struct {
+	entries []ebtypes.PutEventsRequestEntry
+}
+
+func (b *fakeBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	b.entries = append(b.entries, in.Entries...)
+	return &eventbridge.PutEventsOutput{Entries: make([]ebtypes.PutEventsResultEntry, len(in.Entries))}, nil
 }

@@ -37,6 +37,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/chainfi/chainguard/shared/store"
 )
 
 // Actor is who did something.
@@ -83,8 +85,9 @@ type Entry struct {
 	SealedAt  *time.Time        `json:"sealedAt,omitempty"`
 }
 
-// hashVersion is bumped if a canonical form ever changes; old items keep verifying under
-// the version they were written with.
+// hashVersion is part of every hashed form, so a form that changes gets a new version and
+// can never verify as the old one. Version 1 was the single-head chain this design
+// replaced before any deployment; its items are not read.
 const hashVersion = 2
 
 // recordHashInput is the canonical content a record's hash covers. Field order is fixed
@@ -165,6 +168,10 @@ func (r Record) validate() error {
 	if r.Action == "" || r.Actor.Type == "" || r.Actor.ID == "" || r.Subject.Type == "" || r.Subject.ID == "" {
 		return fmt.Errorf("audit: a record needs an action, an actor and a subject (got %q by %s/%s on %s/%s)",
 			r.Action, r.Actor.Type, r.Actor.ID, r.Subject.Type, r.Subject.ID)
+	}
+	// The subject keys the subject's history (GSI2): it must be a valid key segment.
+	if !store.ValidID(r.Subject.Type) || !store.ValidID(r.Subject.ID) {
+		return fmt.Errorf("audit: subject %q/%q cannot be a key segment", r.Subject.Type, r.Subject.ID)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -607,5 +608,118 @@ func keyAV(k store.Key) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
 		store.AttrPK: &types.AttributeValueMemberS{Value: k.PK},
 		store.AttrSK: &types.AttributeValueMemberS{Value: k.SK},
+	}
+}
+
+func TestARecordGivenASeqBeforeSealingIsSealedOverItNotLost(t *testing.T) {
+	ctx := context.Background()
+	l, db, table := newLog(t)
+	es := appendN(t, l, "t-fs", 3)
+	// Someone with write access gives a waiting record a seq, as if it were sealed.
+	updateN(t, db, table, store.AuditRecordKey("t-fs", es[1].ID), "seq", 2)
+	updateN(t, db, table, store.AuditRecordKey("t-fs", es[1].ID), "block", 1)
+	if r := verify(t, l, "t-fs"); r.Intact || !hasProblem(r, Edited, 2) {
+		t.Fatalf("a record claiming a seal it does not have: %+v", r)
+	}
+	st, err := l.Seal(ctx, es) // the stream's images
+	if err != nil || st.Sealed != 3 || st.FalseSeals != 1 {
+		t.Fatalf("seal: %+v %v", st, err)
+	}
+	if r := verify(t, l, "t-fs"); !r.Intact || r.Entries != 3 {
+		t.Fatalf("after sealing: %+v", r)
+	}
+	if got := listAll(t, l, "t-fs"); len(got) != 3 {
+		t.Fatalf("listed %d of 3 records", len(got))
+	}
+	// And from the sweep, for a record the stream path missed.
+	more := appendN(t, l, "t-fs", 1)
+	updateN(t, db, table, store.AuditRecordKey("t-fs", more[0].ID), "seq", 1)
+	if st := seal(t, l); st.Sealed != 1 || st.FalseSeals != 1 {
+		t.Fatalf("sweep: %+v", st)
+	}
+	if r := verify(t, l, "t-fs"); !r.Intact || r.Entries != 4 {
+		t.Fatalf("after the sweep: %+v", r)
+	}
+}
+
+func TestARecordThatCannotBeReadIsReportedNotSealedAndDoesNotStopTheSweep(t *testing.T) {
+	l, db, table := newLog(t)
+	es := appendN(t, l, "t-bad", 2)
+	set(t, db, table, store.AuditRecordKey("t-bad", es[0].ID), "subject", &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+		"type": &types.AttributeValueMemberS{Value: "apikey"}, "id": &types.AttributeValueMemberS{Value: "a#b"},
+	}})
+	st := seal(t, l)
+	if st.Sealed != 1 || st.Unreadable != 1 {
+		t.Fatalf("sweep: %+v, want the readable record sealed and the other counted", st)
+	}
+	r := verify(t, l, "t-bad")
+	if r.Intact || r.Entries != 1 {
+		t.Fatalf("report = %+v", r)
+	}
+	found := false
+	for _, p := range r.Problems {
+		found = found || (p.Kind == Edited && strings.Contains(p.Detail, "not a readable audit record"))
+	}
+	if !found {
+		t.Fatalf("the unreadable record is not reported: %+v", r.Problems)
+	}
+	if _, err := l.Append(context.Background(), "t-bad", Record{Action: "x", Actor: System, Subject: Subject{"apikey", "a#b"}}); err == nil {
+		t.Fatal("a record whose subject cannot be a key segment was written")
+	}
+}
+
+func TestTwoImagesOfOneRecordInABatchSealItOnce(t *testing.T) {
+	l, _, _ := newLog(t)
+	es := appendN(t, l, "t-dup", 2)
+	again := es[0]
+	again.Time = again.Time.Add(time.Second) // a later image of the same record
+	st, err := l.Seal(context.Background(), []Entry{es[0], es[1], again})
+	if err != nil || st.Sealed != 2 {
+		t.Fatalf("seal: %+v %v", st, err)
+	}
+	if r := verify(t, l, "t-dup"); !r.Intact || r.Entries != 2 {
+		t.Fatalf("report = %+v", r)
+	}
+}
+
+func TestASweepThatCannotSealOneTenantSealsTheOthersAndNamesIt(t *testing.T) {
+	ctx := context.Background()
+	l, db, table := newLog(t)
+	appendN(t, l, "t-stuck", 1)
+	seal(t, l)
+	appendN(t, l, "t-stuck", 2)
+	appendN(t, l, "t-fine", 2)
+	// The stuck tenant's head cannot be read as one.
+	update(t, db, table, store.AuditHeadKey("t-stuck"), "entity", "widget")
+	st, err := l.SealPending(ctx, 0, 0)
+	var se *SealError
+	if !errors.As(err, &se) || len(se.Tenants) != 1 || se.Tenants[0] != "t-stuck" || st.Sealed != 2 {
+		t.Fatalf("sweep: %+v %v", st, err)
+	}
+	if st, err := l.SealPending(ctx, 0, 0, "t-stuck"); err != nil || st.Sealed != 0 {
+		t.Fatalf("a sweep that skips the stuck tenant: %+v %v", st, err)
+	}
+	if r := verify(t, l, "t-fine"); !r.Intact || r.Entries != 2 {
+		t.Fatalf("t-fine: %+v", r)
+	}
+}
+
+func TestTheBacklogFindsTenantsWhoseRecordsWereNeverSealed(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	l, _, _ := newLog(t, WithClock(func() time.Time { return clock() }))
+	appendN(t, l, "t-never", 3)
+	appendN(t, l, "t-recent", 1)
+	clock = func() time.Time { return now.Add(time.Hour) }
+	appendN(t, l, "t-recent", 1)
+	bl, err := l.Backlog(context.Background(), 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bl["t-never"] != 3 || bl["t-recent"] != 1 || len(bl) != 2 {
+		t.Fatalf("backlog = %v", bl)
+	}
+	if chains, _ := l.Chains(context.Background()); len(chains) != 0 {
+		t.Fatalf("chains = %v, want none: nothing was sealed", chains)
 	}
 }

@@ -79,12 +79,12 @@ func (recordItem) EntityType() string { return EntityRecord }
 // sealer's pending list (GSI1, sparse).
 func (it recordItem) Indexes() store.Indexes {
 	t := store.TenantID(it.TenantID)
+	at, _ := time.Parse(time.RFC3339Nano, it.Time)
 	ix := store.Indexes{GSI2: store.Key{
 		PK: store.AuditSubjectPK(t, it.Subject.Type, it.Subject.ID),
-		SK: it.Time + "#" + it.ID,
+		SK: store.TimeSK(at, it.ID), // fixed-width time: the history sorts within a second too
 	}}
 	if it.Seq == 0 {
-		at, _ := time.Parse(time.RFC3339Nano, it.Time)
 		ix.GSI1 = store.Key{PK: store.AuditPendingPK(pendingBucket(it.ID)), SK: store.AuditPendingSK(at, t, it.ID)}
 	}
 	return ix
@@ -141,10 +141,8 @@ func (l *Log) Commit(ctx context.Context, tenant store.TenantID, r Record, chang
 		return e, nil
 	}
 	tx := l.st.Tx()
-	if changes != nil {
-		changes(tx)
-	}
-	l.Stage(tx, e)
+	changes(tx)
+	tx.Create(store.AuditRecordKey(tenant, e.ID), itemOf(e))
 	if err := tx.Exec(ctx); err != nil {
 		var te *store.TxError
 		if errors.As(err, &te) && te.Key == store.AuditRecordKey(tenant, e.ID) {
@@ -155,15 +153,6 @@ func (l *Log) Commit(ctx context.Context, tenant store.TenantID, r Record, chang
 	}
 	return e, nil
 }
-
-// Stage adds a prepared record to a transaction the caller executes (for callers that
-// build their transaction elsewhere). Prepare makes e.
-func (l *Log) Stage(tx *store.Tx, e Entry) {
-	tx.Create(store.AuditRecordKey(store.TenantID(e.Tenant), e.ID), itemOf(e))
-}
-
-// Prepare builds the record r will be stored as, without writing it (see Stage).
-func (l *Log) Prepare(tenant store.TenantID, r Record) (Entry, error) { return l.newEntry(tenant, r) }
 
 func (l *Log) newEntry(tenant store.TenantID, r Record) (Entry, error) {
 	if err := r.validate(); err != nil {

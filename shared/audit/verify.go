@@ -117,12 +117,19 @@ func (l *Log) Verify(ctx context.Context, tenant store.TenantID) (Report, error)
 	if err != nil {
 		return rep, err
 	}
-	rep.Unsealed = len(pending)
+	rep.Unsealed = len(pending.entries)
 	cut := l.now().Add(-l.grace)
-	for _, e := range pending {
-		if e.Time.Before(cut) {
+	for _, e := range pending.entries {
+		switch {
+		case e.Seq != 0:
+			// The sealer removes a record from the pending index in the write that seals it.
+			add(Problem{Seq: e.Seq, Kind: Edited, Detail: fmt.Sprintf("record %s carries sequence %d but was never sealed", e.ID, e.Seq)})
+		case e.Time.Before(cut):
 			add(Problem{Kind: Unsealed, Detail: fmt.Sprintf("record %s (%s) waits since %s for the sealer", e.ID, e.Action, store.FormatTime(e.Time))})
 		}
+	}
+	for _, pk := range pending.malformed {
+		add(Problem{Kind: Edited, Detail: fmt.Sprintf("item %s on the pending index is not a readable audit record", pk)})
 	}
 	rep.Intact = len(rep.Problems) == 0
 	return rep, nil
@@ -203,9 +210,14 @@ func (l *Log) records(ctx context.Context, tenant store.TenantID, ids []string) 
 	return out, nil
 }
 
-// pending lists the tenant's records still waiting for the sealer.
-func (l *Log) pending(ctx context.Context, tenant store.TenantID) ([]Entry, error) {
-	return l.readPending(ctx, "~", tenant, 0)
+// pendingReportBound bounds the waiting records Verify reads per bucket: enough to report,
+// never a whole backlog in memory.
+const pendingReportBound = 100
+
+// pending lists the tenant's records still waiting for the sealer (at most
+// pendingReportBound per bucket).
+func (l *Log) pending(ctx context.Context, tenant store.TenantID) (pendingRead, error) {
+	return l.readPending(ctx, "~", tenant, pendingReportBound)
 }
 
 // List returns up to limit sealed entries after sequence number after, oldest first, and

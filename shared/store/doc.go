@@ -31,8 +31,9 @@
 //	monitoring config    T#t / MONITORING                          -                                      -                                     get/set a tenant's monitoring switch
 //	API key              APIKEY#k / APIKEY                         T#t#APIKEYS -> created#k               -                                     authenticate (consistent get); list keys
 //	auth-failure window  AUTHFAIL#p / W#window                     -                                      -                                     count failures (atomic add, TTL)
-//	audit chain head     T#t#AUDIT / HEAD                          AUDITCHAINS -> t                       -                                     append (tx with entry, cond on seq); verify
-//	audit entry          T#t#AUDIT / E#<seq 20 digits>             -                                      T#t#SUBJ#type#id -> E#seq             read chain in order; entries by subject
+//	audit record         T#t#AUDIT#id / REC                        AUDITQ#nn -> time#t#id (until sealed)  T#t#SUBJ#type#id -> time#id          written with the change (create); sealed once; by subject
+//	audit chain head     AUDITCHAIN#t / HEAD                       AUDITHEADS -> t                        -                                     sealer only: moved with each block (cond on version)
+//	audit chain block    AUDITCHAIN#t / B#<first seq 20 digits>    -                                      -                                     sealer only (create); read chain in order
 //	idempotency record   T#t#IDEMP#scope#key / IDEMP               -                                      -                                     conditional put / complete / delete (TTL)
 //	vendor event dedup   VEVENT#vendor#digest / EVENT              -                                      -                                     create-if-absent per delivery (TTL)
 //	user                 T#t#U#u / USER                            T#t#USERS#status -> ts#u               T#t#JUR#j -> ts#u                     get; lifecycle (versioned); by status; by region

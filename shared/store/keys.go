@@ -127,8 +127,9 @@ func AuditSubjectPK(t TenantID, subjectType, subjectID string) string {
 	return tenantPK(t, "SUBJ", seg(subjectType), seg(subjectID))
 }
 
-// AuditTenantsPK lists the tenants that have an audit chain on GSI1, for the verifier.
-const AuditTenantsPK = "AUDITCHAINS"
+// AuditTenantsPK lists the tenants that have an audit chain on GSI1 (their heads), for the
+// verifier and the anchor.
+const AuditTenantsPK = "AUDITHEADS"
 
 // ---- idempotency ------------------------------------------------------------------------
 
