@@ -140,7 +140,7 @@ func TestSuspendAndResumeRefuseWhatTheyShould(t *testing.T) {
 
 // The roles come from the token's groups array, not from the authorizer's rendering of
 // it: a group named "analyst,admin" is not admin, and a token of someone else than the
-// authorizer verified is refused.
+// authorizer verified, or with other groups than the authorizer saw, is refused.
 func TestStaffRolesComeFromTheTokenTheAuthorizerVerified(t *testing.T) {
 	srv := newServer(pt.Deps(t))
 	create := func(as *pt.StaffCaller) (int, map[string]any) {
@@ -160,8 +160,17 @@ func TestStaffRolesComeFromTheTokenTheAuthorizerVerified(t *testing.T) {
 	}
 	rendered := maps.Clone(victim.Claims)
 	rendered["cognito:groups"] = "[admin]" // what an authorizer rendering would say
-	if status, body := create(&pt.StaffCaller{Token: victim.Token, Claims: rendered}); status != 403 {
+	if status, body := create(&pt.StaffCaller{Token: victim.Token, Claims: rendered}); status != 401 || pt.ErrorCode(body) != "token_mismatch" {
 		t.Fatalf("claims saying admin for an analyst's token: %d %v", status, body)
+	}
+	now := time.Now().Unix()
+	claims := func(groups ...string) map[string]any {
+		return map[string]any{"sub": "s1", "cognito:groups": groups, "token_use": "id", "aud": "test-client",
+			"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_test", "iat": now, "auth_time": now, "exp": now + 3600}
+	}
+	promoted := &pt.StaffCaller{Token: pt.StaffToken(claims("admin")).Token, Claims: pt.StaffToken(claims("analyst")).Claims}
+	if status, body := create(promoted); status != 401 || pt.ErrorCode(body) != "token_mismatch" {
+		t.Fatalf("a token saying admin where the authorizer saw analyst: %d %v", status, body)
 	}
 }
 

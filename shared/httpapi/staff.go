@@ -53,9 +53,9 @@ var (
 // strings, and renders an array claim as "[a b]": a group named "analyst admin" or
 // "analyst,admin" is indistinguishable there from two groups. So the groups are read from
 // the verified token itself, as the JSON array they are; the token is only decoded, never
-// trusted on its own: its subject (and iss, token_use, iat, exp, auth_time, jti when the
-// authorizer passed them) must match the authorizer's claims, so it is the token the
-// authorizer verified. No claims means the route was reached without the authorizer,
+// trusted on its own: its subject (and iss, token_use, iat, exp, auth_time, jti and
+// cognito:groups when the authorizer passed them; no groups when it passed none) must
+// match the authorizer's claims, so it is the token the authorizer verified. No claims means the route was reached without the authorizer,
 // which is refused, as is a missing or unreadable token.
 func StaffFrom(req Request) (Staff, error) {
 	if req.RequestContext.Authorizer == nil || req.RequestContext.Authorizer.JWT == nil {
@@ -87,7 +87,28 @@ func StaffFrom(req Request) (Staff, error) {
 	if err != nil {
 		return Staff{}, errBadToken
 	}
+	if !groupsAgree(roles, claims) {
+		return Staff{}, errTokenMismatch
+	}
 	return Staff{Subject: sub, Roles: roles}, nil
+}
+
+// groupsAgree ties the roles read from the token to the authorizer's claims: the
+// authorizer's rendering of cognito:groups ("[a b]") must be the token's array rendered
+// the same way, and without the claim the token must name no group. The rendering cannot
+// tell "[analyst admin]" (two groups) from one group named "analyst admin", which is why
+// the roles come from the token; but a token whose groups the authorizer did not see is
+// not the token it verified.
+func groupsAgree(roles []Role, claims map[string]string) bool {
+	want, present := claims[groupsClaim]
+	if !present {
+		return len(roles) == 0
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return want == "["+strings.Join(names, " ")+"]"
 }
 
 // Require refuses a caller who holds none of roles.

@@ -163,3 +163,51 @@ func TestNumericClaimsMatchByValue(t *testing.T) {
 		t.Fatalf("iat written in another notation: %v", err)
 	}
 }
+
+// The groups are the one claim that grants anything: a token whose groups the authorizer
+// did not render is not the token it verified, even when everything else agrees.
+func TestStaffCallersAreRefusedWhenTheTokensGroupsAreNotTheAuthorizers(t *testing.T) {
+	withGroups := func(groups any) map[string]any {
+		c := staffClaims("u1")
+		if groups == nil {
+			delete(c, "cognito:groups")
+		} else {
+			c["cognito:groups"] = groups
+		}
+		return c
+	}
+	cases := []struct {
+		name              string
+		token, authorizer map[string]any
+	}{
+		{"the token says admin, the authorizer analyst", withGroups([]string{"admin"}), withGroups([]string{"analyst"})},
+		{"the token holds a group more", withGroups([]string{"analyst", "admin"}), withGroups([]string{"analyst"})},
+		{"the token holds the groups in another order", withGroups([]string{"admin", "analyst"}), withGroups([]string{"analyst", "admin"})},
+		{"the token has groups, the authorizer none", withGroups([]string{"admin"}), withGroups(nil)},
+		{"the token has none, the authorizer groups", withGroups(nil), withGroups([]string{"admin"})},
+		{"the token has an empty array, the authorizer groups", withGroups([]string{}), withGroups([]string{"admin"})},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := StaffFrom(staffRequest("Bearer "+token(t, c.token), rendered(c.authorizer)))
+			if f, status := Classify(err); err == nil || status != 401 || f.Code != "token_mismatch" {
+				t.Fatalf("err = %v, want 401 token_mismatch", err)
+			}
+		})
+	}
+	t.Run("a rendering that cannot tell one group from two still agrees", func(t *testing.T) {
+		// ["analyst admin"] and ["analyst","admin"] both render "[analyst admin]": the
+		// token's array decides, and one group named "analyst admin" is no admin.
+		claims := withGroups([]string{"analyst admin"})
+		s, err := StaffFrom(staffRequest("Bearer "+token(t, claims), rendered(withGroups([]string{"analyst", "admin"}))))
+		if err != nil || s.Require(RoleAdmin) == nil {
+			t.Fatalf("staff = %+v, %v", s, err)
+		}
+	})
+	t.Run("no groups on either side is no role", func(t *testing.T) {
+		s, err := StaffFrom(staffRequest("Bearer "+token(t, withGroups(nil)), rendered(withGroups(nil))))
+		if err != nil || len(s.Roles) != 0 {
+			t.Fatalf("staff = %+v, %v", s, err)
+		}
+	})
+}
