@@ -96,3 +96,20 @@ func TestBadBodiesAreRefusedWithACode(t *testing.T) {
 		t.Fatalf("refused requests created keys: %d keys", n)
 	}
 }
+
+// The probe's GET /v1/api-keys?%ff=1 reached the handler as ?\uFFFD=1 (the runner rewrote
+// the byte) and was answered 200: U+FFFD in the query is refused like the byte it was.
+func TestAQueryHoldingTheReplacementCharacterIsRefused(t *testing.T) {
+	d := pt.Deps(t)
+	srv := newServer(d)
+	_, k, err := d.Tenants.CreateTenant(context.Background(), audit.Actor{Type: "staff", ID: "s"}, "Alpha", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []map[string]string{{"\uFFFD": "1"}, {"limit": "1\uFFFD"}, {"\xff": "1"}} {
+		status, body := pt.Call(t, srv, pt.Request{RouteKey: "GET /v1/api-keys", Headers: pt.Bearer(k.Secret), Query: q})
+		if status != 400 || pt.ErrorCode(body) != "invalid_utf8" {
+			t.Errorf("query %q: %d %v, want 400 invalid_utf8", q, status, body)
+		}
+	}
+}

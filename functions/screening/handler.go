@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/chainfi/chainguard/shared/audit"
-	"github.com/chainfi/chainguard/shared/failure"
 	"github.com/chainfi/chainguard/shared/httpapi"
 	"github.com/chainfi/chainguard/shared/idempotency"
 	"github.com/chainfi/chainguard/shared/lists"
@@ -39,16 +37,16 @@ func newServer(d *platform.Deps, screener *lists.Screener, idem *idempotency.Ser
 			}
 			sr := lists.Request{Reference: in.Reference, Query: lists.Query{Type: in.Type, Name: in.Name,
 				DateOfBirth: in.DateOfBirth, Nationality: in.Nationality, Country: in.Country, Asset: in.Asset, Address: in.Address}}
-			key := httpapi.Header(req, "Idempotency-Key")
+			key, err := httpapi.IdempotencyKey(req)
+			if err != nil {
+				return httpapi.Response{}, err
+			}
 			if key == "" {
 				s, err := screener.Screen(ctx, actor(p), p.Tenant, sr)
 				if err != nil {
 					return httpapi.Response{}, err
 				}
 				return httpapi.JSON(http.StatusCreated, s), nil
-			}
-			if !store.ValidID(key) || !utf8.ValidString(key) {
-				return httpapi.Response{}, failure.InvalidInput("invalid_idempotency_key", "Idempotency-Key must be 1 to 128 bytes of UTF-8 without '#' or '/'")
 			}
 			body, err := httpapi.Body(req)
 			if err != nil {

@@ -290,6 +290,40 @@ func TestBadQueriesAreRefusedWithACodeAndNothingIsStored(t *testing.T) {
 	}
 }
 
+// Idempotency-Key is 1 to 128 characters of [A-Za-z0-9._:-]: anything a proxy or our
+// runner could rewrite into another client's key (a tab, two headers joined with a comma,
+// invalid bytes turned into U+FFFD, spaces) is refused, and so is a header sent empty,
+// which would otherwise run the request without the protection the client asked for.
+func TestIdempotencyKeysOutsideTheirAlphabetAreRefusedAndStoreNothing(t *testing.T) {
+	f := setup(t, true)
+	req := `{"type":"person","name":"John Smith"}`
+	cases := map[string]struct{ key, code string }{
+		"an empty header":             {"", "invalid_idempotency_key"},
+		"a blank header":              {"  ", "invalid_idempotency_key"},
+		"a tab":                       {"on	boarding", "invalid_idempotency_key"},
+		"two headers joined":          {"k1,k2", "invalid_idempotency_key"},
+		"a space":                     {"k 1", "invalid_idempotency_key"},
+		"a non-ASCII letter":          {"cl\u00e9", "invalid_idempotency_key"},
+		"129 characters":              {strings.Repeat("k", 129), "invalid_idempotency_key"},
+		"U+FFFD, as our runner sends": {"k\uFFFD", "invalid_utf8"}, // what "k\xff" becomes: the same answer
+		"invalid UTF-8":               {"k\xff", "invalid_utf8"},
+	}
+	for name, c := range cases {
+		status, body := f.post(t, f.a.Secret, req, "idempotency-key", c.key)
+		if status != 400 || pt.ErrorCode(body) != c.code {
+			t.Errorf("%s: %d %v, want 400 %s", name, status, body, c.code)
+		}
+	}
+	if ids := f.storedScreenings(t); len(ids) != 0 {
+		t.Fatalf("refused keys stored screenings: %v", ids)
+	}
+	for _, key := range []string{"3f2b8c9e-1d4a-4b6f-9a7e-2c5d8e1f0a3b", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "req_8f2Kx:retry.1", strings.Repeat("k", 128)} {
+		if status, body := f.post(t, f.a.Secret, req, "idempotency-key", key); status != 201 {
+			t.Errorf("key %q: %d %v, want 201", key, status, body)
+		}
+	}
+}
+
 func TestAnotherTenantsScreeningIsNotFound(t *testing.T) {
 	f := setup(t, true)
 	_, body := f.post(t, f.a.Secret, `{"type":"person","name":"Maria Schneider"}`)

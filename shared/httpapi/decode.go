@@ -15,6 +15,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/chainfi/chainguard/shared/failure"
+	"github.com/chainfi/chainguard/shared/idempotency"
 )
 
 // DefaultMaxBody is the largest JSON body a client route accepts.
@@ -159,39 +160,75 @@ func expected(t reflect.Type) string {
 // checkRequestText refuses a request whose query parameters, path parameters or
 // interpreted headers are not valid UTF-8. Go strings carry any bytes: an invalid one
 // would reach a key, a log line or a DynamoDB string (which the SDK's JSON encoding
-// rewrites to U+FFFD) instead of being refused. Only the headers the API reads are
-// checked: proxies and browsers add others that we never look at, and refusing a request
-// for one of those would fail it for data we ignore.
+// rewrites to U+FFFD) instead of being refused. U+FFFD itself is refused too: it is what
+// invalid bytes become on the way to us (our local runner, and any proxy that decodes
+// leniently), so a text holding it was most likely invalid when the client sent it, and
+// two different invalid texts would arrive as the same one. Only the headers the API
+// reads are checked: proxies and browsers add others that we never look at, and refusing
+// a request for one of those would fail it for data we ignore.
 func checkRequestText(req Request) error {
 	for k, v := range req.QueryStringParameters {
-		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return failure.InvalidInput("invalid_utf8", "the query string is not valid UTF-8")
+		if !cleanText(k) || !cleanText(v) {
+			return failure.InvalidInput("invalid_utf8", "the query string is not valid UTF-8 (or holds U+FFFD)")
 		}
 	}
 	for k, v := range req.PathParameters {
-		if !utf8.ValidString(k) || !utf8.ValidString(v) {
-			return failure.InvalidInput("invalid_utf8", "the path is not valid UTF-8")
+		if !cleanText(k) || !cleanText(v) {
+			return failure.InvalidInput("invalid_utf8", "the path is not valid UTF-8 (or holds U+FFFD)")
 		}
 	}
 	for _, name := range [...]string{"authorization", "content-type", "idempotency-key"} {
-		if !utf8.ValidString(Header(req, name)) {
-			return failure.InvalidInput("invalid_utf8", "header %s is not valid UTF-8", name)
+		if !cleanText(Header(req, name)) {
+			return failure.InvalidInput("invalid_utf8", "header %s is not valid UTF-8 (or holds U+FFFD)", name)
 		}
 	}
 	return nil
 }
 
-// Header returns a request header (API Gateway lower-cases their names).
+// cleanText: valid UTF-8 without U+FFFD, the replacement character.
+func cleanText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError)
+}
+
+// Header returns a request header (API Gateway lower-cases their names); "" when it is
+// absent or empty.
 func Header(req Request, name string) string {
+	v, _ := LookupHeader(req, name)
+	return v
+}
+
+// LookupHeader returns a request header and whether the request carried it, so that a
+// header sent empty is not mistaken for one not sent.
+func LookupHeader(req Request, name string) (string, bool) {
 	if v, ok := req.Headers[strings.ToLower(name)]; ok {
-		return v
+		return v, true
 	}
 	for k, v := range req.Headers {
 		if strings.EqualFold(k, name) {
-			return v
+			return v, true
 		}
 	}
-	return ""
+	return "", false
+}
+
+var errIdempotencyKey = failure.InvalidInput("invalid_idempotency_key",
+	"Idempotency-Key must be 1 to %d characters of A-Z, a-z, 0-9, '.', '_', ':' and '-' (a UUID or ULID fits)", idempotency.MaxKeyLen)
+
+// IdempotencyKey reads the Idempotency-Key header of a route that honours it: "" when
+// the request has none, the key when it is an idempotency.ValidKey, else 400
+// invalid_idempotency_key. A header that is present but empty or blank is refused, not
+// read as absent: the client meant to send a key, and running its request without one
+// would make its retry run it twice. So is a header sent twice, which API Gateway joins
+// with a comma.
+func IdempotencyKey(req Request) (string, error) {
+	key, present := LookupHeader(req, "idempotency-key")
+	if !present {
+		return "", nil
+	}
+	if !idempotency.ValidKey(key) {
+		return "", errIdempotencyKey
+	}
+	return key, nil
 }
 
 // PathParam returns a path parameter, refusing an empty one.

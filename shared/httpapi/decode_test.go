@@ -111,6 +111,14 @@ func TestQueryPathAndReadHeadersMustBeUTF8(t *testing.T) {
 		{"the Authorization header is refused", func(r *Request) { r.Headers["authorization"] = "Bearer " + bad }, 400},
 		{"the Content-Type header is refused", func(r *Request) { r.Headers["content-type"] = bad }, 400},
 		{"a header we never read is left alone", func(r *Request) { r.Headers["user-agent"] = bad }, 204},
+		// U+FFFD is what invalid bytes become in a lenient decoder (our runner turned the
+		// probe's ?%ff=1 into it): refused like the bytes it stands for.
+		{"U+FFFD as a query name is refused", func(r *Request) { r.QueryStringParameters["\uFFFD"] = "1" }, 400},
+		{"U+FFFD in a query value is refused", func(r *Request) { r.QueryStringParameters["cursor"] = "ca\uFFFDe" }, 400},
+		{"U+FFFD in a path parameter is refused", func(r *Request) { r.PathParameters["id"] = "\uFFFD" }, 400},
+		{"U+FFFD in the Idempotency-Key header is refused", func(r *Request) { r.Headers["idempotency-key"] = "k\uFFFD" }, 400},
+		{"U+FFFD in the Authorization header is refused", func(r *Request) { r.Headers["authorization"] = "Bearer \uFFFD" }, 400},
+		{"U+FFFD in a header we never read is left alone", func(r *Request) { r.Headers["user-agent"] = "\uFFFD" }, 204},
 	}
 	srv := &Server{Log: logging.NewTo(io.Discard, "ERROR", "test"), Routes: Routes{
 		"GET /x/{id}": func(context.Context, Request) (Response, error) { return NoContent(), nil },
@@ -178,12 +186,13 @@ func FuzzDecodeJSON(f *testing.F) {
 }
 
 // FuzzRequestText: a request is refused with invalid_utf8 exactly when a query parameter,
-// a path parameter or a header the API reads is not valid UTF-8; other headers never
-// matter.
+// a path parameter or a header the API reads is not valid UTF-8 or holds U+FFFD; other
+// headers never matter.
 func FuzzRequestText(f *testing.F) {
 	f.Add("cursor", "abc", "id-1", "key-1", "agent")
 	f.Add("q", "M\xfcller", "id", "k", "x")
 	f.Add("q\xff", "v", "\xed\xa0\x80", "k\xc3", "\xff")
+	f.Add("\uFFFD", "1", "id", "k", "\uFFFD")
 	srv := &Server{Log: logging.NewTo(io.Discard, "ERROR", "test"), Routes: Routes{
 		"GET /x/{id}": func(context.Context, Request) (Response, error) { return NoContent(), nil },
 	}}
@@ -195,11 +204,61 @@ func FuzzRequestText(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		valid := utf8.ValidString(qName) && utf8.ValidString(qValue) && utf8.ValidString(pathID) && utf8.ValidString(idemKey)
+		clean := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError) }
+		valid := clean(qName) && clean(qValue) && clean(pathID) && clean(idemKey)
 		var eb ErrorBody
 		_ = json.Unmarshal([]byte(resp.Body), &eb)
 		if valid && resp.StatusCode != 204 || !valid && (resp.StatusCode != 400 || eb.Error.Code != "invalid_utf8") {
 			t.Fatalf("valid=%v: %d %s", valid, resp.StatusCode, resp.Body)
 		}
 	})
+}
+
+func TestIdempotencyKeysAreReadStrictly(t *testing.T) {
+	withKey := func(v string) Request { return Request{Headers: map[string]string{"idempotency-key": v}} }
+	t.Run("no header is no key", func(t *testing.T) {
+		if key, err := IdempotencyKey(Request{Headers: map[string]string{"authorization": "x"}}); key != "" || err != nil {
+			t.Fatalf("key %q, err %v", key, err)
+		}
+	})
+	for _, key := range []string{
+		"3f2b8c9e-1d4a-4b6f-9a7e-2c5d8e1f0a3b", // UUID
+		"01ARZ3NDEKTSV4RRFFQ69G5FAV",           // ULID
+		"req_8f2Kx:retry.1",                    // Stripe-style, with the other allowed marks
+		"a",
+		strings.Repeat("k", 128),
+	} {
+		t.Run("accepts "+key[:min(len(key), 40)], func(t *testing.T) {
+			if got, err := IdempotencyKey(withKey(key)); got != key || err != nil {
+				t.Fatalf("key %q, err %v", got, err)
+			}
+		})
+	}
+	t.Run("the header's name is matched in any case", func(t *testing.T) {
+		if got, err := IdempotencyKey(Request{Headers: map[string]string{"Idempotency-Key": "k1"}}); got != "k1" || err != nil {
+			t.Fatalf("key %q, err %v", got, err)
+		}
+	})
+	for name, key := range map[string]string{
+		"an empty header":                 "",
+		"a blank header":                  "   ",
+		"a tab":                           "a\tb",
+		"two headers joined with a comma": "k1,k2",
+		"a space inside":                  "k 1",
+		"a leading space":                 " k1",
+		"U+FFFD":                          "k\uFFFD",
+		"invalid UTF-8":                   "k\xff",
+		"a non-ASCII letter":              "cl\u00e9",
+		"a key separator":                 "k#1",
+		"a slash":                         "k/1",
+		"a NUL":                           "k\x00",
+		"129 characters":                  strings.Repeat("k", 129),
+	} {
+		t.Run("refuses "+name, func(t *testing.T) {
+			_, err := IdempotencyKey(withKey(key))
+			if f, status := Classify(err); err == nil || status != 400 || f.Code != "invalid_idempotency_key" {
+				t.Fatalf("err = %v, want 400 invalid_idempotency_key", err)
+			}
+		})
+	}
 }

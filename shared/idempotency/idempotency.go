@@ -54,6 +54,28 @@ var (
 	ErrResultNotSaved = errors.New("idempotency: result not recorded")
 )
 
+// MaxKeyLen is the longest idempotency key accepted.
+const MaxKeyLen = 128
+
+// ValidKey reports whether key is an idempotency key we accept: 1 to MaxKeyLen
+// characters of [A-Za-z0-9._:-]. UUIDs, ULIDs and Stripe-style keys fit. Anything wider
+// is refused rather than normalised: two keys a proxy or our local runner would turn
+// into the same text (invalid bytes become U+FFFD, repeated headers are joined with a
+// comma, surrounding spaces are trimmed) must not name the same operation.
+func ValidKey(key string) bool {
+	if key == "" || len(key) > MaxKeyLen {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // Record statuses.
 const (
 	StatusInProgress = "INPROGRESS"
@@ -121,9 +143,9 @@ func New(st *store.Store, opts ...Option) *Service {
 // records its result; a retry with the same payload returns the recorded result without
 // running fn (replayed is true). The same key with a different payload fails with
 // ErrPayloadMismatch, a call while another is running with ErrInProgress. If fn fails its
-// error is returned as is and the key is released. key and scope must be valid key
-// segments (store.ValidID), else store.ErrInvalidKey. The result must fit in a DynamoDB
-// item (well under 400 KB).
+// error is returned as is and the key is released. scope must be a valid key segment
+// (store.ValidID) and key a ValidKey, else store.ErrInvalidKey. The result must fit in a
+// DynamoDB item (well under 400 KB).
 //
 // The result is recorded in a write after fn: prefer DoTx when fn's effect is one
 // transaction.
@@ -172,6 +194,9 @@ func (c *Completion) Stage(tx *store.Tx, result []byte) {
 func (s *Service) do(ctx context.Context, tenant store.TenantID, scope, key string, payload []byte, fn func(context.Context, *Completion) error, inTx bool) ([]byte, bool, error) {
 	if err := store.CheckIDs(string(tenant), scope, key); err != nil {
 		return nil, false, fmt.Errorf("idempotency: %w", err)
+	}
+	if !ValidKey(key) {
+		return nil, false, fmt.Errorf("idempotency: %w: the key is not 1 to %d characters of [A-Za-z0-9._:-]", store.ErrInvalidKey, MaxKeyLen)
 	}
 	k := store.IdempotencyKey(tenant, scope, key)
 	sum := sha256.Sum256(payload)

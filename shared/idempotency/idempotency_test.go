@@ -101,6 +101,18 @@ func TestDoRunsOnceAndReplays(t *testing.T) {
 			t.Fatalf("err = %v, want ErrInvalidKey", err)
 		}
 	})
+	t.Run("a key outside [A-Za-z0-9._:-] is refused without running", func(t *testing.T) {
+		before := runs.Load()
+		for _, key := range []string{"k 1", "k\t1", "k1,k2", "k\uFFFD", "cl\u00e9"} {
+			_, _, err := f.svc.Do(ctx, "acme", "create-user", key, nil, counting(&runs, "x"))
+			if !errors.Is(err, store.ErrInvalidKey) {
+				t.Errorf("key %q: err = %v, want ErrInvalidKey", key, err)
+			}
+		}
+		if runs.Load() != before {
+			t.Fatalf("a refused key ran the operation")
+		}
+	})
 	t.Run("an expired completed record runs the operation again", func(t *testing.T) {
 		f.clock.Advance(idempotency.DefaultExpiry + time.Minute)
 		before := runs.Load()
@@ -312,5 +324,30 @@ func TestWithoutOldItemsTheRecordIsRead(t *testing.T) {
 	}
 	if _, _, err := f.svc.Do(ctx, "acme", "op", "k", []byte("b"), counting(&runs, "x")); !errors.Is(err, idempotency.ErrPayloadMismatch) {
 		t.Fatalf("err = %v, want ErrPayloadMismatch", err)
+	}
+}
+
+func TestValidKeysAreShortASCIIWords(t *testing.T) {
+	for key, want := range map[string]bool{
+		"3f2b8c9e-1d4a-4b6f-9a7e-2c5d8e1f0a3b": true,
+		"01ARZ3NDEKTSV4RRFFQ69G5FAV":           true,
+		"req_8f2Kx:retry.1":                    true,
+		"":                                     false,
+		"   ":                                  false,
+		"a\tb":                                 false,
+		"a,b":                                  false,
+		"k\uFFFD":                              false,
+		"k\xff":                                false,
+	} {
+		if got := idempotency.ValidKey(key); got != want {
+			t.Errorf("ValidKey(%q) = %v, want %v", key, got, want)
+		}
+	}
+	long := make([]byte, idempotency.MaxKeyLen+1)
+	for i := range long {
+		long[i] = 'k'
+	}
+	if !idempotency.ValidKey(string(long[:idempotency.MaxKeyLen])) || idempotency.ValidKey(string(long)) {
+		t.Fatalf("the length limit is not %d", idempotency.MaxKeyLen)
 	}
 }
