@@ -50,16 +50,16 @@ func TestAnAdminSuspendsATenantWhoseKeysStopAtOnceAndResumesIt(t *testing.T) {
 		t.Fatalf("the new key: %d", status)
 	}
 
-	status, body = pt.Call(t, srv, pt.Request{RouteKey: "POST /v1/staff/tenants/{tenantId}/suspend", Path: tenant, As: admin, Body: `{"reason":"kyb_review"}`})
-	if status != 200 || body["status"] != "suspended" || body["suspendReason"] != "kyb_review" || body["suspendedAt"] == nil {
+	status, body = pt.Call(t, srv, pt.Request{RouteKey: "POST /v1/staff/tenants/{tenantId}/suspend", Path: tenant, As: admin, Body: `{"reason":"non_payment"}`})
+	if status != 200 || body["status"] != "suspended" || body["suspendReason"] != "non_payment" || body["suspendedAt"] == nil {
 		t.Fatalf("suspend: %d %v", status, body)
 	}
 	status, body = pt.Call(t, client, pt.Request{RouteKey: "GET /v1/me", Headers: pt.Bearer(key)})
 	if status != 403 || pt.ErrorCode(body) != "tenant_suspended" {
 		t.Fatalf("the key of a suspended tenant: %d %v", status, body)
 	}
-	status, body = pt.Call(t, srv, pt.Request{RouteKey: "POST /v1/staff/tenants/{tenantId}/suspend", Path: tenant, As: admin, Body: `{"reason":"other_reason"}`})
-	if status != 200 || body["status"] != "suspended" || body["suspendReason"] != "kyb_review" {
+	status, body = pt.Call(t, srv, pt.Request{RouteKey: "POST /v1/staff/tenants/{tenantId}/suspend", Path: tenant, As: admin, Body: `{"reason":"other"}`})
+	if status != 200 || body["status"] != "suspended" || body["suspendReason"] != "non_payment" {
 		t.Fatalf("suspending again: %d %v, want the tenant as it is", status, body)
 	}
 
@@ -70,7 +70,7 @@ func TestAnAdminSuspendsATenantWhoseKeysStopAtOnceAndResumesIt(t *testing.T) {
 	if status, _ := pt.Call(t, client, pt.Request{RouteKey: "GET /v1/me", Headers: pt.Bearer(key)}); status != 200 {
 		t.Fatalf("the key after resuming: %d", status)
 	}
-	status, body = pt.Call(t, srv, pt.Request{RouteKey: "POST /v1/staff/tenants/{tenantId}/resume", Path: tenant, As: admin, Body: `{"reason":"kyb_approved"}`})
+	status, body = pt.Call(t, srv, pt.Request{RouteKey: "POST /v1/staff/tenants/{tenantId}/resume", Path: tenant, As: admin, Body: `{"reason":"payment_received"}`})
 	if status != 200 || body["status"] != "active" {
 		t.Fatalf("resuming again: %d %v", status, body)
 	}
@@ -86,7 +86,7 @@ func TestAnAdminSuspendsATenantWhoseKeysStopAtOnceAndResumesIt(t *testing.T) {
 	for _, e := range body["items"].([]any) {
 		e := e.(map[string]any)
 		trail = append(trail, e["action"].(string))
-		if e["action"] == "tenant.suspended" && (e["reason"] != "kyb_review" || pt.Get(e, "actor", "id") != "admin-1") {
+		if e["action"] == "tenant.suspended" && (e["reason"] != "non_payment" || pt.Get(e, "actor", "id") != "admin-1") {
 			t.Errorf("suspension entry = %v", e)
 		}
 	}
@@ -112,17 +112,20 @@ func TestSuspendAndResumeRefuseWhatTheyShould(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"an analyst", pt.Request{RouteKey: suspend, Path: tenant, As: pt.Staff("a", "analyst"), Body: `{"reason":"kyb_review"}`}, 403, "forbidden_role"},
-		{"an auditor", pt.Request{RouteKey: suspend, Path: tenant, As: pt.Staff("a", "auditor"), Body: `{"reason":"kyb_review"}`}, 403, "forbidden_role"},
-		{"a group named analyst,admin", pt.Request{RouteKey: suspend, Path: tenant, As: pt.Staff("a", "analyst,admin"), Body: `{"reason":"kyb_review"}`}, 403, "forbidden_role"},
-		{"no token", pt.Request{RouteKey: suspend, Path: tenant, Claims: admin.Claims, Body: `{"reason":"kyb_review"}`}, 401, "unauthenticated"},
-		{"an unknown tenant", pt.Request{RouteKey: suspend, Path: map[string]string{"tenantId": "tnt_missing"}, As: admin, Body: `{"reason":"kyb_review"}`}, 404, "tenant_not_found"},
+		{"an analyst", pt.Request{RouteKey: suspend, Path: tenant, As: pt.Staff("a", "analyst"), Body: `{"reason":"non_payment"}`}, 403, "forbidden_role"},
+		{"an auditor", pt.Request{RouteKey: suspend, Path: tenant, As: pt.Staff("a", "auditor"), Body: `{"reason":"non_payment"}`}, 403, "forbidden_role"},
+		{"a group named analyst,admin", pt.Request{RouteKey: suspend, Path: tenant, As: pt.Staff("a", "analyst,admin"), Body: `{"reason":"non_payment"}`}, 403, "forbidden_role"},
+		{"no token", pt.Request{RouteKey: suspend, Path: tenant, Claims: admin.Claims, Body: `{"reason":"non_payment"}`}, 401, "unauthenticated"},
+		{"an unknown tenant", pt.Request{RouteKey: suspend, Path: map[string]string{"tenantId": "tnt_missing"}, As: admin, Body: `{"reason":"non_payment"}`}, 404, "tenant_not_found"},
 		{"no body", pt.Request{RouteKey: suspend, Path: tenant, As: admin}, 400, "empty_body"},
 		{"no reason", pt.Request{RouteKey: suspend, Path: tenant, As: admin, Body: `{}`}, 400, "invalid_reason"},
 		{"a reason in words", pt.Request{RouteKey: suspend, Path: tenant, As: admin, Body: `{"reason":"John Smith asked"}`}, 400, "invalid_reason"},
-		{"an unknown field", pt.Request{RouteKey: suspend, Path: tenant, As: admin, Body: `{"reason":"kyb_review","note":"x"}`}, 400, "unknown_field"},
+		{"a code-like reason that is not a reason code", pt.Request{RouteKey: suspend, Path: tenant, As: admin, Body: `{"reason":"john.smith-gmail.com"}`}, 400, "invalid_reason"},
+		{"a resumption reason to suspend", pt.Request{RouteKey: suspend, Path: tenant, As: admin, Body: `{"reason":"payment_received"}`}, 400, "invalid_reason"},
+		{"an unknown field", pt.Request{RouteKey: suspend, Path: tenant, As: admin, Body: `{"reason":"non_payment","note":"x"}`}, 400, "unknown_field"},
 		{"resuming an unknown tenant", pt.Request{RouteKey: "POST /v1/staff/tenants/{tenantId}/resume", Path: map[string]string{"tenantId": "tnt_missing"}, As: admin}, 404, "tenant_not_found"},
 		{"resuming with a reason in words", pt.Request{RouteKey: "POST /v1/staff/tenants/{tenantId}/resume", Path: tenant, As: admin, Body: `{"reason":"Paid by Jane"}`}, 400, "invalid_reason"},
+		{"resuming with a code-like reason that is not a reason code", pt.Request{RouteKey: "POST /v1/staff/tenants/{tenantId}/resume", Path: tenant, As: admin, Body: `{"reason":"jane.doe-gmail.com"}`}, 400, "invalid_reason"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -178,9 +178,10 @@ func (s *Service) IssueKey(ctx context.Context, by audit.Actor, tenantID, label 
 		return IssuedKey{}, err
 	}
 	tid := store.TenantID(t.ID)
+	// The label is the client's free text (a person's name, a laptop's): it stays on the
+	// key, never in the audit trail, which keeps ids and codes for five years.
 	_, err = s.audit.Commit(ctx, tid, audit.Record{
 		Action: "apikey.created", Actor: by, Subject: audit.Subject{Type: "apikey", ID: key.ID},
-		Details: map[string]string{"label": label},
 	}, func(tx *store.Tx) {
 		// The version condition on the tenant makes the key count exact under concurrency.
 		tx.Patch(store.TenantKey(tid), t.Version, store.Changes{Set: map[string]any{"activeKeys": t.ActiveKeys + 1}})

@@ -3,27 +3,33 @@ package tenants
 import (
 	"context"
 	"fmt"
-	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/failure"
 	"github.com/chainfi/chainguard/shared/store"
 )
 
-// A suspension reason is a code ("unpaid_invoice", "kyb_review", "regulator.request"),
-// not free text: it goes into the audit trail, which keeps no personal data for five
-// years, and a code leaves no room for a name or an e-mail address.
-var reasonCode = regexp.MustCompile(`^[a-z][a-z0-9_.-]{1,63}$`)
+// Suspension and resumption reasons are codes from fixed sets, not free text: they go
+// into the audit trail, which is kept for five years and holds no personal data, and a
+// pattern of "code-like" characters still let through "john.smith-gmail.com". The
+// circumstances belong in the case file, which can be corrected and erased. (Read only.)
+var (
+	suspendReasons = []string{
+		"suspected_fraud", "sanctions_exposure", "aml_concerns", "non_payment", "contract_terminated",
+		"regulator_request", "security_incident", "client_request", "other",
+	}
+	resumeReasons = []string{"review_completed", "payment_received", "client_request", "other"}
+)
 
-func validReason(reason string, required bool) error {
-	if reason == "" && !required {
+// validReason accepts one of allowed; "" only when the reason is optional.
+func validReason(reason string, allowed []string, required bool) error {
+	if reason == "" && !required || slices.Contains(allowed, reason) {
 		return nil
 	}
-	if !reasonCode.MatchString(reason) {
-		return failure.InvalidInput("invalid_reason", "reason must be a code of 2 to 64 characters: lower-case letters, digits, '_', '.', '-', starting with a letter (never personal data)")
-	}
-	return nil
+	return failure.InvalidInput("invalid_reason", "reason must be one of: %s", strings.Join(allowed, ", "))
 }
 
 var errKeysChanging = failure.Conflicting("tenant_keys_changing", "the tenant's API keys changed a moment ago; retry")
@@ -35,7 +41,7 @@ var errKeysChanging = failure.Conflicting("tenant_keys_changing", "the tenant's 
 // instead of leaving a key unmarked. Suspending a suspended tenant changes nothing and
 // answers the tenant as it is.
 func (s *Service) Suspend(ctx context.Context, by audit.Actor, tenantID, reason string) (Tenant, error) {
-	if err := validReason(reason, true); err != nil {
+	if err := validReason(reason, suspendReasons, true); err != nil {
 		return Tenant{}, err
 	}
 	t, err := s.Get(ctx, tenantID)
@@ -67,10 +73,10 @@ func (s *Service) Suspend(ctx context.Context, by audit.Actor, tenantID, reason 
 }
 
 // Resume lets a suspended tenant's active keys work again, the same way Suspend stopped
-// them. The reason is optional. Resuming an active tenant changes nothing and answers
-// the tenant as it is.
+// them. The reason is optional; when given, it is one of resumeReasons. Resuming an
+// active tenant changes nothing and answers the tenant as it is.
 func (s *Service) Resume(ctx context.Context, by audit.Actor, tenantID, reason string) (Tenant, error) {
-	if err := validReason(reason, false); err != nil {
+	if err := validReason(reason, resumeReasons, false); err != nil {
 		return Tenant{}, err
 	}
 	t, err := s.Get(ctx, tenantID)

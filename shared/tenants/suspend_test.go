@@ -43,11 +43,11 @@ func TestASuspendedTenantsKeysStopAtOnceAndResumingRestoresThem(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got, err := f.svc.Suspend(ctx, staff, tn.ID, "kyb_review")
+	got, err := f.svc.Suspend(ctx, staff, tn.ID, "aml_concerns")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != StatusSuspended || got.SuspendReason != "kyb_review" || got.SuspendedAt == "" {
+	if got.Status != StatusSuspended || got.SuspendReason != "aml_concerns" || got.SuspendedAt == "" {
 		t.Fatalf("suspended tenant = %+v", got)
 	}
 	stored, _ := f.svc.Get(ctx, tn.ID)
@@ -80,8 +80,8 @@ func TestASuspendedTenantsKeysStopAtOnceAndResumingRestoresThem(t *testing.T) {
 		t.Fatalf("issuing a key to a suspended tenant: %v", err)
 	}
 
-	again, err := f.svc.Suspend(ctx, staff, tn.ID, "another_reason")
-	if err != nil || again.Version != got.Version || again.SuspendReason != "kyb_review" {
+	again, err := f.svc.Suspend(ctx, staff, tn.ID, "other")
+	if err != nil || again.Version != got.Version || again.SuspendReason != "aml_concerns" {
 		t.Fatalf("suspending again = %+v, %v; want the tenant as it is", again, err)
 	}
 
@@ -114,7 +114,7 @@ func TestASuspendedTenantsKeysStopAtOnceAndResumingRestoresThem(t *testing.T) {
 		switch e.Action {
 		case "tenant.suspended":
 			suspended++
-			if e.Reason != "kyb_review" || e.Actor != staff || e.Subject.ID != tn.ID || e.Details["activeKeys"] != "2" {
+			if e.Reason != "aml_concerns" || e.Actor != staff || e.Subject.ID != tn.ID || e.Details["activeKeys"] != "2" {
 				t.Errorf("suspension entry = %+v", e)
 			}
 		case "tenant.resumed":
@@ -126,20 +126,25 @@ func TestASuspendedTenantsKeysStopAtOnceAndResumingRestoresThem(t *testing.T) {
 	}
 }
 
-func TestSuspensionReasonsAreCodesNeverFreeText(t *testing.T) {
+func TestSuspensionReasonsAreCodesFromAFixedSetNeverFreeText(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	tn, key, err := f.svc.CreateTenant(ctx, staff, "Acme", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, reason := range []string{"", "x", "John Smith", "john@example.com", "Fraud", "unpaid invoice", "r\u00e9vision", string(make([]byte, 65))} {
+	for _, reason := range []string{
+		"", "x", "John Smith", "john@example.com", "Fraud", "unpaid invoice", "r\u00e9vision", string(make([]byte, 65)),
+		"john.smith-gmail.com", "kyb_review", "AML_CONCERNS", " aml_concerns", "aml_concerns\n", "review_completed",
+	} {
 		if _, err := f.svc.Suspend(ctx, staff, tn.ID, reason); codeOf(err) != "invalid_reason" {
 			t.Errorf("reason %q: err = %v, want invalid_reason", reason, err)
 		}
 	}
-	if _, err := f.svc.Resume(ctx, staff, tn.ID, "Jane Doe called"); codeOf(err) != "invalid_reason" {
-		t.Errorf("resume reason: err = %v, want invalid_reason", err)
+	for _, reason := range []string{"Jane Doe called", "jane.doe-gmail.com", "kyb_approved", "suspected_fraud"} {
+		if _, err := f.svc.Resume(ctx, staff, tn.ID, reason); codeOf(err) != "invalid_reason" {
+			t.Errorf("resume reason %q: err = %v, want invalid_reason", reason, err)
+		}
 	}
 	if got, _ := f.svc.Get(ctx, tn.ID); got.Status != StatusActive {
 		t.Fatalf("refused suspensions changed the tenant: %+v", got)
@@ -147,9 +152,17 @@ func TestSuspensionReasonsAreCodesNeverFreeText(t *testing.T) {
 	if _, err := f.svc.Authenticate(ctx, "Bearer "+key.Secret); err != nil {
 		t.Fatalf("refused suspensions stopped the key: %v", err)
 	}
-	for _, reason := range []string{"kyb_review", "unpaid.invoice-2026"} {
-		if err := validReason(reason, true); err != nil {
-			t.Errorf("reason %q refused: %v", reason, err)
+	for _, reason := range []string{
+		"suspected_fraud", "sanctions_exposure", "aml_concerns", "non_payment", "contract_terminated",
+		"regulator_request", "security_incident", "client_request", "other",
+	} {
+		if err := validReason(reason, suspendReasons, true); err != nil {
+			t.Errorf("suspension reason %q refused: %v", reason, err)
+		}
+	}
+	for _, reason := range []string{"", "review_completed", "payment_received", "client_request", "other"} {
+		if err := validReason(reason, resumeReasons, false); err != nil {
+			t.Errorf("resumption reason %q refused: %v", reason, err)
 		}
 	}
 }
@@ -158,7 +171,7 @@ func TestSuspendingAnUnknownTenantIsNotFound(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	for _, id := range []string{"tnt_missing", "no#such"} {
-		if _, err := f.svc.Suspend(ctx, staff, id, "kyb_review"); codeOf(err) != "tenant_not_found" {
+		if _, err := f.svc.Suspend(ctx, staff, id, "aml_concerns"); codeOf(err) != "tenant_not_found" {
 			t.Errorf("suspend %q: %v", id, err)
 		}
 		if _, err := f.svc.Resume(ctx, staff, id, ""); codeOf(err) != "tenant_not_found" {
@@ -195,7 +208,7 @@ func TestNoKeyEscapesAConcurrentSuspension(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 5 { // retried on conflicts, as a client would
-				_, err := f.svc.Suspend(ctx, staff, tn.ID, "kyb_review")
+				_, err := f.svc.Suspend(ctx, staff, tn.ID, "aml_concerns")
 				if kindOf(err) != failure.Conflict && !errors.Is(err, store.ErrConflict) {
 					if err != nil {
 						t.Errorf("suspend: %v", err)

@@ -283,3 +283,43 @@ func TestInvalidInputChangesNothing(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A key's label is the client's free text: it is kept on the key, where it can be
+// changed or erased, never in the five-year audit trail, which keeps the key's id.
+func TestKeyLabelsStayOutOfTheAuditTrail(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	tn, first, err := f.svc.CreateTenant(ctx, staff, "Acme", "John Smith's phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStaff, err := f.svc.IssueKey(ctx, staff, tn.ID, "jane.doe@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byClient, err := f.svc.IssueKey(ctx, audit.Actor{Type: "client", ID: first.ID}, tn.ID, "Jane Doe laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if byStaff.Label != "jane.doe@example.com" || byClient.Label != "Jane Doe laptop" {
+		t.Fatalf("labels = %q, %q: the key keeps its label", byStaff.Label, byClient.Label)
+	}
+	created := map[string]bool{}
+	for _, e := range entries(t, f.audit, store.TenantID(tn.ID)) {
+		js, _ := json.Marshal(e)
+		for _, label := range []string{"John Smith", "jane.doe", "Jane Doe"} {
+			if strings.Contains(string(js), label) {
+				t.Errorf("audit entry %s holds the label %q: %s", e.Action, label, js)
+			}
+		}
+		if e.Action == "apikey.created" {
+			created[e.Subject.ID] = true
+			if _, ok := e.Details["label"]; ok {
+				t.Errorf("apikey.created details = %v", e.Details)
+			}
+		}
+	}
+	if !created[byStaff.ID] || !created[byClient.ID] {
+		t.Fatalf("apikey.created entries for %v, want %s and %s", created, byStaff.ID, byClient.ID)
+	}
+}
