@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -75,12 +76,12 @@ func NewService(st *store.Store, al *audit.Log, log *slog.Logger, opts ...Option
 	return s
 }
 
-// validName accepts 2 to 100 printable characters: an organisation's display name.
+// validName accepts 2 to 100 visible characters: an organisation's display name.
 func validName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	n := utf8.RuneCountInString(name)
-	if n < 2 || n > 100 || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", failure.InvalidInput("invalid_name", "name must be 2 to 100 printable characters")
+	if n < 2 || n > 100 || !visibleText(name) {
+		return "", failure.InvalidInput("invalid_name", "name must be 2 to 100 printable characters, without invisible or formatting characters")
 	}
 	return name, nil
 }
@@ -90,10 +91,27 @@ func validLabel(label string) (string, error) {
 	if label == "" {
 		label = "default"
 	}
-	if utf8.RuneCountInString(label) > 64 || strings.ContainsFunc(label, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", failure.InvalidInput("invalid_label", "label must be at most 64 printable characters")
+	if utf8.RuneCountInString(label) > 64 || !visibleText(label) {
+		return "", failure.InvalidInput("invalid_label", "label must be at most 64 printable characters, without invisible or formatting characters")
 	}
 	return label, nil
+}
+
+// visibleText refuses what a reader cannot see but a comparison or a display does:
+// controls (C0, DEL, C1), format characters (category Cf: bidi overrides and isolates
+// that reorder what follows, zero-width spaces and joiners, the BOM, soft hyphens...),
+// the other default-ignorable code points (Hangul fillers, the combining grapheme
+// joiner), line and paragraph separators, private-use and unassigned-by-design code
+// points, and U+FFFD with invalid UTF-8, which it stands for. "Acme\u202Egnp.exe"
+// displays as "Acmeexe.png"; "Ac\u200Bme" looks like a tenant it is not.
+func visibleText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return r == utf8.RuneError || unicode.IsControl(r) ||
+			unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Co, unicode.Other_Default_Ignorable_Code_Point, unicode.Noncharacter_Code_Point)
+	})
 }
 
 // CreateTenant creates an active tenant with its first API key, in one transaction with

@@ -323,3 +323,77 @@ func TestKeyLabelsStayOutOfTheAuditTrail(t *testing.T) {
 		t.Fatalf("apikey.created entries for %v, want %s and %s", created, byStaff.ID, byClient.ID)
 	}
 }
+
+// Names and labels are shown to staff and clients: a character that displays as nothing
+// (or reorders what follows) would let "Acme\u202Egnp.exe" pass for another text, or two
+// tenants look alike. Controls, format characters and the other invisible code points
+// are refused; every script and emoji are not.
+func TestNamesAndLabelsRefuseInvisibleCharacters(t *testing.T) {
+	invisible := map[string]string{
+		"a right-to-left override":    "\u202E",
+		"a left-to-right embedding":   "\u202A",
+		"a pop directional format":    "\u202C",
+		"a left-to-right isolate":     "\u2066",
+		"a pop directional isolate":   "\u2069",
+		"a zero-width space":          "\u200B",
+		"a zero-width non-joiner":     "\u200C",
+		"a zero-width joiner":         "\u200D",
+		"a left-to-right mark":        "\u200E",
+		"a right-to-left mark":        "\u200F",
+		"a byte order mark":           "\uFEFF",
+		"a word joiner":               "\u2060",
+		"a soft hyphen":               "\u00AD",
+		"an Arabic letter mark":       "\u061C",
+		"a C1 control (NEL)":          "\u0085",
+		"a C0 control (tab)":          "\t",
+		"DEL":                         "\x7f",
+		"a line separator":            "\u2028",
+		"a paragraph separator":       "\u2029",
+		"a Hangul filler":             "\u3164",
+		"a combining grapheme joiner": "\u034F",
+		"a private-use character":     "\uE000",
+		"a noncharacter":              "\uFDD0",
+		"a tag character":             "\U000E0041",
+		"U+FFFD":                      "\uFFFD",
+		"invalid UTF-8":               "\xff",
+	}
+	for name, r := range invisible {
+		t.Run("a name with "+name, func(t *testing.T) {
+			if _, err := validName("Ac" + r + "me"); codeOf(err) != "invalid_name" {
+				t.Fatalf("err = %v, want invalid_name", err)
+			}
+		})
+		t.Run("a label with "+name, func(t *testing.T) {
+			if _, err := validLabel("pr" + r + "od"); codeOf(err) != "invalid_label" {
+				t.Fatalf("err = %v, want invalid_label", err)
+			}
+		})
+	}
+	for _, name := range []string{"Müller & Söhne GmbH", "株式会社アクメ", "شركة أكمي", "Акме Банк", "Acme\u00a0Exchange", "Acme 🚀", "O'Brien-Smith Ltd."} {
+		if got, err := validName(name); err != nil || got != name {
+			t.Errorf("name %q: %q, %v", name, got, err)
+		}
+		if got, err := validLabel(name); err != nil || got != name {
+			t.Errorf("label %q: %q, %v", name, got, err)
+		}
+	}
+
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, _, err := f.svc.CreateTenant(ctx, staff, "Acme\u202Egnp.exe", ""); kindOf(err) != failure.Invalid || codeOf(err) != "invalid_name" {
+		t.Fatalf("a bidi override in a name: %v, want 400 invalid_name", err)
+	}
+	if _, _, err := f.svc.CreateTenant(ctx, staff, "Acme", "ci\u200B"); codeOf(err) != "invalid_label" {
+		t.Fatalf("a zero-width space in a first key's label: %v, want 400 invalid_label", err)
+	}
+	tn, _, err := f.svc.CreateTenant(ctx, staff, "Acme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.IssueKey(ctx, staff, tn.ID, "\u2066prod\u2069"); codeOf(err) != "invalid_label" {
+		t.Fatalf("isolates in a label: %v, want 400 invalid_label", err)
+	}
+	if ts, _, err := f.svc.List(ctx, 50, ""); err != nil || len(ts) != 1 {
+		t.Fatalf("tenants after refused names: %d, %v", len(ts), err)
+	}
+}
