@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -85,14 +86,19 @@ func countedFixture(t *testing.T, opts ...Option) (fixture, *callLog) {
 	return fixture{svc: NewService(st, al, slog.New(slog.NewTextHandler(io.Discard, nil)), opts...), st: st, audit: al}, db
 }
 
+// measureEnv turns on the measurements, which assert nothing and take 10-20 s.
+const measureEnv = "CHAINGUARD_MEASURE"
+
 // TestMeasureFailedAuthenticationTiming measures what a hostile client can time: an
 // unknown key id against a known key id with a wrong secret, interleaved so that drift in
 // the emulator hits both alike, once with the same work only and once with the default
 // floor. It reports the medians (timing is not asserted: moto's latency is not AWS's,
-// and the machine is shared); go test -v -run MeasureFailed ./shared/tenants/ prints them.
+// and the machine is shared); the floor itself is asserted by
+// TestFailedAuthenticationsTakeAtLeastTheFloor. It runs only on request:
+// CHAINGUARD_MEASURE=1 go test -v -run MeasureFailed ./shared/tenants/ prints them.
 func TestMeasureFailedAuthenticationTiming(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measurement: skipped in -short")
+	if os.Getenv(measureEnv) != "1" {
+		t.Skipf("a measurement (10-20 s, asserts nothing): run it with %s=1 go test -v -run MeasureFailed ./shared/tenants/", measureEnv)
 	}
 	noFloor := DefaultFailurePolicy
 	noFloor.Floor = 0
@@ -173,5 +179,73 @@ func TestUnknownKeysAndWrongSecretsMakeTheSameCalls(t *testing.T) {
 	want := []string{"GetItem", "UpdateItem"}
 	if !slices.Equal(wrongOps, want) || !slices.Equal(unknownOps, want) {
 		t.Fatalf("calls: wrong secret %v, unknown key %v, want %v each", wrongOps, unknownOps, want)
+	}
+}
+
+// The floor is what hides from a prober whether a key id exists: every 401 for a bad
+// credential takes at least FailurePolicy.Floor, and nothing else does. A small floor
+// keeps the test fast; a caller whose key works (or is suspended) must not wait for it,
+// which the fastest of a few tries shows without depending on the machine's load.
+func TestFailedAuthenticationsTakeAtLeastTheFloor(t *testing.T) {
+	const floor = 30 * time.Millisecond
+	policy := DefaultFailurePolicy
+	policy.Floor = floor
+	f := newFixture(t, WithFailurePolicy(policy))
+	ctx := context.Background()
+	_, key, err := f.svc.CreateTenant(ctx, staff, "Acme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	suspended, frozen, err := f.svc.CreateTenant(ctx, staff, "Frozen Desk", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Suspend(ctx, staff, suspended.ID, "other"); err != nil {
+		t.Fatal(err)
+	}
+	timed := func(header string) (time.Duration, error) {
+		start := time.Now()
+		_, err := f.svc.Authenticate(ctx, header)
+		return time.Since(start), err
+	}
+
+	for name, header := range map[string]string{
+		"an unknown key id": "Bearer " + keyPrefix + "01J00000000000000000000000" + key.Secret[len(keyPrefix)+keyIDLen:],
+		"a wrong secret":    "Bearer " + key.Secret[:len(key.Secret)-4] + "AAAA",
+		"a malformed key":   "Bearer cgk_nope",
+	} {
+		t.Run(name+" answers 401 no sooner than the floor", func(t *testing.T) {
+			for range 3 {
+				took, err := timed(header)
+				if codeOf(err) != "invalid_api_key" {
+					t.Fatalf("err = %v, want 401 invalid_api_key", err)
+				}
+				if took < floor {
+					t.Fatalf("answered after %v, before the floor of %v", took, floor)
+				}
+			}
+		})
+	}
+
+	for name, c := range map[string]struct {
+		header string
+		code   string
+	}{
+		"a valid key is":              {"Bearer " + key.Secret, ""},
+		"a suspended tenant's 403 is": {"Bearer " + frozen.Secret, "tenant_suspended"},
+	} {
+		t.Run(name+" not held back by the floor", func(t *testing.T) {
+			fastest := time.Hour
+			for range 5 {
+				took, err := timed(c.header)
+				if codeOf(err) != c.code || (c.code == "") != (err == nil) {
+					t.Fatalf("err = %v, want %q", err, c.code)
+				}
+				fastest = min(fastest, took)
+			}
+			if fastest >= floor {
+				t.Fatalf("the fastest of 5 answers took %v: held back by the floor of %v", fastest, floor)
+			}
+		})
 	}
 }
