@@ -15,7 +15,9 @@
 //     checked with CheckIDs/ValidID first (the builders panic on a '#' in a segment).
 //   - Multi-item changes go through Tx (TransactWriteItems): all or nothing.
 //   - Lists are paginated with opaque, HMAC-signed cursors bound to the query and its
-//     partition (ErrBadCursor otherwise). Limits default to 50, at most 200.
+//     partition (ErrBadCursor otherwise). Limits default to 50, at most 200. A service
+//     that reads a whole partition for itself uses QueryAll, which pages inside the
+//     process and signs nothing.
 //   - Times are RFC 3339 UTC with fixed milliseconds (FormatTime), ids are ULIDs (NewID):
 //     both sort lexicographically in time order.
 //

@@ -94,20 +94,73 @@ func clampLimit(n int) int {
 // partition, sort-key condition, direction): one issued for another partition, another
 // tenant or another query is refused with ErrBadCursor.
 func (s *Store) Query(ctx context.Context, q QueryInput) (Page, error) {
-	pkAttr, skAttr, err := q.attrs()
+	in, err := s.queryInput(q)
 	if err != nil {
 		return Page{}, err
 	}
+	if q.Cursor != "" {
+		start, err := s.decodeCursor(q, q.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		in.ExclusiveStartKey = start
+	}
+	res, err := s.db.Query(ctx, in)
+	if err != nil {
+		return Page{}, fmt.Errorf("store: query %s %s: %w", indexName(q.Index), q.PK, err)
+	}
+	page := Page{Items: res.Items}
+	if len(res.LastEvaluatedKey) > 0 {
+		if page.NextCursor, err = s.encodeCursor(q, res.LastEvaluatedKey); err != nil {
+			return Page{}, err
+		}
+	}
+	return page, nil
+}
+
+// QueryAll reads q page after page for the service's own use and hands each page's items
+// to fn, until the last page or until fn answers false. It follows DynamoDB's
+// LastEvaluatedKey inside the process, so no cursor is issued or signed and it works
+// without a cursor secret: a domain operation that must see a whole partition does not
+// depend on the key that signs clients' cursors. q.Limit is the page size; q.Cursor must
+// be empty.
+func (s *Store) QueryAll(ctx context.Context, q QueryInput, fn func(items []map[string]types.AttributeValue) (more bool, err error)) error {
+	if q.Cursor != "" {
+		return fmt.Errorf("store: QueryAll starts at the beginning: a cursor is for Query")
+	}
+	in, err := s.queryInput(q)
+	if err != nil {
+		return err
+	}
+	for {
+		res, err := s.db.Query(ctx, in)
+		if err != nil {
+			return fmt.Errorf("store: query %s %s: %w", indexName(q.Index), q.PK, err)
+		}
+		more, err := fn(res.Items)
+		if err != nil || !more || len(res.LastEvaluatedKey) == 0 {
+			return err
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
+}
+
+// queryInput checks q and builds its first page's request (without a start key).
+func (s *Store) queryInput(q QueryInput) (*dynamodb.QueryInput, error) {
+	pkAttr, skAttr, err := q.attrs()
+	if err != nil {
+		return nil, err
+	}
 	if q.PK == "" {
-		return Page{}, fmt.Errorf("%w: query without a partition", ErrInvalidKey)
+		return nil, fmt.Errorf("%w: query without a partition", ErrInvalidKey)
 	}
 	if q.Tenant != "" {
 		if !ValidID(string(q.Tenant)) {
-			return Page{}, fmt.Errorf("%w: tenant %q", ErrInvalidKey, q.Tenant)
+			return nil, fmt.Errorf("%w: tenant %q", ErrInvalidKey, q.Tenant)
 		}
 		own := tenantPK(q.Tenant)
 		if q.PK != own && !strings.HasPrefix(q.PK, own+"#") {
-			return Page{}, fmt.Errorf("%w: partition %q is not tenant %q's", ErrInvalidKey, q.PK, q.Tenant)
+			return nil, fmt.Errorf("%w: partition %q is not tenant %q's", ErrInvalidKey, q.PK, q.Tenant)
 		}
 	}
 	names := map[string]string{"#_pk": pkAttr}
@@ -115,7 +168,7 @@ func (s *Store) Query(ctx context.Context, q QueryInput) (Page, error) {
 	cond := "#_pk = :_pk"
 	switch {
 	case q.SKPrefix != "" && (q.SKFrom != "" || q.SKTo != ""):
-		return Page{}, fmt.Errorf("store: query with both a sort-key prefix and a range")
+		return nil, fmt.Errorf("store: query with both a sort-key prefix and a range")
 	case q.SKPrefix != "":
 		names["#_sk"] = skAttr
 		values[":_skp"] = &types.AttributeValueMemberS{Value: q.SKPrefix}
@@ -147,24 +200,7 @@ func (s *Store) Query(ctx context.Context, q QueryInput) (Page, error) {
 	} else {
 		in.ConsistentRead = aws.Bool(true)
 	}
-	if q.Cursor != "" {
-		start, err := s.decodeCursor(q, q.Cursor)
-		if err != nil {
-			return Page{}, err
-		}
-		in.ExclusiveStartKey = start
-	}
-	res, err := s.db.Query(ctx, in)
-	if err != nil {
-		return Page{}, fmt.Errorf("store: query %s %s: %w", indexName(q.Index), q.PK, err)
-	}
-	page := Page{Items: res.Items}
-	if len(res.LastEvaluatedKey) > 0 {
-		if page.NextCursor, err = s.encodeCursor(q, res.LastEvaluatedKey); err != nil {
-			return Page{}, err
-		}
-	}
-	return page, nil
+	return in, nil
 }
 
 func indexName(ix string) string {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/chainfi/chainguard/shared/emulator"
 	"github.com/chainfi/chainguard/shared/store"
@@ -277,4 +278,62 @@ func forgeCursor(q store.QueryInput, key []byte, lastKey map[string]string) stri
 	h.Write(payload)
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString(payload) + "." + enc.EncodeToString(h.Sum(nil))
+}
+
+// QueryAll is for the service's own reads of a whole partition: it pages on DynamoDB's
+// LastEvaluatedKey without issuing a cursor, so it works on a store without a secret.
+func TestQueryAllPagesWithoutACursorSecret(t *testing.T) {
+	signed := newStore(t)
+	want := seedUsers(t, signed, "acme", 23)
+	seedUsers(t, signed, "globex", 5)
+	unsigned := store.New(dynamodb.NewFromConfig(emulator.TestConfig(t)), signed.Table())
+	ctx := context.Background()
+	q := store.QueryInput{Index: store.IndexGSI1, PK: store.UsersByStatusPK("acme", "pending"), Tenant: "acme", Limit: 5}
+	read := func(q store.QueryInput, stopAfter int) (ids []string, pages int, err error) {
+		err = unsigned.QueryAll(ctx, q, func(items []map[string]types.AttributeValue) (bool, error) {
+			pages++
+			for _, it := range items {
+				var u user
+				if err := store.Unmarshal(it, &u); err != nil {
+					return false, err
+				}
+				ids = append(ids, u.ID)
+			}
+			return pages < stopAfter, nil
+		})
+		return ids, pages, err
+	}
+	t.Run("every item once, in order, in pages of the limit", func(t *testing.T) {
+		ids, pages, err := read(q, 100)
+		if err != nil || pages < 5 || strings.Join(ids, ",") != strings.Join(want, ",") {
+			t.Fatalf("%d pages, %v: %v", pages, err, ids)
+		}
+	})
+	t.Run("fn answering false stops the reading", func(t *testing.T) {
+		ids, pages, err := read(q, 2)
+		if err != nil || pages != 2 || strings.Join(ids, ",") != strings.Join(want[:10], ",") {
+			t.Fatalf("%d pages, %v: %v", pages, err, ids)
+		}
+	})
+	t.Run("fn's error ends the reading and is returned", func(t *testing.T) {
+		boom := errors.New("boom")
+		err := unsigned.QueryAll(ctx, q, func([]map[string]types.AttributeValue) (bool, error) { return true, boom })
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("the tenant guard holds as for Query", func(t *testing.T) {
+		other := q
+		other.Tenant = "globex"
+		if _, _, err := read(other, 100); !errors.Is(err, store.ErrInvalidKey) {
+			t.Fatalf("err = %v, want ErrInvalidKey", err)
+		}
+	})
+	t.Run("a cursor is refused: QueryAll starts at the beginning", func(t *testing.T) {
+		withCursor := q
+		withCursor.Cursor = "x.y"
+		if _, pages, err := read(withCursor, 100); err == nil || pages != 0 {
+			t.Fatalf("%d pages, err %v", pages, err)
+		}
+	})
 }

@@ -31,6 +31,9 @@ type Service struct {
 	now    func() time.Time
 	policy FailurePolicy
 	decoy  map[string]types.AttributeValue // what an unknown key id is checked against
+	// keyPageSize is how many keys Suspend and Resume read per page (store.MaxLimit;
+	// tests make it small to cross pages).
+	keyPageSize int
 }
 
 // FailurePolicy says when failed authentications count as a burst worth auditing, and
@@ -69,7 +72,7 @@ func NewService(st *store.Store, al *audit.Log, log *slog.Logger, opts ...Option
 		// Only crypto/rand could fail here, and since Go 1.24 it crashes the process instead.
 		panic("tenants: decoy key: " + err.Error())
 	}
-	s := &Service{st: st, audit: al, log: log, now: time.Now, policy: DefaultFailurePolicy, decoy: decoy}
+	s := &Service{st: st, audit: al, log: log, now: time.Now, policy: DefaultFailurePolicy, decoy: decoy, keyPageSize: store.MaxLimit}
 	for _, o := range opts {
 		o(s)
 	}

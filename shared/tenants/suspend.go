@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/failure"
 	"github.com/chainfi/chainguard/shared/store"
@@ -118,18 +120,17 @@ func (s *Service) Resume(ctx context.Context, by audit.Actor, tenantID, reason s
 // the caller retries. A key the index shows active but that changed since fails the
 // version condition of the caller's transaction; together with the condition on the
 // tenant's version, a committed transaction has marked exactly the active keys.
+//
+// It pages with store.QueryAll, inside the process: a suspension does not depend on the
+// secret that signs clients' cursors, which a function need not load.
 func (s *Service) activeKeys(ctx context.Context, t Tenant) ([]APIKey, error) {
 	tid := store.TenantID(t.ID)
-	q := store.QueryInput{Index: store.IndexGSI1, PK: store.TenantAPIKeysPK(tid), Tenant: tid, Limit: store.MaxLimit}
+	q := store.QueryInput{Index: store.IndexGSI1, PK: store.TenantAPIKeysPK(tid), Tenant: tid, Limit: s.keyPageSize}
 	var active []APIKey
-	for {
-		p, err := s.st.Query(ctx, q)
+	err := s.st.QueryAll(ctx, q, func(items []map[string]types.AttributeValue) (bool, error) {
+		keys, err := store.Items[APIKey](store.Page{Items: items})
 		if err != nil {
-			return nil, err
-		}
-		keys, err := store.Items[APIKey](p)
-		if err != nil {
-			return nil, err
+			return false, err
 		}
 		for _, k := range keys {
 			if k.Status == KeyActive && k.TenantID == t.ID {
@@ -137,10 +138,10 @@ func (s *Service) activeKeys(ctx context.Context, t Tenant) ([]APIKey, error) {
 			}
 		}
 		// Revoked keys accumulate; stop as soon as every active key is found.
-		if len(active) >= t.ActiveKeys || p.NextCursor == "" {
-			break
-		}
-		q.Cursor = p.NextCursor
+		return len(active) < t.ActiveKeys, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(active) != t.ActiveKeys {
 		return nil, errKeysChanging

@@ -3,10 +3,17 @@ package tenants
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/chainfi/chainguard/infra/stack"
+	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/emulator"
 	"github.com/chainfi/chainguard/shared/failure"
 	"github.com/chainfi/chainguard/shared/store"
 )
@@ -230,5 +237,55 @@ func TestNoKeyEscapesAConcurrentSuspension(t *testing.T) {
 				t.Fatalf("round %d: key %s issued during the suspension authenticates: %v", round, k.ID, err)
 			}
 		}
+	}
+}
+
+// Suspend and Resume read every key of the tenant, page after page, inside the process:
+// they work on a store built without the secret that signs clients' cursors. Pages of
+// one key make every key a page of its own.
+func TestSuspendAndResumeNeedNoCursorSecret(t *testing.T) {
+	cfg := emulator.TestConfig(t)
+	table := stack.TestTable(t, cfg)
+	db := dynamodb.NewFromConfig(cfg)
+	st, al := store.New(db, table), audit.New(db, table) // no store.WithCursorSecret
+	svc := NewService(st, al, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc.keyPageSize = 1
+	ctx := context.Background()
+
+	tn, first, err := svc.CreateTenant(ctx, staff, "Acme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []IssuedKey{first}
+	for _, label := range []string{"second", "old", "third"} {
+		k, err := svc.IssueKey(ctx, staff, tn.ID, label)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if _, err := svc.RevokeKey(ctx, staff, tn.ID, keys[2].ID, RevokeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	active := []IssuedKey{keys[0], keys[1], keys[3]}
+
+	if _, err := svc.Suspend(ctx, staff, tn.ID, "other"); err != nil {
+		t.Fatalf("suspend without a cursor secret: %v", err)
+	}
+	for _, k := range active {
+		if _, err := svc.Authenticate(ctx, "Bearer "+k.Secret); codeOf(err) != "tenant_suspended" {
+			t.Fatalf("key %s after the suspension: %v, want 403 tenant_suspended", k.ID, err)
+		}
+	}
+	if _, err := svc.Resume(ctx, staff, tn.ID, "review_completed"); err != nil {
+		t.Fatalf("resume without a cursor secret: %v", err)
+	}
+	for _, k := range active {
+		if _, err := svc.Authenticate(ctx, "Bearer "+k.Secret); err != nil {
+			t.Fatalf("key %s after resuming: %v", k.ID, err)
+		}
+	}
+	if _, _, err := svc.Keys(ctx, tn.ID, 1, ""); !errors.Is(err, store.ErrNoCursorSecret) {
+		t.Fatalf("listing keys for a client still needs the secret: %v", err)
 	}
 }
