@@ -120,9 +120,23 @@ func matchLeaf(alts []valueMatcher, v any, present bool) bool {
 	return false
 }
 
+// isScalar reports whether v is a JSON string, number, boolean or null. Only those can be
+// compared with ==: a list or an object among a pattern's alternatives (Lambda refuses
+// them too) would panic when compared with a list value of the same type in a record.
+func isScalar(v any) bool {
+	switch v.(type) {
+	case string, float64, bool, nil:
+		return true
+	}
+	return false
+}
+
 func compileMatcher(alt any) (valueMatcher, error) {
 	op, isOp := alt.(map[string]any)
 	if !isOp {
+		if !isScalar(alt) {
+			return nil, fmt.Errorf("an alternative must be a string, number, boolean, null or operator object, got %v", alt)
+		}
 		return equalTo(alt), nil
 	}
 	if len(op) != 1 {
@@ -188,8 +202,8 @@ func anythingBut(arg any) (valueMatcher, error) {
 	switch x := arg.(type) {
 	case []any:
 		for _, v := range x {
-			if _, isOp := v.(map[string]any); isOp {
-				return nil, fmt.Errorf("anything-but lists hold values, not operators")
+			if !isScalar(v) {
+				return nil, fmt.Errorf("anything-but lists hold strings, numbers, booleans or null, got %v", v)
 			}
 			not = append(not, equalTo(v))
 		}

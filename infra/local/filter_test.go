@@ -75,6 +75,10 @@ func TestFiltersTheRunnerCannotHonourAreRefused(t *testing.T) {
 		{"an unknown operator", `{"eventName":[{"wildcard":"IN*"}]}`, `"wildcard" is not supported`},
 		{"a malformed numeric", `{"n":[{"numeric":[">"]}]}`, "numeric wants"},
 		{"exists with a string", `{"n":[{"exists":"yes"}]}`, "exists wants"},
+		{"a list among the alternatives", `{"a":[[1]]}`, "an alternative must be"},
+		{"an empty list among the alternatives", `{"a":["x",[]]}`, "an alternative must be"},
+		{"a list among anything-but's values", `{"a":[{"anything-but":[[1]]}]}`, "anything-but lists hold"},
+		{"an object among anything-but's values", `{"a":[{"anything-but":[{"x":1}]}]}`, "anything-but lists hold"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -83,5 +87,37 @@ func TestFiltersTheRunnerCannotHonourAreRefused(t *testing.T) {
 				t.Errorf("error %v, want one that mentions %q", err, c.want)
 			}
 		})
+	}
+}
+
+// Lambda compares a pattern's alternatives with the record's values, which can be lists
+// or objects; only scalars compare, so anything else is refused before a record arrives.
+func TestNoCompiledFilterPanicsOnListOrObjectValues(t *testing.T) {
+	patterns := []string{
+		`{"a":[1,"x",true,null]}`,
+		`{"a":[{"anything-but":[1,"x"]}]}`,
+		`{"a":[{"anything-but":"x"}]}`,
+		`{"a":[{"prefix":"x"},{"numeric":[">",0]},{"exists":true}]}`,
+	}
+	records := []string{`{"a":[[1]]}`, `{"a":[["x"]]}`, `{"a":[{"b":1}]}`, `{"a":{"b":[1]}}`, `{"a":[[true],[null]]}`}
+	for _, p := range patterns {
+		f, err := compileFilter([]string{p})
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		for _, r := range records {
+			var rec any
+			if err := json.Unmarshal([]byte(r), &rec); err != nil {
+				t.Fatal(err)
+			}
+			func() {
+				defer func() {
+					if v := recover(); v != nil {
+						t.Errorf("pattern %s on record %s panicked: %v", p, r, v)
+					}
+				}()
+				f.match(rec)
+			}()
+		}
 	}
 }
