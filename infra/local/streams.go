@@ -73,19 +73,26 @@ func (rn *Runner) startStreams(ctx context.Context) {
 
 type streamPoller struct {
 	rn      *Runner
-	streams *dynamodbstreams.Client
+	streams streamsAPI
 	sqs     *sqs.Client
 	src     stack.StreamSource
 	filter  eventFilter
 }
 
+// streamsAPI is the part of the DynamoDB Streams client the poller uses, so that tests can
+// script a stream's shards and failures.
+type streamsAPI interface {
+	DescribeStream(context.Context, *dynamodbstreams.DescribeStreamInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error)
+	GetShardIterator(context.Context, *dynamodbstreams.GetShardIteratorInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error)
+	GetRecords(context.Context, *dynamodbstreams.GetRecordsInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error)
+}
+
 // run reads every shard of the stream, a child shard only once its parent is done, as
 // Lambda does to keep each item's changes in order.
 func (sp *streamPoller) run(ctx context.Context) {
-	started := map[string]chan struct{}{} // shard id -> closed when its reader is done
+	sched := newShardScheduler(sp.src.StartingPosition)
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	first := true
 	for ctx.Err() == nil {
 		shards, err := sp.describe(ctx)
 		if err != nil {
@@ -95,32 +102,82 @@ func (sp *streamPoller) run(ctx context.Context) {
 			}
 			continue
 		}
-		for _, sh := range shards {
-			id := aws.ToString(sh.ShardId)
-			if _, ok := started[id]; ok {
-				continue
-			}
-			if parent, ok := started[aws.ToString(sh.ParentShardId)]; ok && !isClosed(parent) {
-				continue // next scan
-			}
-			// StartingPosition applies to the shards open when the mapping starts; shards
-			// that appear later are read from their beginning.
-			position := "TRIM_HORIZON"
-			if first {
-				position = sp.src.StartingPosition
-			}
-			done := make(chan struct{})
-			started[id] = done
+		for _, st := range sched.next(shards) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer close(done)
-				sp.readShard(ctx, id, position)
+				defer close(st.done)
+				sp.readShard(ctx, st.shard, st.position)
 			}()
 		}
-		first = false
 		sleepCtx(ctx, streamShardScan)
 	}
+}
+
+// shardScheduler decides when each shard may be read. A child shard holds the changes
+// that follow its parent's, so it starts only once its parent's reader is done; the
+// parent may be listed after the child in the same scan, so the listing order proves
+// nothing. A child whose parent is not listed (trimmed, or not yet visible) waits one
+// scan for it to show up, then starts.
+type shardScheduler struct {
+	startingPosition string
+	scan             int                      // scans so far
+	firstSeen        map[string]int           // shard -> scan that first listed it
+	done             map[string]chan struct{} // started shard -> closed when its reader is done
+}
+
+// shardStart is a shard to read now; its reader closes done when it returns.
+type shardStart struct {
+	shard, position string
+	done            chan struct{}
+}
+
+func newShardScheduler(startingPosition string) *shardScheduler {
+	return &shardScheduler{startingPosition: startingPosition, firstSeen: map[string]int{}, done: map[string]chan struct{}{}}
+}
+
+// next takes one scan's listing and returns the shards to start now. StartingPosition
+// applies to the shards listed when the mapping starts; shards that appear later are
+// read from their beginning.
+func (s *shardScheduler) next(shards []streamtypes.Shard) []shardStart {
+	scan := s.scan
+	s.scan++
+	listed := map[string]bool{}
+	for _, sh := range shards {
+		id := aws.ToString(sh.ShardId)
+		listed[id] = true
+		if _, ok := s.firstSeen[id]; !ok {
+			s.firstSeen[id] = scan
+		}
+	}
+	var starts []shardStart
+	for _, sh := range shards {
+		id := aws.ToString(sh.ShardId)
+		if _, ok := s.done[id]; ok || !s.mayStart(id, aws.ToString(sh.ParentShardId), listed, scan) {
+			continue
+		}
+		position := "TRIM_HORIZON"
+		if s.firstSeen[id] == 0 {
+			position = s.startingPosition
+		}
+		st := shardStart{shard: id, position: position, done: make(chan struct{})}
+		s.done[id] = st.done
+		starts = append(starts, st)
+	}
+	return starts
+}
+
+func (s *shardScheduler) mayStart(id, parent string, listed map[string]bool, scan int) bool {
+	if parent == "" {
+		return true
+	}
+	if done, ok := s.done[parent]; ok {
+		return isClosed(done)
+	}
+	if listed[parent] {
+		return false // the parent starts in this scan; the child waits for it to finish
+	}
+	return s.firstSeen[id] < scan // an unknown parent: wait one scan for it
 }
 
 func isClosed(ch chan struct{}) bool {
@@ -164,14 +221,11 @@ func (sp *streamPoller) readShard(ctx context.Context, shard, position string) {
 	var batch []streamRecord
 	var firstAt time.Time
 	idle := streamIdleWait
-	failing := 0 // consecutive failed reads
+	failing := 0 // consecutive failed requests, GetShardIterator or GetRecords
 	for ctx.Err() == nil {
 		if r.iterator == "" {
 			if err := r.acquire(ctx); err != nil {
-				if ctx.Err() == nil {
-					sp.rn.con.printf("%-20s stream shard %s: %v", sp.src.FunctionID, shard, err)
-					sleepCtx(ctx, time.Second)
-				}
+				sp.backoff(ctx, shard, &failing, err)
 				continue
 			}
 		}
@@ -179,17 +233,10 @@ func (sp *streamPoller) readShard(ctx context.Context, shard, position string) {
 			ShardIterator: aws.String(r.iterator), Limit: aws.Int32(int32(min(sp.src.BatchSize-len(batch), maxGetRecords))),
 		})
 		if err != nil {
-			if ctx.Err() == nil {
-				// An expired or unknown iterator (an emulator that frees used ones, a
-				// restart): take a new one after the last record read. Said once per
-				// run of failures, so that a stream that is gone does not flood the log.
-				if failing == 0 {
-					sp.rn.con.printf("%-20s stream shard %s: %v (retrying with a new iterator)", sp.src.FunctionID, shard, err)
-				}
-				failing++
-				r.iterator = ""
-				sleepCtx(ctx, min(streamIdleWait*time.Duration(failing), retryBackoffMax))
-			}
+			// An expired or unknown iterator (an emulator that frees used ones, a
+			// restart): take a new one after the last record read.
+			r.iterator = ""
+			sp.backoff(ctx, shard, &failing, err)
 			continue
 		}
 		failing = 0
@@ -225,6 +272,20 @@ func (sp *streamPoller) readShard(ctx context.Context, shard, position string) {
 		sleepCtx(ctx, max(wait, 10*time.Millisecond))
 		idle = min(idle*2, streamIdleMax)
 	}
+}
+
+// backoff follows a failed stream request: it says so once per run of failures, so that
+// a stream that is gone does not flood the log, and waits longer after each failure, up
+// to retryBackoffMax, so that it does not hammer the emulator either.
+func (sp *streamPoller) backoff(ctx context.Context, shard string, failing *int, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	if *failing == 0 {
+		sp.rn.con.printf("%-20s stream shard %s: %v (retrying with a new iterator)", sp.src.FunctionID, shard, err)
+	}
+	*failing++
+	sleepCtx(ctx, min(streamIdleWait*time.Duration(*failing), retryBackoffMax))
 }
 
 // acquire gets an iterator: at the starting position, or after the last record read.
