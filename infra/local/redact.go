@@ -7,16 +7,26 @@ import (
 )
 
 // GET /_local/invocations leaves the process (a browser tab, a pasted log), so what it
-// lists is redacted: the API keys and tokens of Authorization headers, and the bodies of
-// requests, queue messages and table images, which carry personal data. Responses keep only
-// their status and size. In-process callers (Runner.Invocations, the tests) see the full
+// lists is redacted: the API keys and tokens of Authorization headers, query string values
+// (a client may pass a key as ?api_key=...), idempotency keys, the token claims that name a
+// person (email, username), and the bodies of requests, queue messages and table images,
+// which carry personal data. Responses keep only their status and size. In-process callers (Runner.Invocations, the tests) see the full
 // records; nothing redacted is stored twice.
 
 // sensitiveHeaders are compared in lower case, as HTTP header names are case-insensitive.
 var sensitiveHeaders = map[string]bool{
 	"authorization": true, "proxy-authorization": true, "cookie": true, "set-cookie": true,
 	"x-api-key": true, "x-amz-security-token": true,
+	// An Idempotency-Key replayed within its window returns the stored answer, so it is
+	// as good as a read of that answer.
+	"idempotency-key": true,
 }
+
+// keptClaims are the JWT claims that stay readable: who (an opaque id) and which staff
+// role, what debugging an authorizer needs; email, username and the rest name a person.
+var keptClaims = map[string]bool{"sub": true, "cognito:groups": true}
+
+const redacted = "[redacted]"
 
 // redactRecord returns rec as GET /_local/invocations shows it.
 func redactRecord(rec Record) Record {
@@ -54,7 +64,15 @@ func redactValue(v any) any {
 			case "headers", "multiValueHeaders":
 				x[k] = redactHeaders(val)
 			case "cookies":
-				x[k] = "[redacted]"
+				x[k] = redacted
+			case "claims":
+				x[k] = redactClaims(val)
+			case "rawQueryString":
+				if s, ok := val.(string); ok {
+					x[k] = redactQuery(s)
+				}
+			case "queryStringParameters", "multiValueQueryStringParameters":
+				x[k] = redactValues(val)
 			case "body":
 				if s, ok := val.(string); ok {
 					x[k] = fmt.Sprintf("[redacted: %d bytes]", len(s))
@@ -84,10 +102,51 @@ func redactHeaders(v any) any {
 	}
 	for k := range m {
 		if sensitiveHeaders[strings.ToLower(k)] {
-			m[k] = "[redacted]"
+			m[k] = redacted
 		}
 	}
 	return m
+}
+
+// redactClaims keeps the names of the claims and the values of keptClaims.
+func redactClaims(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	for k := range m {
+		if !keptClaims[k] {
+			m[k] = redacted
+		}
+	}
+	return m
+}
+
+// redactValues keeps a map's keys (query parameter names) and hides its values.
+func redactValues(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	for k := range m {
+		m[k] = redacted
+	}
+	return m
+}
+
+// redactQuery keeps the parameter names of a raw query string and hides their values:
+// "api_key=s3cret&limit=5" becomes "api_key=[redacted]&limit=[redacted]".
+func redactQuery(q string) string {
+	if q == "" {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		if name, _, found := strings.Cut(p, "="); found {
+			parts[i] = name + "=" + redacted
+		}
+	}
+	return strings.Join(parts, "&")
 }
 
 // redactResponse keeps an HTTP answer's status code and body size, and only the size of

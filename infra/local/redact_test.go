@@ -22,6 +22,15 @@ func TestInvocationRecordsAreRedactedForTheControlEndpoint(t *testing.T) {
 			kept:      []string{`"routeKey":"POST /v1/screenings"`, `"content-type":"application/json"`, `"statusCode":201`, `"bodyBytes":39`},
 		},
 		{
+			name: "an HTTP event loses its query values, its Idempotency-Key and the claims that name a person",
+			request: `{"routeKey":"GET /v1/me","rawQueryString":"api_key=cgk_k1_s3cret&limit=5","queryStringParameters":{"api_key":"cgk_k1_s3cret","limit":"5"},` +
+				`"headers":{"Idempotency-Key":"idem-7f3a","x-request-id":"r1"},` +
+				`"requestContext":{"authorizer":{"jwt":{"claims":{"sub":"a1b2","cognito:groups":"[admin]","email":"jane@example.com","cognito:username":"jane","username":"jane.doe"},"scopes":null}}}}`,
+			forbidden: []string{"cgk_k1_s3cret", `"5"`, "limit=5", "idem-7f3a", "jane@example.com", `"jane"`, "jane.doe"},
+			kept: []string{`"rawQueryString":"api_key=[redacted]\u0026limit=[redacted]"`, `"api_key":"[redacted]"`, `"limit":"[redacted]"`,
+				`"Idempotency-Key":"[redacted]"`, `"x-request-id":"r1"`, `"sub":"a1b2"`, `"cognito:groups":"[admin]"`, `"email":"[redacted]"`},
+		},
+		{
 			name:      "SQS records keep their ids and lose their bodies",
 			request:   `{"Records":[{"messageId":"m1","body":"{\"email\":\"jane@example.com\"}","eventSource":"aws:sqs"}]}`,
 			response:  `{"batchItemFailures":[]}`,
