@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -113,7 +114,12 @@ var errBadParam = errors.New("-param wants Name=Value")
 
 func fire(addr, name string, out io.Writer) error {
 	client := &http.Client{Timeout: 15 * time.Minute}
-	resp, err := client.Post("http://"+addr+"/_local/schedules/"+name, "application/json", nil)
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/_local/schedules/"+url.PathEscape(name), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set(controlHeader, "1")
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("is the runner running on %s? %w", addr, err)
 	}

@@ -230,7 +230,7 @@ func (rn *Runner) listen() error {
 	rn.ln = ln
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_local/schedules", rn.handleListSchedules)
-	mux.HandleFunc("POST /_local/schedules/{name}", rn.handleFireSchedule)
+	mux.HandleFunc("POST /_local/schedules/{name}", controlOnly(rn.handleFireSchedule))
 	mux.HandleFunc("GET /_local/invocations", rn.handleInvocations)
 	mux.Handle("GET "+fixturesPath, fixtureHandler(fixturesDir(rn.root)))
 	mux.HandleFunc("/", rn.serveAPI)
@@ -415,7 +415,7 @@ func (rn *Runner) banner() {
 		p("route           %s", line)
 	}
 	for _, s := range rn.schedules {
-		p("schedule        %-36s %-18s -> %s   (POST %s/_local/schedules/%s)", s.Name, s.Expression, s.FunctionID, rn.URL(), s.Name)
+		p("schedule        %-36s %-18s -> %s   (POST %s/_local/schedules/%s with %s: 1)", s.Name, s.Expression, s.FunctionID, rn.URL(), s.Name, controlHeader)
 	}
 	if rn.credentials != nil {
 		p("credentials     %s", rn.credentials.path)

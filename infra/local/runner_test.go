@@ -237,11 +237,17 @@ func TestRunnerIntegration(t *testing.T) {
 		if res.Outcome != "ok" || res.Function != "EchoFunction" || string(res.Response) != `{"input":{"tick":true}}` {
 			t.Errorf("fire tick = %+v (response %s)", res, res.Response)
 		}
-		resp, body := do(t, mustRequest("POST", rn.URL()+"/_local/schedules/echo-test-nightly"))
+		resp, body := do(t, controlRequest("POST", rn.URL()+"/_local/schedules/echo-test-nightly"))
 		if resp.StatusCode != 200 || !strings.Contains(string(body), `"seen":"Scheduled Event"`) {
 			t.Errorf("fire nightly = %d %s", resp.StatusCode, body)
 		}
-		if resp, _ := do(t, mustRequest("POST", rn.URL()+"/_local/schedules/nope")); resp.StatusCode != 404 {
+		crossSite, _ := http.NewRequest("POST", rn.URL()+"/_local/schedules/echo-test-nightly", strings.NewReader("x"))
+		crossSite.Header.Set("Content-Type", "text/plain")
+		crossSite.Header.Set("Origin", "http://evil.example")
+		if resp, body := do(t, crossSite); resp.StatusCode != 403 {
+			t.Errorf("a cross-site POST without %s = %d %s, want 403", controlHeader, resp.StatusCode, body)
+		}
+		if resp, _ := do(t, controlRequest("POST", rn.URL()+"/_local/schedules/nope")); resp.StatusCode != 404 {
 			t.Errorf("unknown schedule: %d", resp.StatusCode)
 		}
 	})
@@ -431,6 +437,13 @@ func mustRequest(method, url string) *http.Request {
 	if err != nil {
 		panic(err)
 	}
+	return req
+}
+
+// controlRequest is a request to a /_local control endpoint, as the fire command sends it.
+func controlRequest(method, url string) *http.Request {
+	req := mustRequest(method, url)
+	req.Header.Set(controlHeader, "1")
 	return req
 }
 
