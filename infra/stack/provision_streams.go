@@ -115,7 +115,7 @@ func filterPattern(v any) (string, error) {
 	}
 	var obj map[string]any
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		return "", fmt.Errorf("Pattern is not a JSON object: %w", err)
+		return "", fmt.Errorf("the Pattern is not a JSON object: %w", err)
 	}
 	return string(raw), nil
 }
