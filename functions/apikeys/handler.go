@@ -14,6 +14,8 @@ type createKeyRequest struct {
 	Label string `json:"label"`
 }
 
+// Every key answered here goes through ForClient: the staff member who issued or revoked
+// one is not the client's to know.
 func newServer(d *platform.Deps) *httpapi.Server {
 	svc := d.Tenants
 	client := func(p tenants.Principal) audit.Actor { return audit.Actor{Type: "client", ID: p.KeyID} }
@@ -27,6 +29,9 @@ func newServer(d *platform.Deps) *httpapi.Server {
 			if err != nil {
 				return httpapi.Response{}, err
 			}
+			for i := range keys {
+				keys[i] = keys[i].ForClient()
+			}
 			return httpapi.JSON(http.StatusOK, httpapi.List[tenants.APIKey]{Items: keys, NextCursor: next}), nil
 		}),
 		"POST /v1/api-keys": httpapi.Client(svc, func(ctx context.Context, p tenants.Principal, req httpapi.Request) (httpapi.Response, error) {
@@ -38,6 +43,7 @@ func newServer(d *platform.Deps) *httpapi.Server {
 			if err != nil {
 				return httpapi.Response{}, err
 			}
+			key.APIKey = key.ForClient()
 			return httpapi.JSON(http.StatusCreated, key), nil
 		}),
 		"DELETE /v1/api-keys/{keyId}": httpapi.Client(svc, func(ctx context.Context, p tenants.Principal, req httpapi.Request) (httpapi.Response, error) {
@@ -49,7 +55,7 @@ func newServer(d *platform.Deps) *httpapi.Server {
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.JSON(http.StatusOK, key), nil
+			return httpapi.JSON(http.StatusOK, key.ForClient()), nil
 		}),
 	}}
 }

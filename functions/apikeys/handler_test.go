@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/emulator"
 	pt "github.com/chainfi/chainguard/shared/platform/platformtest"
+	"github.com/chainfi/chainguard/shared/tenants"
 )
 
 func TestMain(m *testing.M) { os.Exit(emulator.RunTests(m)) }
@@ -111,5 +113,71 @@ func TestAQueryHoldingTheReplacementCharacterIsRefused(t *testing.T) {
 		if status != 400 || pt.ErrorCode(body) != "invalid_utf8" {
 			t.Errorf("query %q: %d %v, want 400 invalid_utf8", q, status, body)
 		}
+	}
+}
+
+// A key issued or revoked by ChainGuard staff shows "staff" to the client, never the
+// staff member's Cognito subject; the client's own actions keep its key id. (Staff routes
+// show the stored value: see staff-tenants.)
+func TestClientsSeeStaffActionsAsStaffWithoutTheirIdentity(t *testing.T) {
+	d := pt.Deps(t)
+	srv := newServer(d)
+	ctx := context.Background()
+	staff := audit.Actor{Type: "staff", ID: "3f2b8c9e-cognito-sub"}
+	tn, first, err := d.Tenants.CreateTenant(ctx, staff, "Alpha", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStaff, err := d.Tenants.IssueKey(ctx, staff, tn.ID, "from support")
+	if err != nil {
+		t.Fatal(err)
+	}
+	revokedByStaff, err := d.Tenants.IssueKey(ctx, staff, tn.ID, "leaked")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Tenants.RevokeKey(ctx, staff, tn.ID, revokedByStaff.ID, tenants.RevokeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	auth := pt.Bearer(first.Secret)
+	status, created := pt.Call(t, srv, pt.Request{RouteKey: "POST /v1/api-keys", Headers: auth, Body: `{"label":"ci"}`})
+	if status != 201 || created["createdBy"] != "client:"+first.ID {
+		t.Fatalf("create: %d %v", status, created)
+	}
+
+	status, list := pt.Call(t, srv, pt.Request{RouteKey: "GET /v1/api-keys", Headers: auth})
+	if status != 200 {
+		t.Fatalf("list: %d %v", status, list)
+	}
+	raw, _ := json.Marshal(list)
+	if strings.Contains(string(raw), staff.ID) {
+		t.Fatalf("the list shows the staff member: %s", raw)
+	}
+	by := map[string]map[string]any{}
+	for _, it := range list["items"].([]any) {
+		k := it.(map[string]any)
+		by[k["id"].(string)] = k
+	}
+	if len(by) != 4 {
+		t.Fatalf("list: %s", raw)
+	}
+	for id, want := range map[string][2]any{
+		first.ID:               {"staff", nil},
+		byStaff.ID:             {"staff", nil},
+		revokedByStaff.ID:      {"staff", "staff"},
+		created["id"].(string): {"client:" + first.ID, nil},
+	} {
+		if by[id]["createdBy"] != want[0] || by[id]["revokedBy"] != want[1] {
+			t.Errorf("key %s: createdBy %v, revokedBy %v; want %v, %v", id, by[id]["createdBy"], by[id]["revokedBy"], want[0], want[1])
+		}
+	}
+
+	status, revoked := pt.Call(t, srv, pt.Request{RouteKey: "DELETE /v1/api-keys/{keyId}", Path: map[string]string{"keyId": byStaff.ID}, Headers: auth})
+	if status != 200 || revoked["createdBy"] != "staff" || revoked["revokedBy"] != "client:"+first.ID {
+		t.Fatalf("revoke: %d %v", status, revoked)
+	}
+	status, again := pt.Call(t, srv, pt.Request{RouteKey: "DELETE /v1/api-keys/{keyId}", Path: map[string]string{"keyId": revokedByStaff.ID}, Headers: auth})
+	if status != 200 || again["createdBy"] != "staff" || again["revokedBy"] != "staff" {
+		t.Fatalf("revoking a key staff revoked: %d %v", status, again)
 	}
 }

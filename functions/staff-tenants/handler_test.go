@@ -51,6 +51,17 @@ func TestAnAdminOnboardsATenantAndAnAuditorVerifiesItsTrail(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("revoke: %d", status)
 	}
+	// Staff see who issued and revoked a key (clients see only "staff").
+	status, body = pt.Call(t, srv, pt.Request{RouteKey: "GET /v1/staff/tenants/{tenantId}/api-keys", Path: tenant, As: auditor})
+	if status != 200 {
+		t.Fatalf("list keys: %d %v", status, body)
+	}
+	for _, it := range body["items"].([]any) {
+		k := it.(map[string]any)
+		if k["createdBy"] != "staff:admin-1" || k["id"] == keyID && k["revokedBy"] != "staff:admin-1" {
+			t.Errorf("key as staff see it: %v", k)
+		}
+	}
 
 	if _, err := d.Audit.SealPending(context.Background(), 0, 0); err != nil { // the audit-sealer's work
 		t.Fatal(err)

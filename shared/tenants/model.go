@@ -9,6 +9,7 @@
 package tenants
 
 import (
+	"strings"
 	"time"
 
 	"github.com/chainfi/chainguard/shared/store"
@@ -76,6 +77,24 @@ func (APIKey) EntityType() string { return "api_key" }
 func (k APIKey) Indexes() store.Indexes {
 	at, _ := store.ParseTime(k.CreatedAt)
 	return store.Indexes{GSI1: store.Key{PK: store.TenantAPIKeysPK(store.TenantID(k.TenantID)), SK: store.APIKeyListSK(at, k.ID)}}
+}
+
+// ForClient is the key as its own tenant's clients see it: a key issued or revoked by
+// ChainGuard staff reads "staff", never "staff:<cognito sub>", because who at ChainGuard
+// acted is ours to know (staff routes show the key as stored). A client's own actions
+// keep their key id, which the client knows already.
+func (k APIKey) ForClient() APIKey {
+	k.CreatedBy, k.RevokedBy = actorForClient(k.CreatedBy), actorForClient(k.RevokedBy)
+	return k
+}
+
+// actorForClient keeps "client:<key id>" and reduces any other actor to its type.
+func actorForClient(by string) string {
+	typ, _, _ := strings.Cut(by, ":")
+	if typ == "client" {
+		return by
+	}
+	return typ
 }
 
 // IssuedKey is a new key with its secret: the only time the secret exists outside the
