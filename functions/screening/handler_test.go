@@ -225,6 +225,29 @@ func TestASanctionedAddressIsAMatch(t *testing.T) {
 	}
 }
 
+// A hostile probe screened listed addresses clear by writing them as wallets do: an EVM
+// address without its 0x, a payment URI (BIP 21, EIP-681). Each must match the listing.
+func TestAListedAddressMatchesAsAWalletWritesIt(t *testing.T) {
+	f := setup(t, true)
+	const eth = "0x8576acc5c05d6ce88f4e49bf65bdf0c62f91353c" // in an OFAC entry's remarks
+	for _, c := range []struct{ name, asset, addr, listed string }{
+		{"an EVM address without 0x", "ETH", "8576ACC5C05D6CE88F4E49BF65BDF0C62F91353C", eth},
+		{"an EIP-681 URI with a chain id and a value", "ETH", "ethereum:" + eth + "@1?value=1e18", eth},
+		{"an EIP-681 pay- URI of a token transfer", "USDT", "ethereum:pay-" + eth + "@1/transfer?uint256=5", eth},
+		{"a BIP 21 URI with an amount", "XBT", "bitcoin:" + liststest.SanctionedXBT + "?amount=0.5", liststest.SanctionedXBT},
+		{"a BIP 21 URI in upper case, as QR codes hold it", "XBT", "BITCOIN:" + strings.ToUpper(liststest.SanctionedXBT), liststest.SanctionedXBT},
+		{"a BIP 21 URI of a legacy address with a label", "XBT", "bitcoin:149w62rY42aZBox8fGcmqNsXUzSStKeq8C?label=x&amount=1", "149w62rY42aZBox8fGcmqNsXUzSStKeq8C"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			status, body := f.post(t, f.a.Secret, `{"type":"address","asset":"`+c.asset+`","address":"`+c.addr+`"}`)
+			m := firstMatch(body)
+			if status != 201 || body["outcome"] != "match" || m == nil || pt.Get(m, "address", "listed") != c.listed {
+				t.Fatalf("%d %v", status, body)
+			}
+		})
+	}
+}
+
 func TestBadQueriesAreRefusedWithACodeAndNothingIsStored(t *testing.T) {
 	f := setup(t, true)
 	long := strings.Repeat("a", 201)
@@ -246,17 +269,24 @@ func TestBadQueriesAreRefusedWithACodeAndNothingIsStored(t *testing.T) {
 		"bad asset":             {`{"type":"address","asset":"bitcoin!","address":"149w62rY42aZBox8fGcmqNsXUzSStKeq8C"}`, "invalid_asset"},
 		"no address":            {`{"type":"address","asset":"XBT"}`, "address_required"},
 		"address with spaces":   {`{"type":"address","asset":"XBT","address":"149w62rY42aZ Box8fGcmqNsXUzSStKeq8C"}`, "invalid_address"},
-		"name on an address":    {`{"type":"address","asset":"XBT","address":"149w62rY42aZBox8fGcmqNsXUzSStKeq8C","name":"x"}`, "field_not_allowed"},
-		"unknown field":         {`{"type":"person","name":"John Smith","passport":"X1"}`, "unknown_field"},
-		"invalid UTF-8 in name": {"{\"type\":\"person\",\"name\":\"J\xf6rg M\xfcller\"}", "invalid_utf8"},
-		"invalid UTF-8 in ref":  {"{\"type\":\"person\",\"name\":\"John Smith\",\"reference\":\"c\xff\"}", "invalid_utf8"},
-		"unpaired surrogate":    {`{"type":"person","name":"John \ud800Smith"}`, "invalid_utf8"},
-		"duplicate name":        {`{"type":"person","name":"Maria Schneider","name":"Ali Khorashadizadeh"}`, "duplicate_field"},
-		"duplicate type":        {`{"type":"address","type":"person","name":"John Smith"}`, "duplicate_field"},
-		"capitalised field":     {`{"type":"person","Name":"Ali Khorashadizadeh"}`, "unknown_field"},
-		"upper-case field":      {`{"TYPE":"person","name":"John Smith"}`, "unknown_field"},
-		"case variant beside":   {`{"type":"person","name":"John Smith","Name":"Ali Khorashadizadeh"}`, "unknown_field"},
-		"a JSON null":           {`null`, "invalid_json"},
+		// A listed base58 address folded to lower case: its checksum fails, so it is no
+		// address at all, and screening it would answer clear.
+		"lower-cased base58":      {`{"type":"address","asset":"XBT","address":"149w62ry42azbox8fgcmqnsxuzssskeq8c"}`, "invalid_address"},
+		"bech32 with a typo":      {`{"type":"address","asset":"XBT","address":"bitcoin:bc1q05aktddf9ce4p7hh3stgsf253m4vweu7nkhtmx"}`, "invalid_address"},
+		"ETH that is not 40 hex":  {`{"type":"address","asset":"ETH","address":"0x8576acc5c05d6ce88f4e49bf65bdf0c62f91353"}`, "invalid_address"},
+		"a BTC address under ETH": {`{"type":"address","asset":"ETH","address":"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"}`, "invalid_address"},
+		"a URI holding nothing":   {`{"type":"address","asset":"XBT","address":"bitcoin:?amount=1"}`, "invalid_address"},
+		"name on an address":      {`{"type":"address","asset":"XBT","address":"149w62rY42aZBox8fGcmqNsXUzSStKeq8C","name":"x"}`, "field_not_allowed"},
+		"unknown field":           {`{"type":"person","name":"John Smith","passport":"X1"}`, "unknown_field"},
+		"invalid UTF-8 in name":   {"{\"type\":\"person\",\"name\":\"J\xf6rg M\xfcller\"}", "invalid_utf8"},
+		"invalid UTF-8 in ref":    {"{\"type\":\"person\",\"name\":\"John Smith\",\"reference\":\"c\xff\"}", "invalid_utf8"},
+		"unpaired surrogate":      {`{"type":"person","name":"John \ud800Smith"}`, "invalid_utf8"},
+		"duplicate name":          {`{"type":"person","name":"Maria Schneider","name":"Ali Khorashadizadeh"}`, "duplicate_field"},
+		"duplicate type":          {`{"type":"address","type":"person","name":"John Smith"}`, "duplicate_field"},
+		"capitalised field":       {`{"type":"person","Name":"Ali Khorashadizadeh"}`, "unknown_field"},
+		"upper-case field":        {`{"TYPE":"person","name":"John Smith"}`, "unknown_field"},
+		"case variant beside":     {`{"type":"person","name":"John Smith","Name":"Ali Khorashadizadeh"}`, "unknown_field"},
+		"a JSON null":             {`null`, "invalid_json"},
 	}
 	for name, c := range cases {
 		status, body := f.post(t, f.a.Secret, c.body)
@@ -276,12 +306,20 @@ func TestBadQueriesAreRefusedWithACodeAndNothingIsStored(t *testing.T) {
 	if status != 400 || pt.ErrorCode(body) != "duplicate_field" {
 		t.Errorf("duplicate with an idempotency key: %d %v", status, body)
 	}
+	// An address whose checksum fails is refused once the lists are read, inside the
+	// idempotent operation: the key is released, as for any 4xx.
+	status, body = f.post(t, f.a.Secret, `{"type":"address","asset":"XBT","address":"149w62ry42azbox8fgcmqnsxuzssskeq8c"}`, "idempotency-key", "inv-1")
+	if status != 400 || pt.ErrorCode(body) != "invalid_address" {
+		t.Errorf("invalid address with an idempotency key: %d %v", status, body)
+	}
 	if ids := f.storedScreenings(t); len(ids) != 0 {
 		t.Fatalf("refused queries stored screenings: %v", ids)
 	}
-	var rec map[string]any
-	if err := f.d.Store.Get(context.Background(), store.IdempotencyKey(f.ta, idempotencyScope, "dup-1"), &rec); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("a refused body took its idempotency key: %v %v", rec, err)
+	for _, k := range []string{"dup-1", "inv-1"} {
+		var rec map[string]any
+		if err := f.d.Store.Get(context.Background(), store.IdempotencyKey(f.ta, idempotencyScope, k), &rec); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("a refused body took its idempotency key %s: %v %v", k, rec, err)
+		}
 	}
 	for _, a := range f.actions(t) {
 		if strings.HasPrefix(a, "screening.") {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chainfi/chainguard/shared/failure"
 	"github.com/chainfi/chainguard/shared/sanctions"
+	"github.com/chainfi/chainguard/shared/screening"
 )
 
 // Query types a screening accepts.
@@ -26,6 +27,10 @@ const (
 	MaxNameLen      = 200
 	MaxReferenceLen = 128
 	MaxAddressLen   = 128
+	// MaxAddressInputLen bounds the address as sent, which may be a payment URI with
+	// parameters (bitcoin:...?amount=...&label=...); the address in it is at most
+	// MaxAddressLen.
+	MaxAddressInputLen = 512
 )
 
 // Query is what is screened: a named subject with optional qualifiers, or a crypto
@@ -43,7 +48,7 @@ type Query struct {
 var (
 	dateRe    = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$`)
 	assetRe   = regexp.MustCompile(`^[A-Z0-9]{2,10}$`)
-	addressRe = regexp.MustCompile(`^[A-Za-z0-9:]+$`)
+	addressRe = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 )
 
 // Normalize trims the query and checks it strictly, returning a failure.Invalid with a
@@ -81,10 +86,22 @@ func (q Query) checkAddress() error {
 	if q.Address == "" {
 		return failure.InvalidInput("address_required", "address is required")
 	}
-	if len(q.Address) < 20 || len(q.Address) > MaxAddressLen || !addressRe.MatchString(q.Address) {
-		return failure.InvalidInput("invalid_address", "address must be 20 to %d letters and digits", MaxAddressLen)
+	// The address is kept as sent: it is what the client screened. What is checked here
+	// is the address a payment URI holds; its checksum is checked when it is screened
+	// (screening.Index.ScreenQueryAddress), where a listed address, however malformed,
+	// still matches.
+	if len(q.Address) > MaxAddressInputLen {
+		return invalidAddress()
+	}
+	a, _ := screening.ParseAddress(q.Asset, q.Address)
+	if len(a.Bare) < 20 || len(a.Bare) > MaxAddressLen || !addressRe.MatchString(a.Bare) {
+		return invalidAddress()
 	}
 	return nil
+}
+
+func invalidAddress() error {
+	return failure.InvalidInput("invalid_address", "address must be 20 to %d letters and digits, or a payment URI that holds one", MaxAddressLen)
 }
 
 func (q Query) checkNamed(now time.Time) error {

@@ -198,7 +198,9 @@ func (s *Screener) Screen(ctx context.Context, by audit.Actor, tenant store.Tena
 		ScreenedAt: store.FormatTime(now), Query: q}
 	var summaries []matchSummary
 	if q.Type == TypeAddress {
-		out.Outcome, out.Matches, summaries = screenAddress(loaded.Index, q)
+		if out.Outcome, out.Matches, summaries, err = screenAddress(loaded.Index, q); err != nil {
+			return Screening{}, err
+		}
 	} else {
 		out.Outcome, out.Matches, out.Notes, summaries = screenName(loaded.Index, q, s.opts)
 	}
@@ -330,8 +332,13 @@ func screenName(ix *screening.Index, q Query, opts screening.Options) (string, [
 	return string(r.Outcome), matches, r.Notes, sums
 }
 
-func screenAddress(ix *screening.Index, q Query) (string, []Match, []matchSummary) {
-	r := ix.ScreenAddress(q.Asset, q.Address)
+// screenAddress looks the address up; an address that is not valid for its asset and
+// matches nothing is refused rather than answered clear (screening.ScreenQueryAddress).
+func screenAddress(ix *screening.Index, q Query) (string, []Match, []matchSummary, error) {
+	r, err := ix.ScreenQueryAddress(q.Asset, q.Address)
+	if err != nil {
+		return "", nil, nil, failure.InvalidInput("invalid_address", "%s", err.Error())
+	}
 	matches := make([]Match, 0, len(r.Matches))
 	sums := make([]matchSummary, 0, len(r.Matches))
 	for _, m := range r.Matches {
@@ -341,5 +348,5 @@ func screenAddress(ix *screening.Index, q Query) (string, []Match, []matchSummar
 		sums = append(sums, matchSummary{EntityID: m.EntityID, Source: string(m.Source), Score: 1,
 			Outcome: string(screening.OutcomeMatch), Reasons: []string{"address:exact", "asset:" + m.Asset, "chain:" + r.Chain}})
 	}
-	return string(r.Outcome), matches, sums
+	return string(r.Outcome), matches, sums, nil
 }

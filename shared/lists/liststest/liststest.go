@@ -22,8 +22,9 @@ import (
 	"github.com/chainfi/chainguard/shared/sanctions"
 )
 
-// SanctionedXBT is the address of the test crypto address file.
-const SanctionedXBT = "1AbcTestSanctionedAddressXBT11111"
+// SanctionedXBT is the address of the test crypto address file: a real one (of OFAC's
+// XBT file), since a query address must pass its checksum.
+const SanctionedXBT = "bc1q05aktddf9ce4p7hh3stgsf253m4vweu7nkhtmw"
 
 // Bucket creates an empty bucket on the emulator, removed with the test.
 func Bucket(tb testing.TB, cfg aws.Config) string {
