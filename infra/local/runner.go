@@ -233,6 +233,7 @@ func (rn *Runner) listen() error {
 	mux.HandleFunc("POST /_local/schedules/{name}", controlOnly(rn.handleFireSchedule))
 	mux.HandleFunc("GET /_local/invocations", rn.handleInvocations)
 	mux.Handle("GET "+fixturesPath, fixtureHandler(fixturesDir(rn.root)))
+	newWebhookSinks(time.Now).register(mux) // in memory: a restart forgets the sinks
 	mux.HandleFunc("/", rn.serveAPI)
 	rn.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = rn.http.Serve(ln) }()
