@@ -11,11 +11,12 @@ import (
 // milliseconds, as shared/store writes instants.
 const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
-// Message is the body of a webhook, in the shape the specification recommends.
+// Message is the body of a webhook, in the shape the specification recommends. Encode
+// is how it is written; the tags are for readers of a received body.
 type Message struct {
-	Type      string          // an event type of the catalogue
-	Timestamp time.Time       // when the event happened, not when it is delivered
-	Data      json.RawMessage // the event's data, checked with ValidateData
+	Type      string          `json:"type"`      // an event type of the catalogue
+	Timestamp time.Time       `json:"timestamp"` // when the event happened, not when it is delivered
+	Data      json.RawMessage `json:"data"`      // the event's data, checked with ValidateData
 }
 
 // wireMessage fixes the field order and the timestamp format.
