@@ -460,6 +460,11 @@ func (rn *Runner) params(tpl *stack.Template) map[string]string {
 	declared := func(name string) bool { _, ok := tpl.Parameters[name]; return ok }
 	// The listener is not open yet: the configured address is what the functions will call.
 	out := fixtureParams(fixturesDir(rn.root), "http://"+rn.opts.Addr, declared)
+	// Locally, webhooks may go to the runner's own receiver (/_local/webhook-sink) and to
+	// any other local server: the template takes it only for the local stage.
+	if declared("WebhookAllowLocalUrls") && rn.opts.Stage == "local" {
+		out["WebhookAllowLocalUrls"] = "true"
+	}
 	for k, v := range rn.opts.Params {
 		out[k] = v
 	}

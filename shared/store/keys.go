@@ -347,6 +347,28 @@ func WebhookEndpointKey(t TenantID, endpointID string) Key {
 	return Key{PK: WebhookEndpointsPK(t), SK: "EP#" + seg(endpointID)}
 }
 
+// WebhookRegistryKey counts a tenant's endpoints (the limit holds under concurrent
+// creations: every creation and deletion moves it on a version condition).
+func WebhookRegistryKey(t TenantID) Key { return Key{PK: WebhookEndpointsPK(t), SK: "META"} }
+
+// WebhookEndpointSKPrefix selects a tenant's endpoints in WebhookEndpointsPK.
+const WebhookEndpointSKPrefix = "EP#"
+
+// WebhookDeliveryKey is one delivery of one event to one endpoint, with its attempts.
+func WebhookDeliveryKey(t TenantID, deliveryID string) Key {
+	return Key{PK: tenantPK(t, "WHD", seg(deliveryID)), SK: "DELIVERY"}
+}
+
+// WebhookDeliveriesPK lists a tenant's deliveries on GSI1, in event order (sort key:
+// TimeSK of the event's time and the delivery id).
+func WebhookDeliveriesPK(t TenantID) string { return tenantPK(t, "WHDS") }
+
+// EndpointDeliveriesPK lists one endpoint's deliveries on GSI2, in event order (sort key:
+// TimeSK of the event's time and the delivery id).
+func EndpointDeliveriesPK(t TenantID, endpointID string) string {
+	return tenantPK(t, "WHEP", seg(endpointID))
+}
+
 // RulesPK is the partition of a tenant's restriction rules.
 func RulesPK(t TenantID) string { return tenantPK(t, "RULES") }
 

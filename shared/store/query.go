@@ -37,6 +37,9 @@ type QueryInput struct {
 	Limit      int    // clamped to 1..MaxLimit; 0 means DefaultLimit
 	Cursor     string // Page.NextCursor of the previous page, "" for the first
 	Descending bool
+	// Filter, when set, keeps only the items it holds for (a FilterExpression: applied
+	// after Limit, so a page may hold fewer items, none even, and still have a next one).
+	Filter Cond
 }
 
 // Page is one page of a query. NextCursor is "" on the last page (a non-empty cursor may
@@ -200,7 +203,40 @@ func (s *Store) queryInput(q QueryInput) (*dynamodb.QueryInput, error) {
 	} else {
 		in.ConsistentRead = aws.Bool(true)
 	}
+	if q.Filter.Expr != "" {
+		expr, n, v, err := q.Filter.build(names, values)
+		if err != nil {
+			return nil, err
+		}
+		in.FilterExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues = &expr, n, v
+	}
 	return in, nil
+}
+
+// filterBinding renders the filter for the cursor's binding (names and values sorted), so
+// a cursor of a filtered listing cannot be used on the same partition with another filter.
+func (q QueryInput) filterBinding() string {
+	if q.Filter.Expr == "" {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(q.Filter.Expr)
+	for _, k := range sortedKeys(q.Filter.Names) {
+		fmt.Fprintf(&b, "\x00%s=%s", k, q.Filter.Names[k])
+	}
+	for _, k := range sortedKeys(q.Filter.Values) {
+		fmt.Fprintf(&b, "\x00%s=%v", k, q.Filter.Values[k])
+	}
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func indexName(ix string) string {
@@ -220,7 +256,7 @@ type cursorBody struct {
 
 func (s *Store) binding(q QueryInput) []byte {
 	var b bytes.Buffer
-	for _, part := range []string{"v1", indexName(q.Index), q.PK, q.SKPrefix, q.SKFrom, q.SKTo, fmt.Sprint(q.Descending)} {
+	for _, part := range []string{"v1", indexName(q.Index), q.PK, q.SKPrefix, q.SKFrom, q.SKTo, fmt.Sprint(q.Descending), q.filterBinding()} {
 		b.WriteString(part)
 		b.WriteByte(0)
 	}

@@ -1,0 +1,86 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/chainfi/chainguard/shared/events"
+	"github.com/chainfi/chainguard/shared/store"
+	"github.com/chainfi/chainguard/shared/webhooks"
+)
+
+// DispatchResult says what one event became.
+type DispatchResult struct {
+	Deliveries int // created now
+	Existing   int // created by an earlier dispatch of the same event
+}
+
+// Dispatch creates one delivery of ev per enabled endpoint of its tenant whose filter
+// takes ev's type, and queues their first attempts. It is idempotent: a delivery's id
+// comes from the event and the endpoint, so an event dispatched again creates nothing
+// new; a delivery created before a crash that had not queued its attempt is queued again
+// (the attempt's claim makes a duplicate harmless).
+func (s *Service) Dispatch(ctx context.Context, ev events.Envelope) (DispatchResult, error) {
+	var res DispatchResult
+	if ev.TenantID == "" || store.TenantID(ev.TenantID) == store.PlatformTenant || !store.ValidID(ev.TenantID) {
+		return res, nil // platform events have no client to tell
+	}
+	if _, ok := webhooks.Lookup(ev.Type); !ok {
+		return res, nil // not a client-facing type (the rule should not have sent it)
+	}
+	if err := webhooks.ValidateData(ev.Type, ev.Data); err != nil {
+		// The catalogue is the contract with clients: a payload outside it is our bug.
+		// It is delivered all the same (dropping it would lose an event) and shouts here.
+		s.log.Error("event data does not match the catalogue", "type", ev.Type, "eventId", ev.ID, "error", err.Error())
+	}
+	tenant := store.TenantID(ev.TenantID)
+	eps, err := s.Endpoints(ctx, tenant)
+	if err != nil {
+		return res, err
+	}
+	body := webhooks.Encode(webhooks.Message{Type: ev.Type, Timestamp: ev.Time, Data: ev.Data})
+	var queue []message
+	for _, ep := range eps {
+		if ep.Disabled || !webhooks.Matches(ep.EventTypes, ev.Type) {
+			continue
+		}
+		d, created, err := s.createDelivery(ctx, tenant, ep.ID, ev, body)
+		if err != nil {
+			return res, err
+		}
+		switch {
+		case created:
+			res.Deliveries++
+		case d.Status == StatusPending && len(d.Attempts) == 0:
+			res.Existing++ // created, maybe never queued: queue it again
+		default:
+			res.Existing++
+			continue
+		}
+		queue = append(queue, message{Kind: kindAttempt, Tenant: string(tenant), Delivery: d.ID, Attempt: 1})
+	}
+	return res, s.enqueueAll(ctx, queue)
+}
+
+func (s *Service) createDelivery(ctx context.Context, tenant store.TenantID, endpointID string, ev events.Envelope, body []byte) (Delivery, bool, error) {
+	now := ts(s.nowUTC())
+	d := Delivery{
+		ID: deliveryID(ev.ID, endpointID), TenantID: string(tenant), EndpointID: endpointID, EventID: ev.ID,
+		EventType: ev.Type, EventTime: ts(ev.Time), Status: StatusPending, Attempts: []Attempt{}, NextAttemptAt: now,
+		Body: string(body), CreatedAt: now, UpdatedAt: now,
+	}
+	err := s.st.Create(ctx, store.WebhookDeliveryKey(tenant, d.ID), d)
+	if errors.Is(err, store.ErrAlreadyExists) {
+		var cur Delivery
+		if err := s.st.Get(ctx, store.WebhookDeliveryKey(tenant, d.ID), &cur); err != nil {
+			return Delivery{}, false, err
+		}
+		return cur, false, nil
+	}
+	if err != nil {
+		return Delivery{}, false, fmt.Errorf("delivery: create delivery: %w", err)
+	}
+	d.Version = 1
+	return d, true, nil
+}

@@ -1,0 +1,342 @@
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/events"
+	"github.com/chainfi/chainguard/shared/store"
+	"github.com/chainfi/chainguard/shared/webhooks"
+)
+
+// errClaimed: another worker holds this attempt; SQS delivers the message again after its
+// visibility timeout, by when the claim has either become an attempt or expired.
+var errClaimed = errors.New("delivery: attempt in flight elsewhere")
+
+// Process handles one message of the delivery queue: an attempt or a replay job. An error
+// leaves the message to SQS, which delivers it again and, after maxReceiveCount, moves it
+// to the dead-letter queue.
+func (s *Service) Process(ctx context.Context, raw []byte) error {
+	var m message
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("delivery: unreadable message: %w", err)
+	}
+	if err := m.valid(); err != nil {
+		return err
+	}
+	if m.Kind == kindReplay {
+		return s.replay(ctx, m)
+	}
+	return s.attemptMessage(ctx, m)
+}
+
+func (s *Service) attemptMessage(ctx context.Context, m message) error {
+	now := s.nowUTC()
+	if nb := parseTS(m.NotBefore); !nb.IsZero() && now.Add(time.Second).Before(nb) {
+		return s.enqueue(ctx, m, nb.Sub(now)) // not due yet: a delay longer than SQS allows
+	}
+	tenant := store.TenantID(m.Tenant)
+	d, err := s.Delivery(ctx, tenant, m.Delivery)
+	if errors.Is(err, errDeliveryNotFound) {
+		s.log.Warn("message for an unknown delivery", "tenantId", m.Tenant, "deliveryId", m.Delivery)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	n := m.Attempt
+	switch {
+	case len(d.Attempts) >= n:
+		// Made already (a duplicate message). If the next attempt's message was lost
+		// between recording this one and queueing it, queue it now.
+		if d.Status == StatusPending && len(d.Attempts) > 0 && d.ClaimAttempt == 0 {
+			next := message{Kind: kindAttempt, Tenant: m.Tenant, Delivery: d.ID, Attempt: len(d.Attempts) + 1, NotBefore: d.NextAttemptAt}
+			return s.enqueue(ctx, next, parseTS(d.NextAttemptAt).Sub(now))
+		}
+		return nil
+	case len(d.Attempts) < n-1:
+		return nil // stale: a later attempt is already due
+	case !m.Manual && d.Status != StatusPending:
+		return nil
+	}
+	_, _, err = s.makeAttempt(ctx, d, n, m.Manual, false)
+	if errors.Is(err, errLostClaim) {
+		return nil // another worker made it
+	}
+	return err
+}
+
+// errLostClaim: the delivery changed under us before the attempt (another worker claimed
+// it): nothing to do.
+var errLostClaim = errors.New("delivery: attempt claimed elsewhere")
+
+// makeAttempt claims attempt n of d, sends it, records it, queues the next attempt or
+// fails the delivery, and updates the endpoint's health. manual attempts have no
+// automatic successor; force sends to a disabled endpoint (a test the tenant asked for).
+func (s *Service) makeAttempt(ctx context.Context, d Delivery, n int, manual, force bool) (Delivery, Attempt, error) {
+	tenant := store.TenantID(d.TenantID)
+	key := store.WebhookDeliveryKey(tenant, d.ID)
+	now := s.nowUTC()
+	if d.ClaimAttempt == n && now.Before(parseTS(d.ClaimUntil)) {
+		return d, Attempt{}, errClaimed
+	}
+	claimed := d
+	claimed.Status, claimed.ClaimAttempt, claimed.ClaimUntil, claimed.UpdatedAt = StatusPending, n, ts(now.Add(claimTTL)), ts(now)
+	v, err := s.st.Update(ctx, key, d.Version, claimed)
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		return d, Attempt{}, errLostClaim
+	}
+	if err != nil {
+		return d, Attempt{}, err
+	}
+	claimed.Version = v
+
+	ep, err := s.Endpoint(ctx, tenant, d.EndpointID)
+	var epp *Endpoint
+	switch {
+	case errors.Is(err, errEndpointNotFound):
+	case err != nil:
+		return d, Attempt{}, err
+	default:
+		epp = &ep
+	}
+	var a webhooks.Attempt
+	final := false
+	switch {
+	case epp == nil:
+		a, final = webhooks.Attempt{At: now, ErrorCode: "endpoint_deleted", Error: "the endpoint was deleted"}, true
+	case epp.Disabled && !force:
+		a, final = webhooks.Attempt{At: now, ErrorCode: "endpoint_disabled", Error: "the endpoint is disabled"}, true
+	default:
+		secrets, err := s.secrets(ctx, *epp, now)
+		if err != nil {
+			return d, Attempt{}, err // the claim expires and the message comes back
+		}
+		a = s.sender.Send(ctx, webhooks.Request{URL: epp.URL, MsgID: d.EventID, Secrets: secrets, Body: []byte(d.Body), Now: s.now})
+	}
+	rec := attemptOf(n, a, manual)
+	next := claimed
+	next.Attempts = append(append([]Attempt(nil), claimed.Attempts...), rec)
+	next.ClaimAttempt, next.ClaimUntil, next.UpdatedAt = 0, "", ts(s.nowUTC())
+	var delay time.Duration
+	exhausted := false
+	switch {
+	case a.Success:
+		next.Status, next.NextAttemptAt = StatusSucceeded, ""
+	case final || manual:
+		next.Status, next.NextAttemptAt = StatusFailed, ""
+	default:
+		if dl, ok := webhooks.NextDelay(n, s.rand); ok {
+			delay = dl
+			next.Status, next.NextAttemptAt = StatusPending, ts(a.At.Add(dl))
+		} else {
+			next.Status, next.NextAttemptAt, exhausted = StatusFailed, "", true
+		}
+	}
+	// If this write fails the attempt was made but not recorded: the message comes back
+	// once the claim expires and the attempt is made again (receivers de-duplicate on
+	// webhook-id, which does not change).
+	if v, err = s.st.Update(ctx, key, claimed.Version, next); err != nil {
+		return d, rec, fmt.Errorf("delivery: record attempt %d of %s: %w", n, d.ID, err)
+	}
+	next.Version = v
+	s.metric(d, n, a, next.Status == StatusFailed)
+	if next.Status == StatusPending {
+		m := message{Kind: kindAttempt, Tenant: d.TenantID, Delivery: d.ID, Attempt: n + 1, NotBefore: next.NextAttemptAt}
+		if err := s.enqueue(ctx, m, delay); err != nil {
+			return next, rec, err // the message comes back and queues it (see attemptMessage)
+		}
+	}
+	if exhausted {
+		if err := s.toDeadLetters(ctx, message{Kind: kindAttempt, Tenant: d.TenantID, Delivery: d.ID, Attempt: n}); err != nil {
+			s.log.Error("exhausted delivery not copied to the dead-letter queue", "deliveryId", d.ID, "error", err.Error())
+		}
+	}
+	if epp != nil && !final {
+		if err := s.noteHealth(ctx, tenant, *epp, a); err != nil {
+			s.log.Error("endpoint health not recorded", "endpointId", epp.ID, "error", err.Error())
+		}
+	}
+	return next, rec, nil
+}
+
+// noteHealth tracks an endpoint's failing streak: the first failure after a success
+// starts it, a success ends it, and a streak of DisableAfter disables the endpoint. Writes
+// happen only when something changes (or, on success, once an hour for lastSuccessAt).
+func (s *Service) noteHealth(ctx context.Context, tenant store.TenantID, ep Endpoint, a webhooks.Attempt) error {
+	for try := 0; try < 3; try++ {
+		if try > 0 {
+			var err error
+			if ep, err = s.Endpoint(ctx, tenant, ep.ID); err != nil {
+				if errors.Is(err, errEndpointNotFound) {
+					return nil
+				}
+				return err
+			}
+		}
+		next := ep
+		var announce *events.Envelope
+		var record *audit.Record
+		if a.Success {
+			if ep.FailingSince == "" && !ep.Recovering && a.At.Sub(parseTS(ep.LastSuccessAt)) < time.Hour {
+				return nil
+			}
+			next.FailingSince, next.Recovering, next.LastSuccessAt = "", false, ts(a.At)
+			if ep.Recovering {
+				ev, err := events.New("webhook.endpoint_recovered", string(tenant), map[string]string{"endpointId": ep.ID, "recoveredAt": ts(a.At)}, a.At)
+				if err != nil {
+					return err
+				}
+				announce = &ev
+				record = &audit.Record{Action: "webhook.endpoint_recovered", Actor: audit.System, Subject: audit.Subject{Type: "webhook_endpoint", ID: ep.ID}}
+			}
+		} else {
+			switch {
+			case ep.FailingSince == "":
+				next.FailingSince = ts(a.At)
+			case !ep.Disabled && a.At.Sub(parseTS(ep.FailingSince)) >= DisableAfter:
+				next.Disabled, next.DisabledReason, next.DisabledAt = true, "failing", ts(a.At)
+				ev, err := events.New("webhook.endpoint_disabled", string(tenant), map[string]string{
+					"endpointId": ep.ID, "reason": "failing", "failingSince": ep.FailingSince, "disabledAt": ts(a.At),
+				}, a.At)
+				if err != nil {
+					return err
+				}
+				announce = &ev
+				record = &audit.Record{Action: "webhook.endpoint_disabled", Actor: audit.System, Subject: audit.Subject{Type: "webhook_endpoint", ID: ep.ID}, Reason: "failing"}
+			default:
+				return nil
+			}
+		}
+		next.UpdatedAt = ts(s.nowUTC())
+		var err error
+		if record != nil {
+			_, err = s.audit.Commit(ctx, tenant, *record, func(tx *store.Tx) { tx.Update(store.WebhookEndpointKey(tenant, ep.ID), ep.Version, next) })
+		} else {
+			_, err = s.st.Update(ctx, store.WebhookEndpointKey(tenant, ep.ID), ep.Version, next)
+		}
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if announce != nil {
+			s.announce(ctx, *announce)
+		}
+		return nil
+	}
+	return fmt.Errorf("delivery: endpoint %s kept changing", ep.ID)
+}
+
+func (s *Service) announce(ctx context.Context, ev events.Envelope) {
+	if s.pub == nil {
+		s.log.Warn("endpoint event not published: no bus", "type", ev.Type, "tenantId", ev.TenantID)
+		return
+	}
+	if err := s.pub.Publish(ctx, ev); err != nil {
+		s.log.Error("endpoint event not published", "type", ev.Type, "tenantId", ev.TenantID, "error", err.Error())
+	}
+}
+
+// replayReserve is the time a replay job keeps in hand: with less, it queues its rest.
+const replayReserve = 20 * time.Second
+
+// replay re-sends an endpoint's failed deliveries since m.Since, in event order, one at a
+// time; the first failure stops it (what follows would only fail too, and out of order).
+func (s *Service) replay(ctx context.Context, m message) error {
+	tenant := store.TenantID(m.Tenant)
+	ep, err := s.Endpoint(ctx, tenant, m.Endpoint)
+	if errors.Is(err, errEndpointNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if ep.Disabled {
+		s.log.Info("replay stopped: endpoint disabled", "endpointId", ep.ID)
+		return nil
+	}
+	from := m.Since
+	if m.After != "" {
+		from = m.After + "\x00" // strictly after the last one done
+	}
+	q := store.QueryInput{
+		Index: store.IndexGSI2, PK: store.EndpointDeliveriesPK(tenant, ep.ID), Tenant: tenant, SKFrom: from, Limit: 50,
+		Filter: store.Cond{Expr: "#st = :failed", Names: map[string]string{"#st": "status"}, Values: map[string]any{":failed": StatusFailed}},
+	}
+	var stop error
+	var last string
+	err = s.st.QueryAll(ctx, q, func(items []mapItem) (bool, error) {
+		ds, err := store.Items[Delivery](store.Page{Items: items})
+		if err != nil {
+			return false, err
+		}
+		for _, d := range ds {
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < replayReserve {
+				stop = s.enqueue(ctx, message{Kind: kindReplay, Tenant: m.Tenant, Endpoint: ep.ID, Since: m.Since, After: last}, 0)
+				return false, nil
+			}
+			_, a, err := s.makeAttempt(ctx, d, len(d.Attempts)+1, true, false)
+			if errors.Is(err, errLostClaim) || errors.Is(err, errClaimed) {
+				continue // someone else is sending it
+			}
+			if err != nil {
+				return false, err
+			}
+			last = store.TimeSK(parseTS(d.EventTime), d.ID)
+			if !a.Success {
+				s.log.Info("replay stopped at a failed attempt", "endpointId", ep.ID, "deliveryId", d.ID)
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	return stop
+}
+
+// SendTest sends a webhook.test event to one endpoint now (even a disabled one: the
+// tenant asked) and answers with the delivery and the attempt's outcome.
+func (s *Service) SendTest(ctx context.Context, tenant store.TenantID, id string) (Delivery, Attempt, error) {
+	ep, err := s.Endpoint(ctx, tenant, id)
+	if err != nil {
+		return Delivery{}, Attempt{}, err
+	}
+	ev, err := events.New("webhook.test", string(tenant), map[string]string{"endpointId": ep.ID}, s.nowUTC())
+	if err != nil {
+		return Delivery{}, Attempt{}, err
+	}
+	body := webhooks.Encode(webhooks.Message{Type: ev.Type, Timestamp: ev.Time, Data: ev.Data})
+	d, _, err := s.createDelivery(ctx, tenant, ep.ID, ev, body)
+	if err != nil {
+		return Delivery{}, Attempt{}, err
+	}
+	return s.makeAttempt(ctx, d, 1, true, true)
+}
+
+// metric writes one CloudWatch embedded-metric line per attempt: attempts, successes,
+// deliveries failed for good, and, for first attempts, the time from the event to it.
+func (s *Service) metric(d Delivery, n int, a webhooks.Attempt, failed bool) {
+	vals := map[string]float64{"WebhookAttempts": 1, "WebhookSucceeded": b2f(a.Success), "WebhookFailed": b2f(failed)}
+	if n == 1 {
+		vals["WebhookFirstAttemptLatencyMs"] = float64(a.At.Sub(parseTS(d.EventTime)).Milliseconds())
+	}
+	writeEMF(s.metrics, "ChainGuard/Webhooks", vals, s.nowUTC())
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
