@@ -460,6 +460,29 @@ class AnswersPatchTest(HTTPCase):
         self.assertIn("ResourceNotFoundException", got[2]["__type"])
 
 
+class EventTemplatesPatchTest(unittest.TestCase):
+    def test_a_rule_target_gets_the_whole_event_and_paths_are_parsed_once(self):
+        import jsonpath_ng.ext
+        from moto.events.models import events_backends
+        from moto.sqs.models import sqs_backends
+
+        self.assertIs(jsonpath_ng.ext.parse("$.detail"), jsonpath_ng.ext.parse("$.detail"))
+        events = events_backends[ACCOUNT][REGION]
+        sqs = sqs_backends[ACCOUNT][REGION]
+        queue = sqs.create_queue("events-target-%d" % next(_names))
+        events.create_event_bus("templates-bus", {})
+        events.put_rule(
+            "templates-rule", event_bus_arn="templates-bus", description=None, role_arn=None, state="ENABLED",
+            event_pattern=json.dumps({"source": ["chainguard"]}), scheduled_expression=None, tags=[],
+        )
+        events.put_targets("templates-rule", "templates-bus", [{"Id": "q", "Arn": queue.queue_arn}])
+        for i in range(3):
+            events.put_events([{"Source": "chainguard", "DetailType": "x.y", "Detail": json.dumps({"n": i}), "EventBusName": "templates-bus"}])
+        bodies = [json.loads(m.body) for m in queue.messages]
+        self.assertEqual([b["detail"] for b in bodies], [{"n": 0}, {"n": 1}, {"n": 2}])
+        self.assertEqual({b["detail-type"] for b in bodies}, {"x.y"})
+
+
 class LockPatchTest(unittest.TestCase):
     def test_concurrent_writers_and_readers_do_not_break_each_other(self):
         name = new_table()
