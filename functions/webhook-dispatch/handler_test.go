@@ -10,12 +10,18 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/chainfi/chainguard/infra/stack"
+	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/delivery"
 	"github.com/chainfi/chainguard/shared/emulator"
+	ev "github.com/chainfi/chainguard/shared/events"
 	"github.com/chainfi/chainguard/shared/store"
+	"github.com/chainfi/chainguard/shared/tenants"
 	"github.com/chainfi/chainguard/shared/webhooks"
 )
 
@@ -71,4 +77,62 @@ func TestAMessageThatIsNotAnEventIsDroppedAndAFailingOneIsReported(t *testing.T)
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != good.MessageId {
 		t.Fatalf("failures = %+v, want only the event that could not be dispatched", resp.BatchItemFailures)
 	}
+}
+
+// The catalogue is the contract with clients: every client-facing event the platform
+// publishes today must match its schema, as it is really published.
+func TestEveryClientEventThePlatformPublishesMatchesTheCatalogue(t *testing.T) {
+	ctx := context.Background()
+	cfg := emulator.TestConfig(t)
+	db := dynamodb.NewFromConfig(cfg)
+	table := stack.TestTable(t, cfg)
+	bus := &recordingBus{}
+	svc := tenants.NewService(store.New(db, table), audit.New(db, table), slog.New(slog.NewTextHandler(io.Discard, nil)),
+		tenants.WithPublisher(ev.NewPublisher(bus, "bus")))
+	staff := audit.Actor{Type: "staff", ID: "s"}
+	tn, _, err := svc.CreateTenant(ctx, staff, "Gamma Exchange", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := svc.IssueKey(ctx, staff, tn.ID, "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RevokeKey(ctx, staff, tn.ID, key.ID, tenants.RevokeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Suspend(ctx, staff, tn.ID, "non_payment"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Resume(ctx, staff, tn.ID, "payment_received"); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range bus.entries {
+		env, err := ev.Decode([]byte(aws.ToString(e.Detail)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := webhooks.Lookup(env.Type); !ok {
+			continue // not client-facing (tenant.created goes to staff)
+		}
+		seen[env.Type] = true
+		if err := webhooks.ValidateData(env.Type, env.Data); err != nil {
+			t.Errorf("%s as published: %v (%s)", env.Type, err, env.Data)
+		}
+	}
+	for _, want := range []string{"apikey.created", "apikey.revoked", "tenant.suspended", "tenant.resumed"} {
+		if !seen[want] {
+			t.Errorf("%s was not published", want)
+		}
+	}
+}
+
+type recordingBus struct {
+	entries []ebtypes.PutEventsRequestEntry
+}
+
+func (b *recordingBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	b.entries = append(b.entries, in.Entries...)
+	return &eventbridge.PutEventsOutput{Entries: make([]ebtypes.PutEventsResultEntry, len(in.Entries))}, nil
 }

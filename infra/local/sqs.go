@@ -19,8 +19,10 @@ import (
 // pollWait is the long-polling wait: short, so that Ctrl-C stops the runner quickly.
 const pollWait = 1
 
-// startPollers starts one poller per queue source: SQS event sources and the relay
-// queues of EventBridge rules.
+// startPollers starts the pollers of every queue source: SQS event sources and the relay
+// queues of EventBridge rules. An SQS source gets several, as Lambda's event source
+// mapping starts with five concurrent pollers: a batch that waits on a slow receiver does
+// not hold back the queue (up to the function's process limit, -concurrency).
 func (rn *Runner) startPollers(ctx context.Context) {
 	client := sqs.NewFromConfig(rn.cfg)
 	for _, qs := range rn.dep.Queues {
@@ -28,13 +30,22 @@ func (rn *Runner) startPollers(ctx context.Context) {
 			rn.con.printf("%-20s %s source %s is disabled", qs.FunctionID, qs.Kind, qs.Source)
 			continue
 		}
-		rn.wg.Add(1)
-		go func() {
-			defer rn.wg.Done()
-			rn.poll(ctx, client, qs)
-		}()
+		pollers := 1
+		if qs.Kind == "sqs" {
+			pollers = min(max(rn.opts.MaxProcs, 1), sqsPollers)
+		}
+		for range pollers {
+			rn.wg.Add(1)
+			go func() {
+				defer rn.wg.Done()
+				rn.poll(ctx, client, qs)
+			}()
+		}
 	}
 }
+
+// sqsPollers is how many pollers Lambda starts on an SQS source.
+const sqsPollers = 5
 
 func (rn *Runner) poll(ctx context.Context, client *sqs.Client, qs stack.QueueSource) {
 	batch := min(max(qs.BatchSize, 1), 10)

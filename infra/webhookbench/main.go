@@ -37,16 +37,17 @@ type credentials struct {
 
 func main() {
 	n := flag.Int("n", 500, "events to publish")
+	rate := flag.Float64("rate", 0, "events per second (0: as fast as the bus takes them, in batches of 10)")
 	bus := flag.String("bus", "chainguard-local", "the stack's event bus")
 	credsPath := flag.String("creds", ".local/credentials.json", "the runner's credentials file")
 	flag.Parse()
-	if err := run(*n, *bus, *credsPath); err != nil {
+	if err := run(*n, *rate, *bus, *credsPath); err != nil {
 		fmt.Fprintln(os.Stderr, "webhookbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, bus, credsPath string) error {
+func run(n int, rate float64, bus, credsPath string) error {
 	ctx := context.Background()
 	raw, err := os.ReadFile(credsPath)
 	if err != nil {
@@ -75,11 +76,18 @@ func run(n int, bus, credsPath string) error {
 		return err
 	}
 	pub := events.NewPublisher(eventbridge.NewFromConfig(cfg), bus)
-	fmt.Printf("%d apikey.created events for tenant %s, one endpoint; load before: %s\n", n, cr.Tenant.ID, loadAvg())
+	fmt.Printf("%d apikey.created events (rate %v/s, 0 = burst) for tenant %s, one endpoint; load before: %s\n", n, rate, cr.Tenant.ID, loadAvg())
 	start := time.Now()
-	for i := 0; i < n; i += 10 {
+	batch := 10
+	if rate > 0 {
+		batch = 1
+	}
+	for i := 0; i < n; i += batch {
+		if rate > 0 {
+			time.Sleep(time.Until(start.Add(time.Duration(float64(i) / rate * float64(time.Second)))))
+		}
 		var evs []events.Envelope
-		for j := i; j < min(i+10, n); j++ {
+		for j := i; j < min(i+batch, n); j++ {
 			ev, err := events.New("apikey.created", cr.Tenant.ID, map[string]string{"tenantId": cr.Tenant.ID, "keyId": cr.Tenant.KeyID}, time.Now())
 			if err != nil {
 				return err

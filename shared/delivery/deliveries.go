@@ -34,6 +34,9 @@ type Delivery struct {
 	// Attempts are in order; Attempts[i].N == i+1.
 	Attempts      []Attempt `json:"attempts" dynamodbav:"attempts"`
 	NextAttemptAt string    `json:"nextAttemptAt,omitempty" dynamodbav:"nextAttemptAt,omitempty"`
+	// SkippedReason says why a delivery was failed without an attempt (endpoint_disabled:
+	// the event came while its endpoint was disabled). A retry or replay sends it.
+	SkippedReason string `json:"skippedReason,omitempty" dynamodbav:"skippedReason,omitempty"`
 	// Body is the exact body sent, so that every attempt and every replay sends the same.
 	Body      string `json:"-" dynamodbav:"body"`
 	CreatedAt string `json:"createdAt" dynamodbav:"createdAt"`

@@ -338,7 +338,7 @@ func TestOneEventReachesExactlyTheEndpointsWhoseFilterTakesIt(t *testing.T) {
 
 	ev := event(t, "t-f", "apikey.created", f.clock.now())
 	res, err := f.svc.Dispatch(ctx, ev)
-	if err != nil || res.Deliveries != 2 {
+	if err != nil || res.Deliveries != 2 || res.Skipped != 1 {
 		t.Fatalf("dispatch: %+v %v", res, err)
 	}
 	again, err := f.svc.Dispatch(ctx, ev) // the fan-out queue delivered the event twice
@@ -349,8 +349,13 @@ func TestOneEventReachesExactlyTheEndpointsWhoseFilterTakesIt(t *testing.T) {
 	if all.count() != 1 || keys.count() != 1 || other.count() != 0 || off.count() != 0 {
 		t.Fatalf("received: all %d, keys %d, other %d, disabled %d", all.count(), keys.count(), other.count(), off.count())
 	}
-	if ds := f.deliveries(t, "t-f", DeliveryFilter{}); len(ds) != 2 || ds[0].Status != StatusSucceeded || ds[1].Status != StatusSucceeded {
+	if ds := f.deliveries(t, "t-f", DeliveryFilter{Status: StatusSucceeded}); len(ds) != 2 {
 		t.Fatalf("deliveries = %+v", ds)
+	}
+	// The disabled endpoint's event is not dropped: it is listed as failed, to replay.
+	skipped := f.deliveries(t, "t-f", DeliveryFilter{EndpointID: disabled.ID})
+	if len(skipped) != 1 || skipped[0].Status != StatusFailed || skipped[0].SkippedReason != "endpoint_disabled" || len(skipped[0].Attempts) != 0 {
+		t.Fatalf("the disabled endpoint's delivery: %+v", skipped)
 	}
 	if _, err := f.svc.Dispatch(ctx, event(t, store.PlatformTenant, "apikey.created", f.clock.now())); err != nil {
 		t.Fatal(err)

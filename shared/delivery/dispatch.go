@@ -14,6 +14,7 @@ import (
 type DispatchResult struct {
 	Deliveries int // created now
 	Existing   int // created by an earlier dispatch of the same event
+	Skipped    int // for disabled endpoints: listed as failed, not attempted
 }
 
 // Dispatch creates one delivery of ev per enabled endpoint of its tenant whose filter
@@ -42,7 +43,16 @@ func (s *Service) Dispatch(ctx context.Context, ev events.Envelope) (DispatchRes
 	body := webhooks.Encode(webhooks.Message{Type: ev.Type, Timestamp: ev.Time, Data: ev.Data})
 	var queue []message
 	for _, ep := range eps {
-		if ep.Disabled || !webhooks.Matches(ep.EventTypes, ev.Type) {
+		if !webhooks.Matches(ep.EventTypes, ev.Type) {
+			continue
+		}
+		if ep.Disabled {
+			// Nothing is dropped in silence: a disabled endpoint's events are listed as
+			// failed (endpoint_disabled), to be replayed once it is enabled again.
+			if _, _, err := s.createSkipped(ctx, tenant, ep.ID, ev, body); err != nil {
+				return res, err
+			}
+			res.Skipped++
 			continue
 		}
 		d, created, err := s.createDelivery(ctx, tenant, ep.ID, ev, body)
@@ -63,12 +73,26 @@ func (s *Service) Dispatch(ctx context.Context, ev events.Envelope) (DispatchRes
 	return res, s.enqueueAll(ctx, queue)
 }
 
+// createSkipped records the delivery of an event to a disabled endpoint: failed, with no
+// attempt, its reason given.
+func (s *Service) createSkipped(ctx context.Context, tenant store.TenantID, endpointID string, ev events.Envelope, body []byte) (Delivery, bool, error) {
+	return s.create(ctx, tenant, endpointID, ev, body, StatusFailed, "endpoint_disabled")
+}
+
 func (s *Service) createDelivery(ctx context.Context, tenant store.TenantID, endpointID string, ev events.Envelope, body []byte) (Delivery, bool, error) {
+	return s.create(ctx, tenant, endpointID, ev, body, StatusPending, "")
+}
+
+func (s *Service) create(ctx context.Context, tenant store.TenantID, endpointID string, ev events.Envelope, body []byte, status, reason string) (Delivery, bool, error) {
 	now := ts(s.nowUTC())
+	next := now
+	if status != StatusPending {
+		next = ""
+	}
 	d := Delivery{
 		ID: deliveryID(ev.ID, endpointID), TenantID: string(tenant), EndpointID: endpointID, EventID: ev.ID,
-		EventType: ev.Type, EventTime: ts(ev.Time), Status: StatusPending, Attempts: []Attempt{}, NextAttemptAt: now,
-		Body: string(body), CreatedAt: now, UpdatedAt: now,
+		EventType: ev.Type, EventTime: ts(ev.Time), Status: status, Attempts: []Attempt{}, NextAttemptAt: next,
+		Body: string(body), SkippedReason: reason, CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.st.Create(ctx, store.WebhookDeliveryKey(tenant, d.ID), d)
 	if errors.Is(err, store.ErrAlreadyExists) {

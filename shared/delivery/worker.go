@@ -121,7 +121,7 @@ func (s *Service) makeAttempt(ctx context.Context, d Delivery, n int, manual, fo
 	rec := attemptOf(n, a, manual)
 	next := claimed
 	next.Attempts = append(append([]Attempt(nil), claimed.Attempts...), rec)
-	next.ClaimAttempt, next.ClaimUntil, next.UpdatedAt = 0, "", ts(s.nowUTC())
+	next.ClaimAttempt, next.ClaimUntil, next.UpdatedAt, next.SkippedReason = 0, "", ts(s.nowUTC()), ""
 	var delay time.Duration
 	exhausted := false
 	switch {
