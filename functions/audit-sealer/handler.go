@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/metrics"
 	"github.com/chainfi/chainguard/shared/store"
 )
 
@@ -161,24 +162,9 @@ func (r *Result) add(st audit.SealStats) {
 // metric writes a CloudWatch embedded-metric-format line (sealed records, blocks,
 // conflicts, and records only the sweep sealed, on which an alarm can be set).
 func (s *sealer) metric(r Result, swept int) {
-	line := map[string]any{
-		"_aws": map[string]any{
-			"Timestamp": time.Now().UnixMilli(),
-			"CloudWatchMetrics": []map[string]any{{
-				"Namespace":  "ChainGuard/Audit",
-				"Dimensions": [][]string{{}},
-				"Metrics": []map[string]string{
-					{"Name": "RecordsSealed", "Unit": "Count"}, {"Name": "BlocksSealed", "Unit": "Count"},
-					{"Name": "SealConflicts", "Unit": "Count"}, {"Name": "RecordsSwept", "Unit": "Count"},
-					{"Name": "SealFailures", "Unit": "Count"}, {"Name": "FalseSeals", "Unit": "Count"},
-					{"Name": "UnreadableRecords", "Unit": "Count"},
-				},
-			}},
-		},
-		"RecordsSealed": r.Sealed, "BlocksSealed": r.Blocks, "SealConflicts": r.Conflicts,
-		"RecordsSwept": swept, "SealFailures": len(r.BatchItemFailures),
-		"FalseSeals": r.FalseSeals, "UnreadableRecords": r.Unreadable,
-	}
-	b, _ := json.Marshal(line)
-	fmt.Fprintln(s.out, string(b))
+	metrics.EMF(s.out, "ChainGuard/Audit", map[string]float64{
+		"RecordsSealed": float64(r.Sealed), "BlocksSealed": float64(r.Blocks), "SealConflicts": float64(r.Conflicts),
+		"RecordsSwept": float64(swept), "SealFailures": float64(len(r.BatchItemFailures)),
+		"FalseSeals": float64(r.FalseSeals), "UnreadableRecords": float64(r.Unreadable),
+	}, time.Now())
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/events"
+	"github.com/chainfi/chainguard/shared/metrics"
 )
 
 type verifier struct {
@@ -139,18 +140,5 @@ func (v *verifier) publish(ctx context.Context, evs []events.Envelope) error {
 // metric writes a CloudWatch embedded-metric-format line: Lambda ships it as a metric,
 // on which template.yaml sets an alarm.
 func (v *verifier) metric(chains, broken int) {
-	line := map[string]any{
-		"_aws": map[string]any{
-			"Timestamp": time.Now().UnixMilli(),
-			"CloudWatchMetrics": []map[string]any{{
-				"Namespace":  "ChainGuard/Audit",
-				"Dimensions": [][]string{{}},
-				"Metrics":    []map[string]string{{"Name": "ChainsVerified", "Unit": "Count"}, {"Name": "ChainsBroken", "Unit": "Count"}},
-			}},
-		},
-		"ChainsVerified": chains,
-		"ChainsBroken":   broken,
-	}
-	b, _ := json.Marshal(line)
-	fmt.Fprintln(v.out, string(b))
+	metrics.EMF(v.out, "ChainGuard/Audit", map[string]float64{"ChainsVerified": float64(chains), "ChainsBroken": float64(broken)}, time.Now())
 }
