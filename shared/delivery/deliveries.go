@@ -44,6 +44,20 @@ type Delivery struct {
 	// An attempt in flight: its number and until when the worker holds it.
 	ClaimAttempt int    `json:"-" dynamodbav:"claimAttempt,omitempty"`
 	ClaimUntil   string `json:"-" dynamodbav:"claimUntil,omitempty"`
+	// NextToken is the chain token the next automatic attempt's message must carry.
+	NextToken string `json:"-" dynamodbav:"nextToken,omitempty"`
+	// ExpiresAt (the table's TTL) removes the delivery DeliveryRetention after its event.
+	ExpiresAt int64 `json:"-" dynamodbav:"expiresAt,omitempty"`
+}
+
+// DeliveryRetention is how long deliveries stay listed: the client's window to look back,
+// retry and replay; bodies and receivers' answers are not kept beyond it.
+const DeliveryRetention = 90 * 24 * time.Hour
+
+// orderKey is the delivery's sort key on both indexes: event time, then event id (ULIDs
+// order events of one millisecond), then the delivery id.
+func (d Delivery) orderKey() string {
+	return store.TimeSK(parseTS(d.EventTime), d.EventID) + "." + d.ID
 }
 
 func (Delivery) EntityType() string { return "webhook_delivery" }
@@ -51,7 +65,7 @@ func (Delivery) EntityType() string { return "webhook_delivery" }
 // Indexes list deliveries by tenant (GSI1) and by endpoint (GSI2), in event order.
 func (d Delivery) Indexes() store.Indexes {
 	t := store.TenantID(d.TenantID)
-	sk := store.TimeSK(parseTS(d.EventTime), d.ID)
+	sk := d.orderKey()
 	return store.Indexes{
 		GSI1: store.Key{PK: store.WebhookDeliveriesPK(t), SK: sk},
 		GSI2: store.Key{PK: store.EndpointDeliveriesPK(t, d.EndpointID), SK: sk},
@@ -157,15 +171,37 @@ func (s *Service) Deliveries(ctx context.Context, tenant store.TenantID, f Deliv
 	return ds, page.NextCursor, err
 }
 
+// MaxAttemptsKept bounds a delivery's attempts (its item must stay far below DynamoDB's
+// 400 KB): once reached, the delivery cannot be retried by hand any more.
+const MaxAttemptsKept = 50
+
+// stuckAfter is how long a pending delivery may be overdue, with no attempt in flight,
+// before a retry by hand may take it over (its queue message was lost).
+const stuckAfter = 10 * time.Minute
+
 // Retry asks for one more attempt of a delivery now. It answers at once; the attempt is
-// queued (a failed delivery becomes pending again until it is made).
+// queued. A delivery still being attempted cannot be retried, unless it is stuck (overdue
+// for stuckAfter with no attempt in flight).
 func (s *Service) Retry(ctx context.Context, tenant store.TenantID, by Actor, id string) (Delivery, error) {
 	d, err := s.Delivery(ctx, tenant, id)
 	if err != nil {
 		return Delivery{}, err
 	}
-	if d.Status == StatusPending {
+	now := s.nowUTC()
+	inFlight := d.ClaimAttempt != 0 && now.Before(parseTS(d.ClaimUntil))
+	stuck := d.Status == StatusPending && !inFlight && now.Sub(parseTS(d.NextAttemptAt)) > stuckAfter
+	if inFlight || (d.Status == StatusPending && !stuck) {
 		return Delivery{}, errDeliveryPending
+	}
+	if len(d.Attempts) >= MaxAttemptsKept {
+		return Delivery{}, failure.Refused("too_many_attempts", "this delivery has had %d attempts, the most kept", MaxAttemptsKept)
+	}
+	ep, err := s.Endpoint(ctx, tenant, d.EndpointID)
+	if err == nil && ep.Disabled {
+		return Delivery{}, failure.Conflicting("endpoint_disabled", "the endpoint is disabled: enable it (PATCH disabled=false) before retrying")
+	}
+	if err != nil && !errors.Is(err, errEndpointNotFound) {
+		return Delivery{}, err
 	}
 	if _, err := s.audit.Append(ctx, tenant, audit.Record{
 		Action: "webhook.delivery_retried", Actor: by, Subject: audit.Subject{Type: "webhook_delivery", ID: d.ID},

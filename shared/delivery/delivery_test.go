@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -42,7 +43,10 @@ type queue struct {
 	mu   sync.Mutex
 	msgs []queued
 	dlq  []string
+	fail int // sends to fail from now on, to stand for SQS errors
 }
+
+var errQueueDown = errors.New("queue: unavailable (test)")
 
 type queued struct {
 	body  string
@@ -52,6 +56,10 @@ type queued struct {
 func (q *queue) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...func(*sqs.Options)) (*sqs.SendMessageOutput, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.fail > 0 {
+		q.fail--
+		return nil, errQueueDown
+	}
 	if aws.ToString(in.QueueUrl) == "dlq" {
 		q.dlq = append(q.dlq, aws.ToString(in.MessageBody))
 	} else {
@@ -63,6 +71,10 @@ func (q *queue) SendMessage(_ context.Context, in *sqs.SendMessageInput, _ ...fu
 func (q *queue) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.fail > 0 {
+		q.fail--
+		return nil, errQueueDown
+	}
 	for _, e := range in.Entries {
 		q.msgs = append(q.msgs, queued{body: aws.ToString(e.MessageBody)})
 	}
@@ -750,5 +762,173 @@ func TestMessagesThatCannotBeReadAreRefused(t *testing.T) {
 		if err := f.svc.Process(context.Background(), []byte(body)); err == nil {
 			t.Errorf("%s was processed", body)
 		}
+	}
+}
+
+// runAll processes queued messages, moving the clock as SQS delays them, until none is
+// left; it returns how many attempts the receiver got meanwhile.
+func (f *fixture) runAll(t *testing.T, r *receiver) int {
+	t.Helper()
+	before := r.count()
+	for hop := 0; hop < 500; hop++ {
+		ms := f.q.take()
+		if len(ms) == 0 {
+			return r.count() - before
+		}
+		for _, m := range ms {
+			f.clock.add(m.delay)
+			if err := f.svc.Process(context.Background(), []byte(m.body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Fatal("the queue never empties")
+	return 0
+}
+
+func TestADuplicateAfterAFailedAttemptDoesNotForkTheRetries(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	r := newReceiver(t, 500, 500, 200)
+	f.endpoint(t, "t-fork", r.URL, "*")
+	if _, err := f.svc.Dispatch(ctx, event(t, "t-fork", "apikey.created", f.clock.now())); err != nil {
+		t.Fatal(err)
+	}
+	first := f.q.take()[0]
+	for range 3 { // SQS delivers the first message three times
+		if err := f.svc.Process(ctx, []byte(first.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.runAll(t, r); n != 2 {
+		t.Fatalf("after the duplicates, %d more attempts reached the receiver, want 2 (the failed second, the third)", n)
+	}
+	d := f.deliveries(t, "t-fork", DeliveryFilter{})[0]
+	if r.count() != 3 || len(d.Attempts) != 3 || d.Status != StatusSucceeded {
+		t.Fatalf("received %d, delivery %+v", r.count(), d)
+	}
+}
+
+func TestANextAttemptWhoseMessageWasLostIsQueuedAgainOnce(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	r := newReceiver(t, 503, 200)
+	f.endpoint(t, "t-lost", r.URL, "*")
+	if _, err := f.svc.Dispatch(ctx, event(t, "t-lost", "apikey.created", f.clock.now())); err != nil {
+		t.Fatal(err)
+	}
+	m := f.q.take()[0]
+	f.q.mu.Lock()
+	f.q.fail = 1 // the attempt is recorded, then queueing the next one fails
+	f.q.mu.Unlock()
+	if err := f.svc.Process(ctx, []byte(m.body)); !errors.Is(err, errQueueDown) {
+		t.Fatalf("err = %v, want the queue's", err)
+	}
+	if len(f.q.take()) != 0 {
+		t.Fatal("something was queued")
+	}
+	// SQS delivers the message again: the next attempt is queued, once.
+	if err := f.svc.Process(ctx, []byte(m.body)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Process(ctx, []byte(m.body)); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.runAll(t, r); n != 1 {
+		t.Fatalf("%d attempts after the loss, want 1", n)
+	}
+	if d := f.deliveries(t, "t-lost", DeliveryFilter{})[0]; len(d.Attempts) != 2 || d.Status != StatusSucceeded {
+		t.Fatalf("delivery %+v", d)
+	}
+}
+
+func TestATestSendThatFailsBeforeItsAttemptCanBeRetried(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	r := newReceiver(t, 200)
+	ep := f.endpoint(t, "t-ts", r.URL, "*")
+	// The endpoint's sealed secret cannot be opened (a KMS failure, say).
+	k := store.WebhookEndpointKey("t-ts", ep.ID)
+	_, err := f.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(f.table),
+		Key:                       map[string]ddbtypes.AttributeValue{"PK": &ddbtypes.AttributeValueMemberS{Value: k.PK}, "SK": &ddbtypes.AttributeValueMemberS{Value: k.SK}},
+		UpdateExpression:          aws.String("SET secretEnc = :x"),
+		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{":x": &ddbtypes.AttributeValueMemberS{Value: "broken"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.SendTest(ctx, "t-ts", ep.ID); err == nil {
+		t.Fatal("the test send succeeded without its secret")
+	}
+	ds := f.deliveries(t, "t-ts", DeliveryFilter{})
+	if len(ds) != 1 || ds[0].Status != StatusFailed {
+		t.Fatalf("the test's delivery: %+v, want failed, retryable", ds)
+	}
+	f.clock.add(claimTTL + time.Second)
+	if _, err := f.svc.Retry(ctx, "t-ts", audit.System, ds[0].ID); err != nil {
+		t.Fatalf("retry of the test's delivery: %v", err)
+	}
+}
+
+func TestAnEventQueuedBeforeItsEndpointWasDisabledFailsAndIsReplayedLater(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	r := newReceiver(t, 200)
+	ep := f.endpoint(t, "t-dis", r.URL, "*")
+	ev := event(t, "t-dis", "apikey.created", f.clock.now())
+	f.q.mu.Lock()
+	f.q.fail = 1 // the delivery is created, its first attempt not queued
+	f.q.mu.Unlock()
+	if _, err := f.svc.Dispatch(ctx, ev); !errors.Is(err, errQueueDown) {
+		t.Fatalf("err = %v", err)
+	}
+	yes, no := true, false
+	if _, err := f.svc.UpdateEndpoint(ctx, "t-dis", audit.System, ep.ID, EndpointInput{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Dispatch(ctx, ev); err != nil { // the fan-out message comes back
+		t.Fatal(err)
+	}
+	f.runAll(t, r)
+	d := f.deliveries(t, "t-dis", DeliveryFilter{})[0]
+	if d.Status != StatusFailed || r.count() != 0 {
+		t.Fatalf("delivery %+v, received %d", d, r.count())
+	}
+	if _, err := f.svc.UpdateEndpoint(ctx, "t-dis", audit.System, ep.ID, EndpointInput{Disabled: &no}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Replay(ctx, "t-dis", audit.System, ep.ID, ev.Time.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	f.runAll(t, r)
+	if d := f.deliveries(t, "t-dis", DeliveryFilter{})[0]; d.Status != StatusSucceeded || r.count() != 1 {
+		t.Fatalf("after the replay: %+v, received %d", d, r.count())
+	}
+}
+
+func TestAReplayStopsAtAFailureSoThatTheRestKeepTheirOrder(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	r := newReceiver(t, 500)
+	ep := f.endpoint(t, "t-rs", r.URL, "*")
+	t0 := f.clock.now()
+	for i := range 3 {
+		if _, err := f.svc.Dispatch(ctx, event(t, "t-rs", "apikey.created", t0.Add(time.Duration(i)*time.Second))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.runAll(t, r)
+	r.mu.Lock()
+	r.statuses, r.got, r.bodies = []int{200, 500}, nil, nil
+	r.mu.Unlock()
+	if err := f.svc.Replay(ctx, "t-rs", audit.System, ep.ID, t0.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	f.runAll(t, r)
+	ds := f.deliveries(t, "t-rs", DeliveryFilter{EndpointID: ep.ID})
+	if r.count() != 2 || ds[0].Status != StatusSucceeded || ds[1].Status != StatusFailed || ds[2].Status != StatusFailed {
+		t.Fatalf("received %d; statuses %s %s %s", r.count(), ds[0].Status, ds[1].Status, ds[2].Status)
+	}
+	if len(ds[2].Attempts) != webhooks.MaxAttempts {
+		t.Fatalf("the third was attempted after the replay stopped: %d attempts", len(ds[2].Attempts))
 	}
 }

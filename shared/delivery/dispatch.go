@@ -2,8 +2,10 @@ package delivery
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/chainfi/chainguard/shared/events"
 	"github.com/chainfi/chainguard/shared/store"
@@ -42,17 +44,24 @@ func (s *Service) Dispatch(ctx context.Context, ev events.Envelope) (DispatchRes
 	}
 	body := webhooks.Encode(webhooks.Message{Type: ev.Type, Timestamp: ev.Time, Data: ev.Data})
 	var queue []message
+	about := aboutEndpoint(ev)
 	for _, ep := range eps {
-		if !webhooks.Matches(ep.EventTypes, ev.Type) {
-			continue
+		if !webhooks.Matches(ep.EventTypes, ev.Type) || ep.ID == about {
+			continue // not wanted, or the disabled endpoint's own news, for the others
 		}
 		if ep.Disabled {
 			// Nothing is dropped in silence: a disabled endpoint's events are listed as
 			// failed (endpoint_disabled), to be replayed once it is enabled again.
-			if _, _, err := s.createSkipped(ctx, tenant, ep.ID, ev, body); err != nil {
+			d, _, err := s.createSkipped(ctx, tenant, ep.ID, ev, body)
+			if err != nil {
 				return res, err
 			}
 			res.Skipped++
+			if d.Status == StatusPending && len(d.Attempts) == 0 {
+				// Created before the endpoint was disabled and never queued: queue it; the
+				// attempt fails it as endpoint_disabled, so it is listed and replayable.
+				queue = append(queue, message{Kind: kindAttempt, Tenant: string(tenant), Delivery: d.ID, Attempt: 1, Token: d.NextToken})
+			}
 			continue
 		}
 		d, created, err := s.createDelivery(ctx, tenant, ep.ID, ev, body)
@@ -68,7 +77,7 @@ func (s *Service) Dispatch(ctx context.Context, ev events.Envelope) (DispatchRes
 			res.Existing++
 			continue
 		}
-		queue = append(queue, message{Kind: kindAttempt, Tenant: string(tenant), Delivery: d.ID, Attempt: 1})
+		queue = append(queue, message{Kind: kindAttempt, Tenant: string(tenant), Delivery: d.ID, Attempt: 1, Token: d.NextToken})
 	}
 	return res, s.enqueueAll(ctx, queue)
 }
@@ -77,6 +86,18 @@ func (s *Service) Dispatch(ctx context.Context, ev events.Envelope) (DispatchRes
 // attempt, its reason given.
 func (s *Service) createSkipped(ctx context.Context, tenant store.TenantID, endpointID string, ev events.Envelope, body []byte) (Delivery, bool, error) {
 	return s.create(ctx, tenant, endpointID, ev, body, StatusFailed, "endpoint_disabled")
+}
+
+// aboutEndpoint is the endpoint an endpoint event is about ("" for other events).
+func aboutEndpoint(ev events.Envelope) string {
+	if !strings.HasPrefix(ev.Type, "webhook.endpoint_") {
+		return ""
+	}
+	var d struct {
+		EndpointID string `json:"endpointId"`
+	}
+	_ = json.Unmarshal(ev.Data, &d)
+	return d.EndpointID
 }
 
 func (s *Service) createDelivery(ctx context.Context, tenant store.TenantID, endpointID string, ev events.Envelope, body []byte) (Delivery, bool, error) {
@@ -93,6 +114,7 @@ func (s *Service) create(ctx context.Context, tenant store.TenantID, endpointID 
 		ID: deliveryID(ev.ID, endpointID), TenantID: string(tenant), EndpointID: endpointID, EventID: ev.ID,
 		EventType: ev.Type, EventTime: ts(ev.Time), Status: status, Attempts: []Attempt{}, NextAttemptAt: next,
 		Body: string(body), SkippedReason: reason, CreatedAt: now, UpdatedAt: now,
+		ExpiresAt: ev.Time.Add(DeliveryRetention).Unix(),
 	}
 	err := s.st.Create(ctx, store.WebhookDeliveryKey(tenant, d.ID), d)
 	if errors.Is(err, store.ErrAlreadyExists) {

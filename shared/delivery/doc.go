@@ -7,12 +7,16 @@
 // # Flow
 //
 // Domain events go to the EventBridge bus; a rule sends the catalogue's types to the
-// fan-out queue. Dispatch (the webhook-dispatch function) reads the tenant's enabled
-// endpoints, creates one delivery per endpoint whose filter matches, with an id derived
-// from the event and the endpoint (so a redelivered event creates nothing twice), and
-// queues its first attempt. Process (the webhook-deliver function) makes one attempt per
-// message: it claims the attempt on the delivery's version (duplicate messages lose the
-// claim), sends, records the attempt, and queues the next one after the schedule's delay.
+// fan-out queue. Dispatch (the webhook-dispatch function) reads the tenant's endpoints,
+// creates one delivery per endpoint whose filter matches, with an id derived from the
+// event and the endpoint (so a redelivered event creates nothing twice), and queues its
+// first attempt; an event for a disabled endpoint is listed as failed, to replay. Process
+// (the webhook-deliver function) makes one attempt per message: it claims the attempt on
+// the delivery's version (duplicate messages lose the claim), sends, records the attempt,
+// and queues the next one after the schedule's delay. The automatic attempts of a
+// delivery form a chain named by a token the delivery keeps: a message of a retired chain
+// (a duplicate's, once the next attempt had to be queued again) is dropped, so
+// duplicates never multiply down the schedule.
 // SQS delays messages at most 15 minutes, so a longer delay is a chain of messages that
 // each carries the attempt's notBefore and is sent on again until it is due. A delivery
 // whose attempts are spent is failed, stays listed, can be retried or replayed, and its

@@ -265,7 +265,8 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenant store.TenantID, by 
 	now := ts(s.nowUTC())
 	details := map[string]string{}
 	if in.URL != nil && url != ep.URL {
-		ep.URL, details["url"] = url, "changed"
+		// Another server: the old one's failing streak says nothing about it.
+		ep.URL, ep.FailingSince, details["url"] = url, "", "changed"
 	}
 	if in.Description != nil {
 		ep.Description = desc

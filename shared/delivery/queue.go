@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,7 +38,13 @@ type message struct {
 	Endpoint  string `json:"endpoint,omitempty"`
 	Since     string `json:"since,omitempty"`
 	After     string `json:"after,omitempty"` // the replay's position: the last index sort key done
+	// Token names the chain of automatic attempts the message belongs to: the delivery
+	// keeps the current one, and a message of a retired chain (a duplicate's fork) is
+	// dropped.
+	Token string `json:"token,omitempty"`
 }
+
+func newToken() string { return strings.ToLower(store.NewID()) }
 
 func (m message) valid() error {
 	if !store.ValidID(m.Tenant) {

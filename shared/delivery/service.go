@@ -12,7 +12,6 @@ import (
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/envelope"
 	"github.com/chainfi/chainguard/shared/events"
-	"github.com/chainfi/chainguard/shared/metrics"
 	"github.com/chainfi/chainguard/shared/store"
 	"github.com/chainfi/chainguard/shared/webhooks"
 )
@@ -38,6 +37,9 @@ type Service struct {
 	metrics  io.Writer
 	now      func() time.Time
 	rand     func() float64
+	// sendTimeout is the sender's timeout per attempt (webhooks.DefaultTimeout unless the
+	// sender was built with another).
+	sendTimeout time.Duration
 }
 
 // Config wires a Service. Store, Audit, Enc and Sender are required; the queue is
@@ -56,6 +58,8 @@ type Config struct {
 	Metrics  io.Writer // CloudWatch embedded-metric lines (nil: discarded)
 	Now      func() time.Time
 	Rand     func() float64 // jitter source (tests)
+	// SendTimeout is the Sender's timeout per attempt (0: webhooks.DefaultTimeout).
+	SendTimeout time.Duration
 }
 
 // New builds the service.
@@ -63,7 +67,10 @@ func New(c Config) *Service {
 	s := &Service{
 		st: c.Store, audit: c.Audit, enc: c.Enc, sender: c.Sender, policy: c.Policy, sqs: c.SQS,
 		queueURL: c.QueueURL, dlqURL: c.DLQURL, pub: c.Events, log: c.Log, metrics: c.Metrics,
-		now: c.Now, rand: c.Rand,
+		now: c.Now, rand: c.Rand, sendTimeout: c.SendTimeout,
+	}
+	if s.sendTimeout <= 0 {
+		s.sendTimeout = webhooks.DefaultTimeout
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -109,4 +116,6 @@ func parseTS(v string) time.Time {
 	return t
 }
 
-var writeEMF = metrics.EMF
+// sendBudget is the time an attempt may take once it is sent: the sender's timeout and a
+// margin to record it, all of which must fit in the claim.
+func (s *Service) sendBudget() time.Duration { return s.sendTimeout + 5*time.Second }

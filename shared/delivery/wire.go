@@ -27,7 +27,9 @@ func FromPlatform(_ context.Context, d *platform.Deps) (*Service, error) {
 	var env config.Env
 	queue := env.Required(EnvQueueURL)
 	dlq := env.Get(EnvDLQURL, "")
-	allowLocal := env.Bool(EnvAllowLocal, false)
+	// Loopback URLs only where the stack runs locally, whatever the variable says: a
+	// misconfigured dev or prod stack must still refuse them.
+	allowLocal := env.Bool(EnvAllowLocal, false) && d.Config.Stage == "local"
 	if err := env.Err(); err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/events"
+	"github.com/chainfi/chainguard/shared/metrics"
 	"github.com/chainfi/chainguard/shared/store"
 	"github.com/chainfi/chainguard/shared/webhooks"
 )
@@ -49,25 +50,45 @@ func (s *Service) attemptMessage(ctx context.Context, m message) error {
 		return err
 	}
 	n := m.Attempt
+	made := len(d.Attempts)
 	switch {
-	case len(d.Attempts) >= n:
-		// Made already (a duplicate message). If the next attempt's message was lost
-		// between recording this one and queueing it, queue it now.
-		if d.Status == StatusPending && len(d.Attempts) > 0 && d.ClaimAttempt == 0 {
-			next := message{Kind: kindAttempt, Tenant: m.Tenant, Delivery: d.ID, Attempt: len(d.Attempts) + 1, NotBefore: d.NextAttemptAt}
-			return s.enqueue(ctx, next, parseTS(d.NextAttemptAt).Sub(now))
+	case made > n:
+		return nil // a duplicate of a message whose successor was made too
+	case made == n:
+		// Made already: a duplicate, or the message came back because queueing the next
+		// attempt failed after this one was recorded. Queue the next one again under a
+		// new chain token (on the delivery's version: of several duplicates one wins),
+		// which retires any message of the old chain, so the chain never forks.
+		if d.Status != StatusPending || d.ClaimAttempt != 0 || m.Manual {
+			return nil
 		}
-		return nil
-	case len(d.Attempts) < n-1:
-		return nil // stale: a later attempt is already due
-	case !m.Manual && d.Status != StatusPending:
-		return nil
+		return s.requeueNext(ctx, d)
+	case made < n-1:
+		return nil // ahead of the record: an earlier attempt's message is still to come
+	case !m.Manual && (d.Status != StatusPending || m.Token != d.NextToken):
+		return nil // not due any more, or a message of a retired chain
 	}
 	_, _, err = s.makeAttempt(ctx, d, n, m.Manual, false)
-	if errors.Is(err, errLostClaim) {
-		return nil // another worker made it
+	if errors.Is(err, errLostClaim) || errors.Is(err, errClaimed) {
+		// Another worker holds or made this attempt; if it dies, its own message comes
+		// back when the claim has expired.
+		return nil
 	}
 	return err
+}
+
+// requeueNext queues the next attempt of a pending delivery under a fresh chain token.
+func (s *Service) requeueNext(ctx context.Context, d Delivery) error {
+	next := d
+	next.NextToken, next.UpdatedAt = newToken(), ts(s.nowUTC())
+	if _, err := s.st.Update(ctx, store.WebhookDeliveryKey(store.TenantID(d.TenantID), d.ID), d.Version, next); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil // another duplicate did it
+		}
+		return err
+	}
+	m := message{Kind: kindAttempt, Tenant: d.TenantID, Delivery: d.ID, Attempt: len(d.Attempts) + 1, NotBefore: d.NextAttemptAt, Token: next.NextToken}
+	return s.enqueue(ctx, m, parseTS(d.NextAttemptAt).Sub(s.nowUTC()))
 }
 
 // errLostClaim: the delivery changed under us before the attempt (another worker claimed
@@ -84,8 +105,10 @@ func (s *Service) makeAttempt(ctx context.Context, d Delivery, n int, manual, fo
 	if d.ClaimAttempt == n && now.Before(parseTS(d.ClaimUntil)) {
 		return d, Attempt{}, errClaimed
 	}
+	// The claim marks the attempt in flight without changing the status: if the worker
+	// dies, a failed delivery stays failed (retryable) and a pending one stays pending.
 	claimed := d
-	claimed.Status, claimed.ClaimAttempt, claimed.ClaimUntil, claimed.UpdatedAt = StatusPending, n, ts(now.Add(claimTTL)), ts(now)
+	claimed.ClaimAttempt, claimed.ClaimUntil, claimed.UpdatedAt = n, ts(now.Add(claimTTL)), ts(now)
 	v, err := s.st.Update(ctx, key, d.Version, claimed)
 	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
 		return d, Attempt{}, errLostClaim
@@ -116,6 +139,11 @@ func (s *Service) makeAttempt(ctx context.Context, d Delivery, n int, manual, fo
 		if err != nil {
 			return d, Attempt{}, err // the claim expires and the message comes back
 		}
+		// Reading the endpoint and its secrets may have been slow (KMS throttled): never
+		// send past the claim, or a duplicate could claim and send at the same time.
+		if s.nowUTC().Add(s.sendBudget()).After(parseTS(claimed.ClaimUntil)) {
+			return d, Attempt{}, fmt.Errorf("delivery: claim of %s ran short before sending", d.ID)
+		}
 		a = s.sender.Send(ctx, webhooks.Request{URL: epp.URL, MsgID: d.EventID, Secrets: secrets, Body: []byte(d.Body), Now: s.now})
 	}
 	rec := attemptOf(n, a, manual)
@@ -126,15 +154,15 @@ func (s *Service) makeAttempt(ctx context.Context, d Delivery, n int, manual, fo
 	exhausted := false
 	switch {
 	case a.Success:
-		next.Status, next.NextAttemptAt = StatusSucceeded, ""
+		next.Status, next.NextAttemptAt, next.NextToken = StatusSucceeded, "", ""
 	case final || manual:
-		next.Status, next.NextAttemptAt = StatusFailed, ""
+		next.Status, next.NextAttemptAt, next.NextToken = StatusFailed, "", ""
 	default:
 		if dl, ok := webhooks.NextDelay(n, s.rand); ok {
 			delay = dl
-			next.Status, next.NextAttemptAt = StatusPending, ts(a.At.Add(dl))
+			next.Status, next.NextAttemptAt, next.NextToken = StatusPending, ts(a.At.Add(dl)), newToken()
 		} else {
-			next.Status, next.NextAttemptAt, exhausted = StatusFailed, "", true
+			next.Status, next.NextAttemptAt, next.NextToken, exhausted = StatusFailed, "", "", true
 		}
 	}
 	// If this write fails the attempt was made but not recorded: the message comes back
@@ -144,9 +172,9 @@ func (s *Service) makeAttempt(ctx context.Context, d Delivery, n int, manual, fo
 		return d, rec, fmt.Errorf("delivery: record attempt %d of %s: %w", n, d.ID, err)
 	}
 	next.Version = v
-	s.metric(d, n, a, next.Status == StatusFailed)
+	s.metric(d, n, a, manual, exhausted)
 	if next.Status == StatusPending {
-		m := message{Kind: kindAttempt, Tenant: d.TenantID, Delivery: d.ID, Attempt: n + 1, NotBefore: next.NextAttemptAt}
+		m := message{Kind: kindAttempt, Tenant: d.TenantID, Delivery: d.ID, Attempt: n + 1, NotBefore: next.NextAttemptAt, Token: next.NextToken}
 		if err := s.enqueue(ctx, m, delay); err != nil {
 			return next, rec, err // the message comes back and queues it (see attemptMessage)
 		}
@@ -156,7 +184,7 @@ func (s *Service) makeAttempt(ctx context.Context, d Delivery, n int, manual, fo
 			s.log.Error("exhausted delivery not copied to the dead-letter queue", "deliveryId", d.ID, "error", err.Error())
 		}
 	}
-	if epp != nil && !final {
+	if epp != nil && !final && !epp.Disabled {
 		if err := s.noteHealth(ctx, tenant, *epp, a); err != nil {
 			s.log.Error("endpoint health not recorded", "endpointId", epp.ID, "error", err.Error())
 		}
@@ -279,19 +307,30 @@ func (s *Service) replay(ctx context.Context, m message) error {
 		if err != nil {
 			return false, err
 		}
-		for _, d := range ds {
+		for _, listed := range ds {
 			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < replayReserve {
 				stop = s.enqueue(ctx, message{Kind: kindReplay, Tenant: m.Tenant, Endpoint: ep.ID, Since: m.Since, After: last}, 0)
 				return false, nil
 			}
+			// The index may lag: read the delivery itself before claiming it.
+			d, err := s.Delivery(ctx, tenant, listed.ID)
+			if err != nil {
+				return false, err
+			}
+			if d.Status != StatusFailed {
+				last = d.orderKey()
+				continue // delivered since it was listed
+			}
 			_, a, err := s.makeAttempt(ctx, d, len(d.Attempts)+1, true, false)
 			if errors.Is(err, errLostClaim) || errors.Is(err, errClaimed) {
-				continue // someone else is sending it
+				// Someone else is sending it: come back to it, so the order holds.
+				stop = s.enqueue(ctx, message{Kind: kindReplay, Tenant: m.Tenant, Endpoint: ep.ID, Since: m.Since, After: last}, claimTTL)
+				return false, nil
 			}
 			if err != nil {
 				return false, err
 			}
-			last = store.TimeSK(parseTS(d.EventTime), d.ID)
+			last = d.orderKey()
 			if !a.Success {
 				s.log.Info("replay stopped at a failed attempt", "endpointId", ep.ID, "deliveryId", d.ID)
 				return false, nil
@@ -317,7 +356,9 @@ func (s *Service) SendTest(ctx context.Context, tenant store.TenantID, id string
 		return Delivery{}, Attempt{}, err
 	}
 	body := webhooks.Encode(webhooks.Message{Type: ev.Type, Timestamp: ev.Time, Data: ev.Data})
-	d, _, err := s.createDelivery(ctx, tenant, ep.ID, ev, body)
+	// Created failed, as a manual delivery not yet attempted: if this request dies before
+	// the attempt is recorded, the delivery is retryable, never stuck pending.
+	d, _, err := s.create(ctx, tenant, ep.ID, ev, body, StatusFailed, "")
 	if err != nil {
 		return Delivery{}, Attempt{}, err
 	}
@@ -325,13 +366,14 @@ func (s *Service) SendTest(ctx context.Context, tenant store.TenantID, id string
 }
 
 // metric writes one CloudWatch embedded-metric line per attempt: attempts, successes,
-// deliveries failed for good, and, for first attempts, the time from the event to it.
-func (s *Service) metric(d Delivery, n int, a webhooks.Attempt, failed bool) {
-	vals := map[string]float64{"WebhookAttempts": 1, "WebhookSucceeded": b2f(a.Success), "WebhookFailed": b2f(failed)}
-	if n == 1 {
+// deliveries whose attempts are spent, and, for the first automatic attempt, the time
+// from the event to it (tests and manual retries would skew it).
+func (s *Service) metric(d Delivery, n int, a webhooks.Attempt, manual, exhausted bool) {
+	vals := map[string]float64{"WebhookAttempts": 1, "WebhookSucceeded": b2f(a.Success), "WebhookExhausted": b2f(exhausted)}
+	if n == 1 && !manual {
 		vals["WebhookFirstAttemptLatencyMs"] = float64(a.At.Sub(parseTS(d.EventTime)).Milliseconds())
 	}
-	writeEMF(s.metrics, "ChainGuard/Webhooks", vals, s.nowUTC())
+	metrics.EMF(s.metrics, "ChainGuard/Webhooks", vals, s.nowUTC())
 }
 
 func b2f(b bool) float64 {
