@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/chainfi/chainguard/shared/audit"
+	ev "github.com/chainfi/chainguard/shared/events"
 	"github.com/chainfi/chainguard/shared/metrics"
 	"github.com/chainfi/chainguard/shared/store"
 )
@@ -67,7 +68,7 @@ func (s *sealer) stream(ctx context.Context, recs []events.DynamoDBEventRecord) 
 		if r.EventName != "INSERT" || r.Change.NewImage == nil {
 			continue
 		}
-		item, err := attributeValues(r.Change.NewImage)
+		item, err := ev.StreamImage(r.Change.NewImage)
 		if err != nil {
 			res.Unreadable++
 			s.log.Error("stream record not readable", "eventId", r.EventID, "error", err.Error())

@@ -230,13 +230,17 @@ func publishTenantEvents(t *testing.T, d *platform.Deps) string {
 		t.Fatal(err)
 	}
 	d.Events = events.NewPublisher(eb, name)
-	d.Tenants = tenants.NewService(d.Store, d.Audit, d.Log, tenants.WithPublisher(d.Events))
+	d.Tenants = tenants.NewService(d.Store, d.Audit, d.Log)
 	return aws.ToString(qo.QueueUrl)
 }
 
 // receiveTypes reads n events off the queue and returns their types, sorted.
 func receiveTypes(t *testing.T, d *platform.Deps, queueURL string, n int) []string {
 	t.Helper()
+	// The events wait in the outbox: publish them, as the event-publisher function does.
+	if _, err := events.NewOutbox(d.DB, d.Config.TableName, d.Events).Sweep(context.Background(), 0, 100); err != nil {
+		t.Fatal(err)
+	}
 	q := sqs.NewFromConfig(d.AWS)
 	var types []string
 	for range 5 {

@@ -87,8 +87,7 @@ func TestEveryClientEventThePlatformPublishesMatchesTheCatalogue(t *testing.T) {
 	db := dynamodb.NewFromConfig(cfg)
 	table := stack.TestTable(t, cfg)
 	bus := &recordingBus{}
-	svc := tenants.NewService(store.New(db, table), audit.New(db, table), slog.New(slog.NewTextHandler(io.Discard, nil)),
-		tenants.WithPublisher(ev.NewPublisher(bus, "bus")))
+	svc := tenants.NewService(store.New(db, table), audit.New(db, table), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	staff := audit.Actor{Type: "staff", ID: "s"}
 	tn, _, err := svc.CreateTenant(ctx, staff, "Gamma Exchange", "")
 	if err != nil {
@@ -105,6 +104,10 @@ func TestEveryClientEventThePlatformPublishesMatchesTheCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := svc.Resume(ctx, staff, tn.ID, "payment_received"); err != nil {
+		t.Fatal(err)
+	}
+	// Published from the outbox, as the event-publisher function does.
+	if _, err := ev.NewOutbox(db, table, ev.NewPublisher(bus, "bus")).Sweep(ctx, 0, 100); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}

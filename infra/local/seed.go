@@ -13,10 +13,8 @@ import (
 
 	idp "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/chainfi/chainguard/shared/audit"
-	"github.com/chainfi/chainguard/shared/events"
 	"github.com/chainfi/chainguard/shared/store"
 	"github.com/chainfi/chainguard/shared/tenants"
 )
@@ -80,11 +78,8 @@ func (rn *Runner) seedDemoTenant(ctx context.Context) (*TenantCredential, error)
 		return nil, fmt.Errorf("the template has no table")
 	}
 	db := dynamodb.NewFromConfig(rn.cfg)
-	opts := []tenants.Option{}
-	if bus := rn.firstRef("AWS::Events::EventBus"); bus != "" {
-		opts = append(opts, tenants.WithPublisher(events.NewPublisher(eventbridge.NewFromConfig(rn.cfg), bus)))
-	}
-	svc := tenants.NewService(store.New(db, table), audit.New(db, table), slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
+	// Its events go to the outbox, which the stack's event-publisher function publishes.
+	svc := tenants.NewService(store.New(db, table), audit.New(db, table), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t, key, err := svc.CreateTenant(ctx, audit.Actor{Type: "system", ID: "local-runner"}, "Demo Exchange Ltd", "local demo")
 	if err != nil {
 		return nil, err

@@ -11,7 +11,6 @@ import (
 
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/envelope"
-	"github.com/chainfi/chainguard/shared/events"
 	"github.com/chainfi/chainguard/shared/store"
 	"github.com/chainfi/chainguard/shared/webhooks"
 )
@@ -32,7 +31,6 @@ type Service struct {
 	sqs      SQS
 	queueURL string
 	dlqURL   string
-	pub      *events.Publisher // nil: endpoint health events are only logged
 	log      *slog.Logger
 	metrics  io.Writer
 	now      func() time.Time
@@ -53,7 +51,6 @@ type Config struct {
 	SQS      SQS
 	QueueURL string // the delivery queue
 	DLQURL   string // its dead-letter queue: where exhausted deliveries are copied
-	Events   *events.Publisher
 	Log      *slog.Logger
 	Metrics  io.Writer // CloudWatch embedded-metric lines (nil: discarded)
 	Now      func() time.Time
@@ -66,7 +63,7 @@ type Config struct {
 func New(c Config) *Service {
 	s := &Service{
 		st: c.Store, audit: c.Audit, enc: c.Enc, sender: c.Sender, policy: c.Policy, sqs: c.SQS,
-		queueURL: c.QueueURL, dlqURL: c.DLQURL, pub: c.Events, log: c.Log, metrics: c.Metrics,
+		queueURL: c.QueueURL, dlqURL: c.DLQURL, log: c.Log, metrics: c.Metrics,
 		now: c.Now, rand: c.Rand, sendTimeout: c.SendTimeout,
 	}
 	if s.sendTimeout <= 0 {

@@ -43,6 +43,6 @@ func FromPlatform(_ context.Context, d *platform.Deps) (*Service, error) {
 	policy := webhooks.URLPolicy{AllowLocal: allowLocal}
 	return New(Config{
 		Store: d.Store, Audit: d.Audit, Enc: enc, Sender: webhooks.NewSender(webhooks.SenderOptions{Policy: policy}), Policy: policy,
-		SQS: sqs.NewFromConfig(d.AWS), QueueURL: queue, DLQURL: dlq, Events: d.Events, Log: d.Log, Metrics: os.Stdout,
+		SQS: sqs.NewFromConfig(d.AWS), QueueURL: queue, DLQURL: dlq, Log: d.Log, Metrics: os.Stdout,
 	}), nil
 }

@@ -243,7 +243,12 @@ func (s *Service) noteHealth(ctx context.Context, tenant store.TenantID, ep Endp
 		next.UpdatedAt = ts(s.nowUTC())
 		var err error
 		if record != nil {
-			_, err = s.audit.Commit(ctx, tenant, *record, func(tx *store.Tx) { tx.Update(store.WebhookEndpointKey(tenant, ep.ID), ep.Version, next) })
+			// The announcement goes to the outbox with the change: it is published if and
+			// only if the endpoint was disabled (or recovered).
+			_, err = s.audit.Commit(ctx, tenant, *record, func(tx *store.Tx) {
+				tx.Update(store.WebhookEndpointKey(tenant, ep.ID), ep.Version, next)
+				events.Stage(tx, *announce)
+			})
 		} else {
 			_, err = s.st.Update(ctx, store.WebhookEndpointKey(tenant, ep.ID), ep.Version, next)
 		}
@@ -253,25 +258,9 @@ func (s *Service) noteHealth(ctx context.Context, tenant store.TenantID, ep Endp
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
 		}
-		if err != nil {
-			return err
-		}
-		if announce != nil {
-			s.announce(ctx, *announce)
-		}
-		return nil
+		return err
 	}
 	return fmt.Errorf("delivery: endpoint %s kept changing", ep.ID)
-}
-
-func (s *Service) announce(ctx context.Context, ev events.Envelope) {
-	if s.pub == nil {
-		s.log.Warn("endpoint event not published: no bus", "type", ev.Type, "tenantId", ev.TenantID)
-		return
-	}
-	if err := s.pub.Publish(ctx, ev); err != nil {
-		s.log.Error("endpoint event not published", "type", ev.Type, "tenantId", ev.TenantID, "error", err.Error())
-	}
 }
 
 // replayReserve is the time a replay job keeps in hand: with less, it queues its rest.

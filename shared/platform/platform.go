@@ -83,12 +83,12 @@ func Load(ctx context.Context, opts ...Option) (*Deps, error) {
 		Store: store.New(db, base.TableName, storeOpts...),
 		Audit: audit.New(db, base.TableName),
 	}
-	var tenantOpts []tenants.Option
 	if base.EventBus != "" {
 		d.Events = events.NewPublisher(eventbridge.NewFromConfig(awsCfg), base.EventBus)
-		tenantOpts = append(tenantOpts, tenants.WithPublisher(d.Events))
 	}
-	d.Tenants = tenants.NewService(d.Store, d.Audit, log, tenantOpts...)
+	// The tenants domain stages its events in the outbox: the event-publisher function
+	// publishes them.
+	d.Tenants = tenants.NewService(d.Store, d.Audit, log)
 	return d, nil
 }
 

@@ -131,6 +131,20 @@ func AuditSubjectPK(t TenantID, subjectType, subjectID string) string {
 // verifier and the anchor.
 const AuditTenantsPK = "AUDITHEADS"
 
+// ---- event outbox ------------------------------------------------------------------------
+
+// OutboxKey is one domain event written in the transaction of the change it reports, and
+// published to the bus from the table's stream (platform scope).
+func OutboxKey(eventID string) Key { return Key{PK: "OUTBOX#" + seg(eventID), SK: "EVENT"} }
+
+// OutboxBuckets spreads the events waiting to be published over this many GSI1
+// partitions (OutboxPendingPK).
+const OutboxBuckets = 16
+
+// OutboxPendingPK is one bucket of events not yet published, on GSI1 (sparse: the
+// publisher removes the attributes); sort key: time and event id.
+func OutboxPendingPK(bucket int) string { return fmt.Sprintf("OUTBOXQ#%02d", bucket) }
+
 // ---- idempotency ------------------------------------------------------------------------
 
 // IdempotencyKey is the record of one idempotent operation of a tenant (or of the

@@ -55,6 +55,15 @@ func (t *Tx) add(op string, key Key, it types.TransactWriteItem, err error) *Tx 
 	return t
 }
 
+// Fail makes the transaction fail with err instead of executing (for an item a helper
+// could not build); the first error wins.
+func (t *Tx) Fail(err error) *Tx {
+	if t.err == nil && err != nil {
+		t.err = err
+	}
+	return t
+}
+
 // Create adds a new item with version 1 (ErrAlreadyExists if the key is taken).
 func (t *Tx) Create(key Key, item Entity) *Tx {
 	m, err := encode(key, item, 1)

@@ -26,7 +26,6 @@ const MaxActiveKeys = 5
 type Service struct {
 	st     *store.Store
 	audit  *audit.Log
-	pub    *events.Publisher // optional
 	log    *slog.Logger
 	now    func() time.Time
 	policy FailurePolicy
@@ -59,8 +58,6 @@ type Option func(*Service)
 // WithClock sets the time source.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// WithPublisher publishes tenant and key events to the bus.
-func WithPublisher(p *events.Publisher) Option { return func(s *Service) { s.pub = p } }
 
 // WithFailurePolicy sets the burst policy.
 func WithFailurePolicy(p FailurePolicy) Option { return func(s *Service) { s.policy = p } }
@@ -135,18 +132,22 @@ func (s *Service) CreateTenant(ctx context.Context, by audit.Actor, name, keyLab
 		return Tenant{}, IssuedKey{}, err
 	}
 	tid := store.TenantID(t.ID)
+	ev, err := s.event("tenant.created", t.ID, map[string]string{"tenantId": t.ID})
+	if err != nil {
+		return Tenant{}, IssuedKey{}, err
+	}
 	_, err = s.audit.Commit(ctx, tid, audit.Record{
 		Action: "tenant.created", Actor: by, Subject: audit.Subject{Type: "tenant", ID: t.ID},
 		Details: map[string]string{"firstKeyId": key.ID},
 	}, func(tx *store.Tx) {
 		tx.Create(store.TenantKey(tid), t)
 		tx.Create(store.APIKeyKey(key.ID), key.APIKey)
+		events.Stage(tx, ev)
 	})
 	if err != nil {
 		return Tenant{}, IssuedKey{}, fmt.Errorf("tenants: create: %w", err)
 	}
 	t.Version, key.Version = 1, 1
-	s.publish(ctx, "tenant.created", t.ID, map[string]string{"tenantId": t.ID})
 	return t, key, nil
 }
 
@@ -199,6 +200,10 @@ func (s *Service) IssueKey(ctx context.Context, by audit.Actor, tenantID, label 
 		return IssuedKey{}, err
 	}
 	tid := store.TenantID(t.ID)
+	ev, err := s.event("apikey.created", t.ID, map[string]string{"tenantId": t.ID, "keyId": key.ID})
+	if err != nil {
+		return IssuedKey{}, err
+	}
 	// The label is the client's free text (a person's name, a laptop's): it stays on the
 	// key, never in the audit trail, which keeps ids and codes for five years.
 	_, err = s.audit.Commit(ctx, tid, audit.Record{
@@ -207,12 +212,12 @@ func (s *Service) IssueKey(ctx context.Context, by audit.Actor, tenantID, label 
 		// The version condition on the tenant makes the key count exact under concurrency.
 		tx.Patch(store.TenantKey(tid), t.Version, store.Changes{Set: map[string]any{"activeKeys": t.ActiveKeys + 1}})
 		tx.Create(store.APIKeyKey(key.ID), key.APIKey)
+		events.Stage(tx, ev)
 	})
 	if err != nil {
 		return IssuedKey{}, fmt.Errorf("tenants: issue key: %w", err)
 	}
 	key.Version = 1
-	s.publish(ctx, "apikey.created", t.ID, map[string]string{"tenantId": t.ID, "keyId": key.ID})
 	return key, nil
 }
 
@@ -276,32 +281,27 @@ func (s *Service) RevokeKey(ctx context.Context, by audit.Actor, tenantID, keyID
 	}
 	at := now(s.now)
 	tid := store.TenantID(t.ID)
+	ev, err := s.event("apikey.revoked", t.ID, map[string]string{"tenantId": t.ID, "keyId": k.ID})
+	if err != nil {
+		return APIKey{}, err
+	}
 	_, err = s.audit.Commit(ctx, tid, audit.Record{
 		Action: "apikey.revoked", Actor: by, Subject: audit.Subject{Type: "apikey", ID: k.ID},
 	}, func(tx *store.Tx) {
 		tx.Patch(store.APIKeyKey(k.ID), k.Version, store.Changes{Set: map[string]any{"status": KeyRevoked, "revokedAt": at, "revokedBy": by.Type + ":" + by.ID}})
 		tx.Patch(store.TenantKey(tid), t.Version, store.Changes{Set: map[string]any{"activeKeys": max(t.ActiveKeys-1, 0)}})
+		events.Stage(tx, ev)
 	})
 	if err != nil {
 		return APIKey{}, fmt.Errorf("tenants: revoke key: %w", err)
 	}
 	k.Status, k.RevokedAt, k.RevokedBy, k.Version = KeyRevoked, at, by.Type+":"+by.ID, k.Version+1
-	s.publish(ctx, "apikey.revoked", t.ID, map[string]string{"tenantId": t.ID, "keyId": k.ID})
 	return k, nil
 }
 
-// publish is best effort: the state and its audit entry are already committed, and an
-// event lost here is visible in the error log. (An outbox would make it exactly-once;
-// nothing consumes these events yet.)
-func (s *Service) publish(ctx context.Context, typ, tenant string, data any) {
-	if s.pub == nil {
-		return
-	}
-	ev, err := events.New(typ, tenant, data, s.now())
-	if err == nil {
-		err = s.pub.Publish(ctx, ev)
-	}
-	if err != nil {
-		s.log.Error("event not published", "type", typ, "tenantId", tenant, "error", err.Error())
-	}
+// event builds the domain event a change reports. It is staged in the change's own
+// transaction (the outbox, see shared/events), so it is published if and only if the
+// change is committed: clients' webhooks depend on it.
+func (s *Service) event(typ, tenant string, data any) (events.Envelope, error) {
+	return events.New(typ, tenant, data, s.now())
 }

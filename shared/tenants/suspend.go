@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/events"
 	"github.com/chainfi/chainguard/shared/failure"
 	"github.com/chainfi/chainguard/shared/store"
 )
@@ -55,6 +56,10 @@ func (s *Service) Suspend(ctx context.Context, by audit.Actor, tenantID, reason 
 		return Tenant{}, err
 	}
 	at, tid := now(s.now), store.TenantID(t.ID)
+	ev, err := s.event("tenant.suspended", t.ID, map[string]string{"tenantId": t.ID, "reason": reason})
+	if err != nil {
+		return Tenant{}, err
+	}
 	_, err = s.audit.Commit(ctx, tid, audit.Record{
 		Action: "tenant.suspended", Actor: by, Subject: audit.Subject{Type: "tenant", ID: t.ID}, Reason: reason,
 		Details: map[string]string{"activeKeys": strconv.Itoa(len(keys))},
@@ -65,12 +70,12 @@ func (s *Service) Suspend(ctx context.Context, by audit.Actor, tenantID, reason 
 		for _, k := range keys {
 			tx.Patch(store.APIKeyKey(k.ID), k.Version, store.Changes{Set: map[string]any{"tenantSuspended": true}})
 		}
+		events.Stage(tx, ev)
 	})
 	if err != nil {
 		return Tenant{}, fmt.Errorf("tenants: suspend: %w", err)
 	}
 	t.Status, t.SuspendedAt, t.SuspendedBy, t.SuspendReason, t.Version = StatusSuspended, at, by.Type+":"+by.ID, reason, t.Version+1
-	s.publish(ctx, "tenant.suspended", t.ID, map[string]string{"tenantId": t.ID, "reason": reason})
 	return t, nil
 }
 
@@ -90,6 +95,14 @@ func (s *Service) Resume(ctx context.Context, by audit.Actor, tenantID, reason s
 		return Tenant{}, err
 	}
 	tid := store.TenantID(t.ID)
+	data := map[string]string{"tenantId": t.ID}
+	if reason != "" {
+		data["reason"] = reason
+	}
+	ev, err := s.event("tenant.resumed", t.ID, data)
+	if err != nil {
+		return Tenant{}, err
+	}
 	_, err = s.audit.Commit(ctx, tid, audit.Record{
 		Action: "tenant.resumed", Actor: by, Subject: audit.Subject{Type: "tenant", ID: t.ID}, Reason: reason,
 		Details: map[string]string{"activeKeys": strconv.Itoa(len(keys)), "suspendedAt": t.SuspendedAt},
@@ -101,16 +114,12 @@ func (s *Service) Resume(ctx context.Context, by audit.Actor, tenantID, reason s
 		for _, k := range keys {
 			tx.Patch(store.APIKeyKey(k.ID), k.Version, store.Changes{Remove: []string{"tenantSuspended"}})
 		}
+		events.Stage(tx, ev)
 	})
 	if err != nil {
 		return Tenant{}, fmt.Errorf("tenants: resume: %w", err)
 	}
 	t.Status, t.SuspendedAt, t.SuspendedBy, t.SuspendReason, t.Version = StatusActive, "", "", "", t.Version+1
-	data := map[string]string{"tenantId": t.ID}
-	if reason != "" {
-		data["reason"] = reason
-	}
-	s.publish(ctx, "tenant.resumed", t.ID, data)
 	return t, nil
 }
 

@@ -1,15 +1,15 @@
-package main
+package events
 
 import (
 	"fmt"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambda "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// attributeValues converts a stream image (aws-lambda-go's types) to the SDK's, which the
-// store decodes.
-func attributeValues(m map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+// StreamImage converts a DynamoDB stream image as Lambda delivers it (aws-lambda-go's
+// types) to the SDK's, which the store decodes.
+func StreamImage(m map[string]lambda.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
 	out := make(map[string]types.AttributeValue, len(m))
 	for k, v := range m {
 		av, err := attributeValue(v)
@@ -21,25 +21,25 @@ func attributeValues(m map[string]events.DynamoDBAttributeValue) (map[string]typ
 	return out, nil
 }
 
-func attributeValue(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+func attributeValue(v lambda.DynamoDBAttributeValue) (types.AttributeValue, error) {
 	switch v.DataType() {
-	case events.DataTypeString:
+	case lambda.DataTypeString:
 		return &types.AttributeValueMemberS{Value: v.String()}, nil
-	case events.DataTypeNumber:
+	case lambda.DataTypeNumber:
 		return &types.AttributeValueMemberN{Value: v.Number()}, nil
-	case events.DataTypeBinary:
+	case lambda.DataTypeBinary:
 		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
-	case events.DataTypeBoolean:
+	case lambda.DataTypeBoolean:
 		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
-	case events.DataTypeNull:
+	case lambda.DataTypeNull:
 		return &types.AttributeValueMemberNULL{Value: true}, nil
-	case events.DataTypeStringSet:
+	case lambda.DataTypeStringSet:
 		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
-	case events.DataTypeNumberSet:
+	case lambda.DataTypeNumberSet:
 		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
-	case events.DataTypeBinarySet:
+	case lambda.DataTypeBinarySet:
 		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
-	case events.DataTypeList:
+	case lambda.DataTypeList:
 		l := v.List()
 		out := make([]types.AttributeValue, len(l))
 		for i, e := range l {
@@ -50,8 +50,8 @@ func attributeValue(v events.DynamoDBAttributeValue) (types.AttributeValue, erro
 			out[i] = av
 		}
 		return &types.AttributeValueMemberL{Value: out}, nil
-	case events.DataTypeMap:
-		m, err := attributeValues(v.Map())
+	case lambda.DataTypeMap:
+		m, err := StreamImage(v.Map())
 		if err != nil {
 			return nil, err
 		}
