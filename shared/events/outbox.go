@@ -133,8 +133,8 @@ func (o *Outbox) Publish(ctx context.Context, ps []Pending) ([]string, error) {
 			Key: map[string]types.AttributeValue{
 				store.AttrPK: &types.AttributeValueMemberS{Value: p.key.PK}, store.AttrSK: &types.AttributeValueMemberS{Value: p.key.SK},
 			},
-			UpdateExpression:         aws.String("SET publishedAt = :now REMOVE GSI1PK, GSI1SK"),
-			ConditionExpression:      aws.String("attribute_exists(PK)"),
+			UpdateExpression:          aws.String("SET publishedAt = :now REMOVE GSI1PK, GSI1SK"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberS{Value: now}},
 		})
 		if err != nil {

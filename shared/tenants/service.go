@@ -58,7 +58,6 @@ type Option func(*Service)
 // WithClock sets the time source.
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-
 // WithFailurePolicy sets the burst policy.
 func WithFailurePolicy(p FailurePolicy) Option { return func(s *Service) { s.policy = p } }
 
