@@ -271,7 +271,8 @@ func forgeCursor(q store.QueryInput, key []byte, lastKey map[string]string) stri
 		index = "table"
 	}
 	h := hmac.New(sha256.New, key)
-	for _, part := range []string{"v1", index, q.PK, q.SKPrefix, q.SKFrom, q.SKTo, fmt.Sprint(q.Descending)} {
+	// The binding's last part is the filter, empty for an unfiltered query.
+	for _, part := range []string{"v1", index, q.PK, q.SKPrefix, q.SKFrom, q.SKTo, fmt.Sprint(q.Descending), ""} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
