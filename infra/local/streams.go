@@ -25,12 +25,13 @@ import (
 // with one batch at a time per shard, retries failed batches, and hands what it gives up
 // on to the OnFailure destination.
 const (
-	// streamIdleWait is the first sleep after an empty read, doubled up to streamIdleMax:
-	// short enough that a write shows up in the function within a second, long enough
-	// that an idle stream costs a few reads a second (each read makes a new iterator,
-	// which stock moto keeps for its lifetime).
+	// streamIdleWait is the first sleep after an empty read, doubled up to streamIdleMax,
+	// which is Lambda's own pace (it reads each shard four times a second): a write shows
+	// up in the function within a quarter of a second, as in AWS, and an idle stream
+	// costs four reads a second (our launcher forgets a used iterator; stock moto keeps
+	// each for its lifetime).
 	streamIdleWait = 200 * time.Millisecond
-	streamIdleMax  = time.Second
+	streamIdleMax  = 250 * time.Millisecond
 	// streamShardScan is how often the stream is described again to find new shards.
 	streamShardScan = 5 * time.Second
 	// localMaxRetries stands in for MaximumRetryAttempts -1 (Lambda's default: retry

@@ -38,16 +38,17 @@ type credentials struct {
 func main() {
 	n := flag.Int("n", 500, "events to publish")
 	rate := flag.Float64("rate", 0, "events per second (0: as fast as the bus takes them, in batches of 10)")
+	outbox := flag.Bool("outbox", false, "make the events through the client API (create and revoke API keys: apikey.created, apikey.revoked) so they travel the outbox and the table's stream, instead of publishing them to the bus")
 	bus := flag.String("bus", "chainguard-local", "the stack's event bus")
 	credsPath := flag.String("creds", ".local/credentials.json", "the runner's credentials file")
 	flag.Parse()
-	if err := run(*n, *rate, *bus, *credsPath); err != nil {
+	if err := run(*n, *rate, *outbox, *bus, *credsPath); err != nil {
 		fmt.Fprintln(os.Stderr, "webhookbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, rate float64, bus, credsPath string) error {
+func run(n int, rate float64, outbox bool, bus, credsPath string) error {
 	ctx := context.Background()
 	raw, err := os.ReadFile(credsPath)
 	if err != nil {
@@ -62,7 +63,7 @@ func run(n int, rate float64, bus, credsPath string) error {
 		return err
 	}
 	ep, err := call(http.MethodPost, cr.APIURL+"/v1/webhook-endpoints", cr.Tenant.APIKey,
-		map[string]any{"url": cr.APIURL + "/_local/webhook-sink/" + sink, "description": "webhookbench", "eventTypes": []string{"apikey.created"}}, false)
+		map[string]any{"url": cr.APIURL + "/_local/webhook-sink/" + sink, "description": "webhookbench", "eventTypes": []string{"apikey.created", "apikey.revoked"}}, false)
 	if err != nil {
 		return err
 	}
@@ -82,9 +83,23 @@ func run(n int, rate float64, bus, credsPath string) error {
 	if rate > 0 {
 		batch = 1
 	}
+	if outbox {
+		// Each cycle is two changes, so two events: a key created, then revoked.
+		batch = 2
+	}
 	for i := 0; i < n; i += batch {
 		if rate > 0 {
 			time.Sleep(time.Until(start.Add(time.Duration(float64(i) / rate * float64(time.Second)))))
+		}
+		if outbox {
+			key, err := call(http.MethodPost, cr.APIURL+"/v1/api-keys", cr.Tenant.APIKey, map[string]any{"label": "webhookbench"}, false)
+			if err != nil {
+				return err
+			}
+			if _, err := call(http.MethodDelete, cr.APIURL+"/v1/api-keys/"+fmt.Sprint(key["id"]), cr.Tenant.APIKey, nil, false); err != nil {
+				return err
+			}
+			continue
 		}
 		var evs []events.Envelope
 		for j := i; j < min(i+batch, n); j++ {

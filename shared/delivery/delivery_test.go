@@ -141,7 +141,7 @@ type fixture struct {
 	clock *clock
 }
 
-func setup(t *testing.T, opts ...func(*Config)) *fixture {
+func setup(t testing.TB, opts ...func(*Config)) *fixture {
 	t.Helper()
 	cfg := emulator.TestConfig(t)
 	table := stack.TestTable(t, cfg)
@@ -182,7 +182,7 @@ type receiver struct {
 	bodies   []string
 }
 
-func newReceiver(t *testing.T, statuses ...int) *receiver {
+func newReceiver(t testing.TB, statuses ...int) *receiver {
 	t.Helper()
 	r := &receiver{statuses: statuses}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -207,7 +207,7 @@ func newReceiver(t *testing.T, statuses ...int) *receiver {
 
 func (r *receiver) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.got) }
 
-func (f *fixture) endpoint(t *testing.T, tenant store.TenantID, url string, types ...string) CreatedEndpoint {
+func (f *fixture) endpoint(t testing.TB, tenant store.TenantID, url string, types ...string) CreatedEndpoint {
 	t.Helper()
 	if len(types) == 0 {
 		types = []string{"*"}
@@ -219,7 +219,7 @@ func (f *fixture) endpoint(t *testing.T, tenant store.TenantID, url string, type
 	return ep
 }
 
-func event(t *testing.T, tenant store.TenantID, typ string, at time.Time) events.Envelope {
+func event(t testing.TB, tenant store.TenantID, typ string, at time.Time) events.Envelope {
 	t.Helper()
 	data := map[string]string{"tenantId": string(tenant), "keyId": "01JKEY"}
 	if strings.HasPrefix(typ, "tenant.") {
@@ -234,7 +234,7 @@ func event(t *testing.T, tenant store.TenantID, typ string, at time.Time) events
 
 // drain processes every queued message whose delay has passed on the test clock and
 // returns how many it processed; later ones stay queued.
-func (f *fixture) drain(t *testing.T) int {
+func (f *fixture) drain(t testing.TB) int {
 	t.Helper()
 	n := 0
 	for _, m := range f.q.take() {
