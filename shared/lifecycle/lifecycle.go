@@ -64,13 +64,13 @@ type Trigger string
 const (
 	ConsentGiven     Trigger = "consent_given"
 	ConsentWithdrawn Trigger = "consent_withdrawn"
-	KYCApproved      Trigger = "kyc_approved"       // vendor: completed + GREEN
-	KYCRetry         Trigger = "kyc_retry"          // vendor: completed + RED + RETRY
-	KYCRejected      Trigger = "kyc_rejected"       // vendor: completed + RED + FINAL
-	ProhibitedRegion Trigger = "prohibited_region"  // residence or nationality refused outright
-	ScreenedClear    Trigger = "screened_clear"     // initial screening: no hit
-	ScreenedHit      Trigger = "screened_hit"       // a match or potential match, or vendor AML labels
-	ScreenedUnsure   Trigger = "screened_unsure"    // inconclusive: lists not loaded, name too short...
+	KYCApproved      Trigger = "kyc_approved"      // vendor: completed + GREEN
+	KYCRetry         Trigger = "kyc_retry"         // vendor: completed + RED + RETRY
+	KYCRejected      Trigger = "kyc_rejected"      // vendor: completed + RED + FINAL
+	ProhibitedRegion Trigger = "prohibited_region" // residence or nationality refused outright
+	ScreenedClear    Trigger = "screened_clear"    // initial screening: no hit
+	ScreenedHit      Trigger = "screened_hit"      // a match or potential match, or vendor AML labels
+	ScreenedUnsure   Trigger = "screened_unsure"   // inconclusive: lists not loaded, name too short...
 	DeadlineMissed   Trigger = "kyc_deadline_missed"
 	ReviewCleared    Trigger = "review_cleared"    // staff: false positive, with evidence
 	ReviewRejected   Trigger = "review_rejected"   // staff
