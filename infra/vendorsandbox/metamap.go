@@ -393,6 +393,7 @@ func (s *Sandbox) verificationJSONLocked(v *verification) verificationJSON {
 	}
 	out.Steps = []metamapStep{{Status: 200, ID: "liveness"}}
 	out.Documents = []metamapDocument{s.documentLocked(v)}
+	// A verification that is not verified had a problem somewhere, even without a hit.
 	out.HasProblem = v.watchlistHit || v.status != "verified"
 	if dob, ok := v.fields["dateOfBirth"].(string); ok {
 		if born, err := time.Parse(time.DateOnly, dob); err == nil {

@@ -1,6 +1,7 @@
 package vendorsandbox
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -100,7 +101,8 @@ func (s *Sandbox) applicantJSONLocked(a *applicant) ([]byte, error) {
 // applicantKey is the short upper-case key Sumsub shows beside an applicant.
 func applicantKey() string {
 	const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	b := []byte(randomHex(14))
+	b := make([]byte, 14)
+	_, _ = rand.Read(b)
 	for i := range b {
 		b[i] = letters[int(b[i])%len(letters)]
 	}

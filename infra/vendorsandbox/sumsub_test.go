@@ -154,6 +154,9 @@ func TestSumsubCreatesAndReadsAnApplicant(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, created[k], want)
 		}
 	}
+	if key, _ := created["key"].(string); len(key) != 14 || strings.ToUpper(key) != key {
+		t.Errorf("key %v, want 14 upper-case letters", created["key"])
+	}
 	rev := created["review"].(map[string]any)
 	if rev["reviewStatus"] != "init" || rev["createDate"] == "" {
 		t.Errorf("review %v, want reviewStatus init and a createDate", rev)
