@@ -413,13 +413,16 @@ func TestATokenAnswerWithoutATokenFails(t *testing.T) {
 }
 
 func TestEachAttemptTimesOutAndIsRetried(t *testing.T) {
-	f := newFakeMetaMap(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		time.Sleep(300 * time.Millisecond)
+	f := newFakeMetaMap(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		select { // answer only after the client has given up on the attempt
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
 		io.WriteString(w, startAnswer)
 	})
 	start := time.Now()
 	_, err := f.client(t, Config{Timeout: 30 * time.Millisecond, MaxRetries: 1}).GetVerification(t.Context(), "v1")
-	if !errors.Is(err, context.DeadlineExceeded) || f.apiCalls.Load() != 2 || time.Since(start) > 250*time.Millisecond {
+	if !errors.Is(err, context.DeadlineExceeded) || f.apiCalls.Load() != 2 || time.Since(start) > 2*time.Second {
 		t.Fatalf("err = %v after %d attempts and %v", err, f.apiCalls.Load(), time.Since(start))
 	}
 }

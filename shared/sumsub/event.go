@@ -135,7 +135,7 @@ type wireEvent struct {
 	LevelName         string          `json:"levelName"`
 	PreviousLevelName string          `json:"previousLevelName"`
 	ApplicantType     string          `json:"applicantType"`
-	ApplicantMemberOf []MemberOf      `json:"applicantMemberOf"`
+	ApplicantMemberOf json.RawMessage `json:"applicantMemberOf"`
 	ClientID          string          `json:"clientId"`
 	SandboxMode       json.RawMessage `json:"sandboxMode"`
 	ReviewStatus      string          `json:"reviewStatus"`
@@ -173,7 +173,6 @@ func ParseWebhook(body []byte) (Event, error) {
 		LevelName:         w.LevelName,
 		PreviousLevelName: w.PreviousLevelName,
 		ApplicantType:     w.ApplicantType,
-		ApplicantMemberOf: w.ApplicantMemberOf,
 		ClientID:          w.ClientID,
 		ReviewStatus:      w.ReviewStatus,
 	}
@@ -181,6 +180,9 @@ func ParseWebhook(body []byte) (Event, error) {
 		e.ReviewResult = *w.ReviewResult
 	}
 	var err error
+	if e.ApplicantMemberOf, err = parseMemberOf(w.ApplicantMemberOf); err != nil {
+		return Event{}, fmt.Errorf("%w: applicantMemberOf: %v", ErrInvalidPayload, err)
+	}
 	if e.SandboxMode, err = parseFlexBool(w.SandboxMode); err != nil {
 		return Event{}, fmt.Errorf("%w: sandboxMode: %v", ErrInvalidPayload, err)
 	}
@@ -192,6 +194,27 @@ func ParseWebhook(body []byte) (Event, error) {
 
 func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || bytes.Equal(raw, []byte("null"))
+}
+
+// parseMemberOf reads applicantMemberOf: a list of {"applicantId": ...} as documented, or
+// of bare ids.
+func parseMemberOf(raw json.RawMessage) ([]MemberOf, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var objs []MemberOf
+	if err := json.Unmarshal(raw, &objs); err == nil {
+		return objs, nil
+	}
+	var ids []string
+	if err := json.Unmarshal(raw, &ids); err != nil {
+		return nil, errors.New("want a list of {applicantId} or of ids")
+	}
+	out := make([]MemberOf, len(ids))
+	for i, id := range ids {
+		out[i] = MemberOf{ApplicantID: id}
+	}
+	return out, nil
 }
 
 func parseFlexBool(raw json.RawMessage) (bool, error) {

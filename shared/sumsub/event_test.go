@@ -85,6 +85,25 @@ func TestParseWebhookReadsARejectionWithItsLabelsCommentsAndCompany(t *testing.T
 	}
 }
 
+func TestParseWebhookReadsApplicantMemberOf(t *testing.T) {
+	tests := []struct {
+		name, field string
+		want        []MemberOf
+	}{
+		{"a list of objects, as documented", `[{"applicantId":"c1"},{"applicantId":"c2"}]`, []MemberOf{{"c1"}, {"c2"}}},
+		{"a list of bare ids", `["c1"]`, []MemberOf{{"c1"}}},
+		{"null", `null`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := mustParse(t, `{"type":"applicantPending","applicantId":"a1","applicantMemberOf":`+tt.field+`}`)
+			if !reflect.DeepEqual(got.ApplicantMemberOf, tt.want) {
+				t.Fatalf("got %+v", got.ApplicantMemberOf)
+			}
+		})
+	}
+}
+
 func TestParseWebhookAcceptsEventTypesItDoesNotKnow(t *testing.T) {
 	got := mustParse(t, `{"type":"applicantSomethingNew","applicantId":"a1","reviewStatus":"completed","reviewResult":{"reviewAnswer":"GREEN"}}`)
 	if got.Type != "applicantSomethingNew" || got.Outcome() != OutcomeNone {
@@ -160,6 +179,7 @@ func TestParseWebhookRefuses(t *testing.T) {
 		{"no applicant id", `{"type":"applicantReviewed"}`, ErrInvalidPayload},
 		{"a sandboxMode that is neither true nor false", `{"type":"applicantReviewed","applicantId":"a1","sandboxMode":"yes"}`, ErrInvalidPayload},
 		{"a numeric sandboxMode", `{"type":"applicantReviewed","applicantId":"a1","sandboxMode":1}`, ErrInvalidPayload},
+		{"an applicantMemberOf that is an object", `{"type":"applicantReviewed","applicantId":"a1","applicantMemberOf":{"applicantId":"c1"}}`, ErrInvalidPayload},
 		{"a createdAtMs in another form", `{"type":"applicantReviewed","applicantId":"a1","createdAtMs":"21/02/2020 13:23"}`, ErrInvalidPayload},
 		{"a createdAtMs that is an object", `{"type":"applicantReviewed","applicantId":"a1","createdAtMs":{}}`, ErrInvalidPayload},
 		{"a body over 256 KB", `{"type":"applicantReviewed","applicantId":"a1","x":"` + strings.Repeat("a", MaxWebhookBody) + `"}`, ErrPayloadTooLarge},
