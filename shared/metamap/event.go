@@ -90,7 +90,7 @@ type wireStep struct {
 // ParseWebhook reads a webhook body that VerifyWebhook accepted. eventName and resource
 // are required; any event name is accepted. timestamp is RFC 3339 (with milliseconds).
 // metadata may be an object or a JSON string holding one; non-string values are kept as
-// their JSON text.
+// their JSON text, null as "".
 func ParseWebhook(body []byte) (Event, error) {
 	if len(body) > MaxWebhookBody {
 		return Event{}, ErrPayloadTooLarge
@@ -202,7 +202,8 @@ func parseStepError(raw json.RawMessage) *StepError {
 }
 
 // parseMetadata reads metadata: an object, or a string holding a JSON object. String
-// values are kept as they are, others as their compact JSON text. Anything else is nil.
+// values are kept as they are, null as "", others as their compact JSON text. Anything
+// else is nil.
 func parseMetadata(raw json.RawMessage) map[string]string {
 	if isNull(raw) {
 		return nil
