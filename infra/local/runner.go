@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,11 +58,13 @@ type Runner struct {
 	records     *recordLog
 	builds      []buildResult
 	credentials *credentialsFile
+	vendors     *vendors // the identity vendors' sandbox, on the runner's server
 	warnings    []string // repeated in the banner
 
 	ln      net.Listener
 	http    *http.Server
-	runCtx  context.Context // lives until Close: invocations are not tied to a client's request
+	handler atomic.Pointer[http.ServeMux] // nil while starting: the server answers 503
+	runCtx  context.Context               // lives until Close: invocations are not tied to a client's request
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	started time.Time
@@ -120,6 +124,16 @@ func (rn *Runner) start(ctx context.Context) error {
 	// credentials.json present means "written by this run": a stale one from an earlier
 	// run names keys of an emulator that is gone.
 	_ = os.Remove(filepath.Join(rn.opts.StateDir, "credentials.json"))
+	// The address is taken first: the parameters name it (fixture and vendor URLs, which
+	// must be right with port 0 too), and a port in use fails the start before the build.
+	if err := rn.listen(); err != nil {
+		return err
+	}
+	rn.vendors = newVendors(rn.URL(), func(f string, a ...any) {
+		if rn.runCtx.Err() == nil { // a webhook cut short by Ctrl-C is not news
+			rn.con.printf(f, a...)
+		}
+	})
 
 	// Builds need nothing from the emulator: run them while it starts and provisions.
 	buildDone := make(chan []buildResult, 1)
@@ -147,6 +161,11 @@ func (rn *Runner) start(ctx context.Context) error {
 		return err
 	}
 	rn.con.printf("provisioned %d resources in %d ms", len(rn.dep.Resources), time.Since(provStart).Milliseconds())
+	// Before any function starts: functions read the vendor secrets at cold start.
+	if err := rn.writeVendorSecrets(ctx); err != nil {
+		<-buildDone
+		return err
+	}
 	rn.builds = <-buildDone
 	if err := ctx.Err(); err != nil {
 		return err
@@ -155,15 +174,11 @@ func (rn *Runner) start(ctx context.Context) error {
 	if err := rn.initAPI(); err != nil {
 		return err
 	}
-	if err := rn.listen(); err != nil {
-		return err
-	}
+	rn.serve()
 	rn.startPollers(rn.runCtx)
 	rn.startSchedules(rn.runCtx)
 	rn.startStreams(rn.runCtx)
-	if rn.opts.Seed {
-		rn.seed(ctx)
-	}
+	rn.writeCredentials(ctx)
 	rn.FireAtStart(ctx, rn.opts.FireAtStart)
 	return ctx.Err()
 }
@@ -222,29 +237,43 @@ func (rn *Runner) initAPI() error {
 	return nil
 }
 
+// listen takes the address and serves it at once, answering 503 until serve installs the
+// routes: a request made while the stack starts is told so rather than left waiting.
 func (rn *Runner) listen() error {
 	ln, err := net.Listen("tcp", rn.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", rn.opts.Addr, err)
 	}
 	rn.ln = ln
+	rn.http = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if mux := rn.handler.Load(); mux != nil {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"message": "the local stack is starting"})
+	})}
+	go func() { _ = rn.http.Serve(ln) }()
+	return nil
+}
+
+// serve installs the routes: the control endpoints, the vendor sandbox and the HTTP API.
+func (rn *Runner) serve() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_local/schedules", rn.handleListSchedules)
 	mux.HandleFunc("POST /_local/schedules/{name}", controlOnly(rn.handleFireSchedule))
 	mux.HandleFunc("GET /_local/invocations", rn.handleInvocations)
 	mux.Handle("GET "+fixturesPath, fixtureHandler(fixturesDir(rn.root)))
 	newWebhookSinks(time.Now).register(mux) // in memory: a restart forgets the sinks
+	rn.vendors.register(mux)                // /_vendors/sumsub/, /_vendors/metamap/
 	mux.HandleFunc("/", rn.serveAPI)
-	rn.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = rn.http.Serve(ln) }()
-	return nil
+	rn.handler.Store(mux)
 }
 
 // URL is the base URL of the HTTP API.
 func (rn *Runner) URL() string { return "http://" + rn.ln.Addr().String() }
 
-// Close stops pollers, schedules, the HTTP server, every function process and the
-// emulator if this runner started it.
+// Close stops pollers, schedules, the HTTP server, the vendor sandbox, every function
+// process and the emulator if this runner started it.
 func (rn *Runner) Close() {
 	if rn.cancel != nil {
 		rn.cancel()
@@ -253,6 +282,9 @@ func (rn *Runner) Close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		_ = rn.http.Shutdown(ctx)
 		cancel()
+	}
+	if rn.vendors != nil {
+		rn.vendors.close() // after the server: a webhook under way fails at once, unretried
 	}
 	rn.wg.Wait()
 	for _, f := range rn.fns {
@@ -418,6 +450,7 @@ func (rn *Runner) banner() {
 	for _, s := range rn.schedules {
 		p("schedule        %-36s %-18s -> %s   (POST %s/_local/schedules/%s with %s: 1)", s.Name, s.Expression, s.FunctionID, rn.URL(), s.Name, controlHeader)
 	}
+	rn.vendorLines(p)
 	if rn.credentials != nil {
 		p("credentials     %s", rn.credentials.path)
 	}
@@ -458,8 +491,9 @@ func hostArch() string { return runtime.GOARCH }
 // the runner serves, then the caller's overrides, then the stage.
 func (rn *Runner) params(tpl *stack.Template) map[string]string {
 	declared := func(name string) bool { _, ok := tpl.Parameters[name]; return ok }
-	// The listener is not open yet: the configured address is what the functions will call.
-	out := fixtureParams(fixturesDir(rn.root), "http://"+rn.opts.Addr, declared)
+	out := fixtureParams(fixturesDir(rn.root), rn.URL(), declared)
+	// The identity vendors are the runner's sandbox (vendors.go).
+	maps.Copy(out, rn.vendors.params(declared))
 	// Locally, webhooks may go to the runner's own receiver (/_local/webhook-sink) and to
 	// any other local server: the template takes it only for the local stage.
 	if declared("WebhookAllowLocalUrls") && rn.opts.Stage == "local" {

@@ -208,6 +208,10 @@ func TestRunnerIntegration(t *testing.T) {
 		testStreams(t, rn, cfg)
 	})
 
+	t.Run("the vendor sandbox: credentials.json, our Sumsub client through the runner, the secrets", func(t *testing.T) {
+		testVendors(t, rn)
+	})
+
 	t.Run("the invocation list redacts Authorization headers and bodies", func(t *testing.T) {
 		req, _ := http.NewRequest("POST", rn.URL()+"/things/secret", strings.NewReader(`{"name":"Jane Doe"}`))
 		req.Header.Set("AUTHORIZATION", "Bearer cgk_k1_s3cret")

@@ -30,7 +30,10 @@ type credentialsFile struct {
 	ClientID   string            `json:"userPoolClientId,omitempty"`
 	Issuer     string            `json:"issuer,omitempty"`
 	Staff      []StaffCredential `json:"staff,omitempty"`
-	Problems   []string          `json:"problems,omitempty"`
+	// Vendors are the identity vendors' sandbox of this run: base URLs and credentials,
+	// the same values the functions read from the template's vendor secrets.
+	Vendors  *VendorCredentials `json:"vendors,omitempty"`
+	Problems []string           `json:"problems,omitempty"`
 }
 
 // TenantCredential is the demo tenant and its first API key.
@@ -41,11 +44,35 @@ type TenantCredential struct {
 	APIKey string `json:"apiKey"` // send as "Authorization: Bearer <apiKey>"
 }
 
-// seed creates the demo tenant and the staff users and writes credentials.json (0600).
-// A failure is reported, not fatal: the stack is still usable.
-func (rn *Runner) seed(ctx context.Context) {
+// writeCredentials writes credentials.json (0600): the API, the emulator and the vendor
+// sandbox, and with Seed the demo tenant and the staff users, created first. A failure is
+// reported, not fatal: the stack is still usable.
+func (rn *Runner) writeCredentials(ctx context.Context) {
 	start := time.Now()
-	creds := &credentialsFile{path: filepath.Join(rn.opts.StateDir, "credentials.json"), APIURL: rn.URL(), Emulator: rn.srv.Endpoint}
+	creds := &credentialsFile{
+		path: filepath.Join(rn.opts.StateDir, "credentials.json"), APIURL: rn.URL(), Emulator: rn.srv.Endpoint,
+		Vendors: rn.vendors.credentials(),
+	}
+	if rn.opts.Seed {
+		rn.seed(ctx, creds)
+	}
+	if ctx.Err() != nil {
+		return // stopping
+	}
+	if err := creds.write(); err != nil {
+		rn.con.printf("credentials: %v", err)
+		return
+	}
+	rn.credentials = creds
+	if rn.opts.Seed {
+		rn.con.printf("seeded demo tenant and %d staff users in %d ms -> %s", len(creds.Staff), time.Since(start).Milliseconds(), creds.path)
+	} else {
+		rn.con.printf("credentials (no demo data: -no-seed) -> %s", creds.path)
+	}
+}
+
+// seed creates the demo tenant and the staff users into creds.
+func (rn *Runner) seed(ctx context.Context, creds *credentialsFile) {
 	tenant, err := rn.seedDemoTenant(ctx)
 	if ctx.Err() != nil {
 		return // stopping
@@ -59,15 +86,6 @@ func (rn *Runner) seed(ctx context.Context) {
 		creds.Problems = append(creds.Problems, "staff: "+err.Error())
 		rn.con.printf("seed: staff users: %v", err)
 	}
-	if ctx.Err() != nil {
-		return
-	}
-	if err := creds.write(); err != nil {
-		rn.con.printf("seed: %v", err)
-		return
-	}
-	rn.credentials = creds
-	rn.con.printf("seeded demo tenant and %d staff users in %d ms -> %s", len(creds.Staff), time.Since(start).Milliseconds(), creds.path)
 }
 
 // seedDemoTenant creates the demo tenant through the tenants domain, exactly as the

@@ -81,7 +81,7 @@ func httpEvent(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (any, err
 	deadline, _ := ctx.Deadline()
 	body, _ := json.Marshal(map[string]any{
 		"event":       ev,
-		"env":         env("STAGE", "QUEUE_URL", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_ENDPOINT_URL"),
+		"env":         env("STAGE", "QUEUE_URL", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_ENDPOINT_URL", "SUMSUB_BASE_URL", "METAMAP_BASE_URL"),
 		"functionArn": lc.InvokedFunctionArn,
 		"requestId":   lc.AwsRequestID,
 		"deadlineIn":  time.Until(deadline).Seconds(),
