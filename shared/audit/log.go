@@ -154,6 +154,18 @@ func (l *Log) Commit(ctx context.Context, tenant store.TenantID, r Record, chang
 	return e, nil
 }
 
+// Stage adds r to a transaction the caller builds and executes (for changes that need
+// more than one record, or whose transaction another package runs): the record is stored
+// if and only if the transaction commits.
+func (l *Log) Stage(tx *store.Tx, tenant store.TenantID, r Record) (Entry, error) {
+	e, err := l.newEntry(tenant, r)
+	if err != nil {
+		return Entry{}, err
+	}
+	tx.Create(store.AuditRecordKey(tenant, e.ID), itemOf(e))
+	return e, nil
+}
+
 func (l *Log) newEntry(tenant store.TenantID, r Record) (Entry, error) {
 	if err := r.validate(); err != nil {
 		return Entry{}, err

@@ -76,6 +76,7 @@ const (
 	ReviewRejected   Trigger = "review_rejected"   // staff
 	ReviewRestricted Trigger = "review_restricted" // staff
 	AppealOpened     Trigger = "appeal_opened"     // user, with a KYC approval newer than the decision
+	AppealUpheld     Trigger = "appeal_upheld"     // staff: the appeal stands, the screening is still to do
 	MembersChanged   Trigger = "members_changed"   // company: a linked person's status changed
 )
 
@@ -174,6 +175,8 @@ var transitions = []Transition{
 	{StatusRestricted, ReviewRejected, StatusRejected, "review_rejected"},
 	{StatusActive, ReviewRestricted, StatusRestricted, "review_restricted"},
 
+	{StatusPendingReview, AppealUpheld, StatusPendingAML, "appeal_upheld"},
+
 	{StatusSuspended, AppealOpened, StatusPendingReview, "appeal_opened"},
 	{StatusRestricted, AppealOpened, StatusPendingReview, "appeal_opened"},
 	{StatusRejected, AppealOpened, StatusPendingReview, "appeal_opened"},
@@ -252,7 +255,7 @@ func guard(t Transition, f Facts) error {
 		if f.KYC != KYCStatusApprove {
 			return ErrKYCNotApproved
 		}
-	case ReviewCleared:
+	case ReviewCleared, AppealUpheld:
 		if !f.Consent {
 			return ErrConsentRequired
 		}

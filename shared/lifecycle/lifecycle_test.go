@@ -8,7 +8,7 @@ import (
 
 var triggers = []Trigger{ConsentGiven, ConsentWithdrawn, KYCApproved, KYCRetry, KYCRejected, ProhibitedRegion,
 	ScreenedClear, ScreenedHit, ScreenedUnsure, DeadlineMissed, ReviewCleared, ReviewRejected, ReviewRestricted,
-	AppealOpened, MembersChanged}
+	AppealOpened, AppealUpheld, MembersChanged}
 
 // allFacts enumerates every combination of facts that matters to a guard.
 func allFacts() []Facts {

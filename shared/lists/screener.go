@@ -174,6 +174,17 @@ type TxItems func(tx *store.Tx, screeningID string)
 // key's completion): they commit with the screening or not at all, and a failed condition
 // on one of them cancels the screening (the store's *TxError).
 func (s *Screener) Screen(ctx context.Context, by audit.Actor, tenant store.TenantID, req Request, also ...TxItems) (Screening, error) {
+	return s.ScreenThen(ctx, by, tenant, req, func(tx *store.Tx, sc Screening) {
+		for _, add := range also {
+			add(tx, sc.ID)
+		}
+	})
+}
+
+// ScreenThen is Screen for a caller whose writes depend on the result (the onboarding
+// decision): then sees the screening and adds its items to the transaction that records
+// it. It must only add items (tx.Fail to refuse).
+func (s *Screener) ScreenThen(ctx context.Context, by audit.Actor, tenant store.TenantID, req Request, then func(tx *store.Tx, sc Screening)) (Screening, error) {
 	now := s.now().UTC()
 	q, err := req.Query.Normalize(now)
 	if err != nil {
@@ -221,8 +232,8 @@ func (s *Screener) Screen(ctx context.Context, by audit.Actor, tenant store.Tena
 			"kind": kind, "matches": strconv.Itoa(len(out.Matches))},
 	}, func(tx *store.Tx) {
 		tx.Create(store.ScreeningKey(tenant, out.ID), rec)
-		for _, add := range also {
-			add(tx, out.ID)
+		if then != nil {
+			then(tx, out)
 		}
 	})
 	if err != nil {

@@ -551,3 +551,22 @@ func JurisdictionKey(code string) Key { return Key{PK: "JUR#" + seg(code), SK: "
 
 // JurisdictionListPK lists the profiles on GSI1 (sort key: code).
 const JurisdictionListPK = "JURISDICTIONS"
+
+// ---- review cases ----------------------------------------------------------------------
+
+// ReviewKey is one review case of a tenant (its evidence, proposals and decision).
+func ReviewKey(t TenantID, reviewID string) Key {
+	return Key{PK: tenantPK(t, "CASE", seg(reviewID)), SK: "CASE"}
+}
+
+// ReviewsByStatusPK is the platform's review queue in one status, on GSI1 (sort key:
+// opened time, tenant, id). Platform scope: staff work across tenants.
+func ReviewsByStatusPK(status string) string { return "CASES#" + seg(status) }
+
+// ReviewRefKey finds a review's tenant from its id (staff routes carry only the id).
+func ReviewRefKey(reviewID string) Key { return Key{PK: "CASEREF#" + seg(reviewID), SK: "CASEREF"} }
+
+// SubjectReviewsPK lists the cases of one subject (a user...) on GSI2 (sort: TimeSK).
+func SubjectReviewsPK(t TenantID, subjectType, subjectID string) string {
+	return tenantPK(t, "CASES", seg(subjectType), seg(subjectID))
+}

@@ -133,6 +133,12 @@ func (t *Tx) Delete(key Key, expectedVersion int64) *Tx {
 	}}, key.Validate())
 }
 
+// Remove adds the unconditional removal of an item (absent or not): for index entries
+// whose owner is the item being changed, such as a deadline's place on a job's list.
+func (t *Tx) Remove(key Key) *Tx {
+	return t.add("remove", key, types.TransactWriteItem{Delete: &types.Delete{TableName: &t.s.table, Key: key.av()}}, key.Validate())
+}
+
 // CheckVersion adds a condition that an item not written by this transaction is still at
 // version (ErrConflict, ErrNotFound).
 func (t *Tx) CheckVersion(key Key, version int64) *Tx {
