@@ -86,4 +86,3 @@ func (s *Service) suspendOne(ctx context.Context, due dueItem) (bool, error) {
 	}
 	return suspended, err
 }
-

@@ -225,7 +225,7 @@ func (s *Service) screen(ctx context.Context, t store.TenantID, u userItem) erro
 			}
 			c := change{Trigger: trigger, By: audit.System, MembersActive: membersActive,
 				Details: map[string]string{"screeningId": sc.ID, "listVersion": sc.ListVersion, "outcome": aml.Outcome, "flags": strings.Join(aml.Flags, ",")},
-				Mutate: func(n *userItem) { n.AML, n.RiskTier = &aml, tier },
+				Mutate:  func(n *userItem) { n.AML, n.RiskTier = &aml, tier },
 				Extra: func(tx *store.Tx, _ userItem) {
 					if rv != nil {
 						s.stageReview(tx, *rv)

@@ -46,7 +46,9 @@ type policyItem struct {
 
 func (policyItem) EntityType() string { return EntityPolicy }
 
-func policyKey(t store.TenantID) store.Key { return store.Key{PK: store.TenantKey(t).PK, SK: "KYCPOLICY"} }
+func policyKey(t store.TenantID) store.Key {
+	return store.Key{PK: store.TenantKey(t).PK, SK: "KYCPOLICY"}
+}
 
 // Policy answers the tenant's KYC policy (the default when none was set).
 func (s *Service) Policy(ctx context.Context, t store.TenantID) (Policy, error) {
@@ -120,8 +122,8 @@ func (s *Service) proofOfAddress(p Policy, jurisdiction string) bool {
 
 // Report counts users by status, jurisdiction and risk tier.
 type Report struct {
-	Total          int                       `json:"total"`
-	ByStatus       map[string]int            `json:"byStatus"`
+	Total          int                        `json:"total"`
+	ByStatus       map[string]int             `json:"byStatus"`
 	ByJurisdiction map[string]JurisdictionRow `json:"byJurisdiction"`
 }
 
