@@ -25,12 +25,16 @@ type VendorEvent struct {
 	RejectType   string   `json:"rejectType,omitempty"`
 	Labels       []string `json:"labels,omitempty"`
 	Key          string   `json:"key"` // dedup key, from the body
+	// Ignore: a type onboarding does not act on (actions, transaction monitoring, AML
+	// cases, types unknown today): recorded and acknowledged, not queued.
+	Ignore bool `json:"-"`
 }
 
 // Vendor event statuses.
 const (
 	eventReceived  = "received"
 	eventProcessed = "processed"
+	eventIgnored   = "ignored"
 )
 
 // vendorEventTTL keeps dedup records past the vendors' longest retry (Sumsub: 18 h).
@@ -70,6 +74,9 @@ func (s *Service) Receive(ctx context.Context, ev VendorEvent) (Accepted, error)
 	key := store.VendorEventKey(ev.Vendor, ev.Key)
 	it := vendorEventItem{Vendor: ev.Vendor, Type: ev.Type, ApplicantID: ev.ApplicantID, At: store.FormatTime(ev.At),
 		Status: eventReceived, ReceivedAt: store.FormatTime(now), ExpiresAt: now.Add(vendorEventTTL).Unix()}
+	if ev.Ignore {
+		it.Status = eventIgnored
+	}
 	err := s.Store.Create(ctx, key, it)
 	if errors.Is(err, store.ErrAlreadyExists) {
 		var old vendorEventItem
@@ -87,6 +94,9 @@ func (s *Service) Receive(ctx context.Context, ev VendorEvent) (Accepted, error)
 	}
 	if err != nil {
 		return Accepted{}, err
+	}
+	if ev.Ignore {
+		return Accepted{}, nil
 	}
 	if err := s.Queue.Enqueue(ctx, ev); err != nil {
 		// Not enqueued: forget it, so the vendor's retry is taken as new.

@@ -30,6 +30,7 @@ import (
 	"github.com/chainfi/chainguard/shared/sanctions"
 	"github.com/chainfi/chainguard/shared/screening"
 	"github.com/chainfi/chainguard/shared/store"
+	"github.com/chainfi/chainguard/shared/webhooks"
 )
 
 func TestMain(m *testing.M) { os.Exit(emulator.RunTests(m)) }
@@ -258,9 +259,17 @@ func (f *fixture) statusEvents(tb testing.TB, userID string) []string {
 			}
 			var env struct {
 				Data statusChanged `json:"data"`
+				Raw  struct {
+					Data json.RawMessage `json:"data"`
+				}
 			}
 			if err := json.Unmarshal([]byte(o.Envelope), &env); err != nil {
 				tb.Fatal(err)
+			}
+			_ = json.Unmarshal([]byte(o.Envelope), &env.Raw)
+			// What is sent is what the catalogue promises.
+			if err := webhooks.ValidateData("user.status_changed", env.Raw.Data); err != nil {
+				tb.Fatalf("user.status_changed data off its schema: %v", err)
 			}
 			if env.Data.UserID == userID {
 				out = append(out, env.Data.From+">"+env.Data.To)

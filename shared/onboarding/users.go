@@ -14,7 +14,7 @@ import (
 	"github.com/chainfi/chainguard/shared/store"
 )
 
-var refPattern = regexp.MustCompile(`^[A-Za-z0-9._:@-]{1,128}$`)
+var refPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
 // CreateUserInput is POST /v1/users.
 type CreateUserInput struct {
@@ -27,7 +27,7 @@ type CreateUserInput struct {
 // existing user (created false), never a second one, even when two requests race.
 func (s *Service) CreateUser(ctx context.Context, t store.TenantID, by audit.Actor, in CreateUserInput) (User, bool, error) {
 	if !refPattern.MatchString(in.ExternalRef) {
-		return User{}, false, failure.InvalidInput("invalid_external_ref", "externalRef must be 1 to 128 letters, digits or . _ : @ -")
+		return User{}, false, failure.InvalidInput("invalid_external_ref", "externalRef must be 1 to 128 letters, digits or . _ : - (an opaque reference, never an e-mail address or a name)")
 	}
 	if in.Type != TypeIndividual && in.Type != TypeCompany {
 		return User{}, false, failure.InvalidInput("invalid_type", "type must be individual or company")

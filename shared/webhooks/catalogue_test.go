@@ -14,7 +14,7 @@ import (
 func TestCatalogueHasTheAgreedTypes(t *testing.T) {
 	want := []string{
 		"apikey.created", "apikey.revoked", "tenant.resumed", "tenant.suspended",
-		"webhook.endpoint_disabled", "webhook.endpoint_recovered", "webhook.test",
+		"user.status_changed", "webhook.endpoint_disabled", "webhook.endpoint_recovered", "webhook.test",
 	}
 	var got []string
 	for _, et := range Catalogue() {
@@ -142,7 +142,12 @@ func TestValidateDataRefusesBrokenExamples(t *testing.T) {
 				m[name] = "2026-03-07 09:15"
 				refuse(name+" not RFC 3339", m)
 			case p.Pattern != "":
+				// Another id's form, or (for a pattern that takes it, such as a client's
+				// own reference) words with spaces.
 				m[name] = "ep_01JM9S346Q3D25VT4F5V37E3S3"
+				if regexp.MustCompile(p.Pattern).MatchString("ep_01JM9S346Q3D25VT4F5V37E3S3") {
+					m[name] = "John Smith, born 1970"
+				}
 				refuse(name+" off its pattern", m)
 			}
 		}
