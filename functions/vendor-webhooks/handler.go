@@ -138,4 +138,3 @@ func metamapEvent(ev metamap.Event, digest string) (onboarding.VendorEvent, erro
 	}
 	return out, nil
 }
-
