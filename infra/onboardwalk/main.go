@@ -139,13 +139,23 @@ func (w *walker) onboard(ctx context.Context, ref, name string) (result, error) 
 		return result{}, fmt.Errorf("sandbox testCompleted: %w", err)
 	}
 	w.say("the vendor approved (GREEN); its signed webhook is on its way")
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	poll := 20 * time.Millisecond
+	if !w.verbose {
+		// Under load the clients' polling would take the function's slots from the work.
+		poll = 250 * time.Millisecond
+	}
+	for deadline := time.Now().Add(120 * time.Second); time.Now().Before(deadline); time.Sleep(poll) {
 		if u, err = w.call(http.MethodGet, "/v1/users/"+id, nil); err != nil {
 			return result{}, err
 		}
 		switch s := fmt.Sprint(u["status"]); s {
 		case "active", "pending_review", "rejected", "restricted":
 			r := result{status: s, greenToEnd: time.Since(green), total: time.Since(start)}
+			// The server's own times: the vendor's event (reviewedAt) to the decision (the
+			// history's last change), free of the polling interval.
+			if d, ok := serverDecision(u); ok {
+				r.greenToEnd = d
+			}
 			if w.verbose {
 				b, _ := json.MarshalIndent(map[string]any{"status": u["status"], "statusReason": u["statusReason"], "kyc": u["kyc"], "aml": u["aml"], "riskTier": u["riskTier"]}, "", "  ")
 				w.say("decided in %v after the GREEN:\n%s", r.greenToEnd.Round(time.Millisecond), b)
@@ -154,6 +164,23 @@ func (w *walker) onboard(ctx context.Context, ref, name string) (result, error) 
 		}
 	}
 	return result{}, fmt.Errorf("user %s: no decision within 60 s (status %v)", id, u["status"])
+}
+
+// serverDecision is the time from the vendor's review (kyc.reviewedAt, the webhook's
+// createdAtMs) to the last status change.
+func serverDecision(u map[string]any) (time.Duration, bool) {
+	kyc, _ := u["kyc"].(map[string]any)
+	hist, _ := u["history"].([]any)
+	if kyc == nil || len(hist) == 0 {
+		return 0, false
+	}
+	last, _ := hist[len(hist)-1].(map[string]any)
+	from, err1 := time.Parse(time.RFC3339Nano, fmt.Sprint(kyc["reviewedAt"]))
+	to, err2 := time.Parse(time.RFC3339Nano, fmt.Sprint(last["at"]))
+	if err1 != nil || err2 != nil || to.Before(from) {
+		return 0, false
+	}
+	return to.Sub(from), true
 }
 
 func (w *walker) load(n, c int, name string) error {
@@ -198,7 +225,7 @@ func (w *walker) load(n, c int, name string) error {
 	}
 	fmt.Printf("%d decided in %.1f s: %.1f users/s end to end; %v; %d errors; load after: %s\n", len(results), wall.Seconds(), float64(len(results))/wall.Seconds(), byStatus, len(errs), loadAvg())
 	if len(results) > 0 {
-		fmt.Printf("GREEN to decision: %s\nwhole onboarding per user: %s\n", pct(g2e), pct(tot))
+		fmt.Printf("vendor's GREEN (createdAtMs) to decision, server times: %s\nwhole onboarding per user (7 API calls, 2 sandbox calls, polling): %s\n", pct(g2e), pct(tot))
 	}
 	for i, err := range errs {
 		if i == 5 {
