@@ -139,7 +139,7 @@ func (s *Service) listAll(ctx context.Context, t store.TenantID, limit int, curs
 		}
 		inner = rest
 	}
-	var out []User
+	out := []User{}
 	for ; i < len(codes); i, inner = i+1, "" {
 		page, err := s.Store.Query(ctx, store.QueryInput{Tenant: t, Index: store.IndexGSI2, PK: store.UsersByJurisdictionPK(t, codes[i]),
 			Limit: limitOr(limit) - len(out), Cursor: inner, Descending: true})
