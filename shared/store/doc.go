@@ -43,9 +43,11 @@
 //	consent              T#t#U#u / CONSENT#purpose#id              -                                      -                                     record; latest per purpose (desc, limit 1)
 //	applicant (vendor)   APPLICANT#vendor#a / APPLICANT            -                                      -                                     vendor webhook -> tenant+user
 //	applicant (user)     T#t#U#u / APPLICANT#vendor                -                                      -                                     user -> vendor applicant
-//	KYC record           T#t#U#u / KYC#id                          T#t#KYC#status -> ts#u                 KYCDUE#day -> deadline#t#u (sparse)   user's KYC; by status; deadline job
+//	KYC summary          on the user item (kyc, kycState, identityEnc: envelope-encrypted)                                        the decision; GET /v1/users/{id}
+//	KYC deadline         KYCDUE#day / deadline#t#u                 -                                      -                                     deadline job: today's and earlier days' SK <= now; removed with the decision
+//	KYC policy           T#t / KYCPOLICY                           -                                      -                                     the tenant's proof-of-address, deadline, vendor
 //	company (KYB)        T#t#CO#c / COMPANY                        T#t#COS#status -> ts#c                 -                                     get; by KYB status
-//	UBO link             T#t#CO#c / UBO#u                          T#t#U#u#CO -> c                        -                                     company's UBOs; user's companies
+//	UBO link             T#t#CO#c / UBO#u                          T#t#U#u#CO -> c                        -                                     company's people (c is the company's user id); a person's companies
 //	screening            T#t#SCR#s / SCREENING                     T#t#U#u#SCR -> ts#s                    T#t#SCRS#kind -> ts#s                 get; user's screenings; tenant's by kind
 //	re-screening result  T#t#U#u / RESCR#run                       -                                      -                                     user's monitoring history
 //	list version         LIST#src / V#version                      -                                      -                                     versions of a source; newest (desc)
@@ -66,6 +68,7 @@
 //	dispute              T#t#TR#x / DISPUTE#d                      -                                      -                                     trade's disputes (case opened in same tx)
 //	proof-of-life        T#t#POL#p / POL                           T#t#U#subject#POL -> ts#p              T#t#U#requester#POL -> ts#p           get; about / by a user
 //	review case          T#t#CASE#c / CASE                         CASES#status -> opened#t#c             T#t#CASES#type#id -> ts#c             platform queue by status; cases of a subject
+//	review ref           CASEREF#c / CASEREF                       -                                      -                                     a review's tenant from its id (staff routes)
 //	case entry           T#t#CASE#c / NOTE|EVIDENCE|DECISION#id    -                                      -                                     case history in order
 //	restriction          T#t#RST#type#id / R#r                     T#t#RSTACTIVE -> type#id#r (sparse)    -                                     subject's restrictions; tenant's active ones
 //	lawful disclosure    T#t#DISC#d / DISCLOSURE                   T#t#DISCS -> ts#d                      DISCLOSURES -> ts#t#d                 get; tenant's; platform register
