@@ -43,7 +43,13 @@ func (s *Service) applyEvent(ctx context.Context, t store.TenantID, userID strin
 	if u.KYC == nil || u.KYC.Vendor != ev.Vendor || u.KYC.ApplicantID != ev.ApplicantID {
 		return ignore("not_the_current_applicant")
 	}
-	if last, err := store.ParseTime(u.KYC.EventAt); err == nil && u.KYC.EventAt != "" && !ev.At.After(last) {
+	// The newest wins: a decision only over an older decision, progress only over older
+	// news of any kind (so a progress event stamped like a decision never hides it).
+	newest := u.KYC.EventAt
+	if ev.Decisive {
+		newest = u.KYCDecidedAt
+	}
+	if last, err := store.ParseTime(newest); err == nil && newest != "" && !ev.At.After(last) {
 		return ignore("older_than_applied")
 	}
 	if u.Consent == nil || !u.Consent.Accepted || u.Status == lifecycle.StatusClosed {
@@ -70,7 +76,10 @@ func (s *Service) applyEvent(ctx context.Context, t store.TenantID, userID strin
 	at := store.FormatTime(ev.At)
 	record := func(n *userItem) {
 		k := *n.KYC
-		k.ReviewStatus, k.ReviewAnswer, k.RejectType, k.RejectLabels, k.EventAt = va.ReviewStatus, va.Answer, va.RejectType, va.Labels, at
+		k.ReviewStatus, k.ReviewAnswer, k.RejectType, k.RejectLabels = va.ReviewStatus, va.Answer, va.RejectType, va.Labels
+		if last, err := store.ParseTime(k.EventAt); err != nil || k.EventAt == "" || ev.At.After(last) {
+			k.EventAt = at
+		}
 		if va.Outcome != OutcomePending {
 			k.ReviewedAt = at
 		}

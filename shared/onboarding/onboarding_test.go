@@ -549,3 +549,26 @@ func TestThePolicyIsValidatedAndChoosesTheLevel(t *testing.T) {
 		t.Fatalf("deadline %s", u.KYCDeadline)
 	}
 }
+
+func TestAProgressEventStampedLikeTheDecisionDoesNotHideIt(t *testing.T) {
+	f := setup(t)
+	u, applicant := f.consented(t, "t-same", "s1")
+	at := f.clock.now().Add(time.Minute)
+	pending := VendorEvent{Vendor: VendorSumsub, Type: "applicantPending", ApplicantID: applicant, At: at, ReviewStatus: "pending", Key: "p-same"}
+	if err := f.svc.Process(context.Background(), pending); err != nil {
+		t.Fatal(err)
+	}
+	f.decide(t, applicant, green(clean), at)
+	if got := f.get(t, "t-same", u.ID); got.Status != lifecycle.StatusActive {
+		t.Fatalf("status %s", got.Status)
+	}
+	// And an older progress event after the decision changes nothing.
+	old := pending
+	old.At, old.Key, old.ReviewStatus = at.Add(-time.Second), "p-old", "init"
+	if err := f.svc.Process(context.Background(), old); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(t, "t-same", u.ID); got.KYC.ReviewStatus != "completed" {
+		t.Fatalf("review status %s", got.KYC.ReviewStatus)
+	}
+}
