@@ -50,7 +50,10 @@ func newServer(d *platform.Deps, svc receiver, sec secrets) *httpapi.Server {
 			if ev.CreatedAt.IsZero() {
 				return httpapi.Response{}, failure.InvalidInput("invalid_payload", "the webhook has no createdAtMs")
 			}
-			return accept(ctx, svc, sumsubEvent(ev, digest))
+			// Deduplicated on the body, not on the signature header: one delivery signed
+			// under another algorithm (or in upper-case hex) is the same event.
+			sum := sha256.Sum256(body)
+			return accept(ctx, svc, sumsubEvent(ev, hex.EncodeToString(sum[:])))
 		},
 		"POST /webhooks/metamap": func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 			body, err := rawBody(req)
@@ -102,10 +105,10 @@ func accept(ctx context.Context, svc receiver, ev onboarding.VendorEvent) (httpa
 // sumsubEvent normalises a Sumsub webhook. Only the applicant's own review events are
 // acted on; the others (actions, transaction monitoring, AML cases, new types) are
 // recorded and acknowledged.
-func sumsubEvent(ev sumsub.Event, digest string) onboarding.VendorEvent {
+func sumsubEvent(ev sumsub.Event, bodyHash string) onboarding.VendorEvent {
 	out := onboarding.VendorEvent{Vendor: onboarding.VendorSumsub, Type: ev.Type, ApplicantID: ev.ApplicantID, At: ev.CreatedAt,
 		ReviewStatus: ev.ReviewStatus, Answer: ev.ReviewResult.ReviewAnswer, RejectType: ev.ReviewResult.ReviewRejectType,
-		Labels: ev.ReviewResult.RejectLabels, Key: ev.DedupKey(digest)}
+		Labels: ev.ReviewResult.RejectLabels, Key: ev.DedupKey(bodyHash)}
 	switch ev.Outcome() {
 	case sumsub.OutcomeApproved, sumsub.OutcomeRejectedFinal, sumsub.OutcomeRetryRequested:
 		out.Decisive = true

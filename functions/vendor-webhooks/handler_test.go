@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -108,9 +109,14 @@ func TestSignedSumsubWebhooksAreAcceptedOnceUnderEveryAlgorithm(t *testing.T) {
 		if status != 200 || out["status"] != "accepted" {
 			t.Fatalf("%s: %d %v", alg, status, out)
 		}
-		// The same delivery again is acknowledged, not accepted twice.
-		if status, out := post(t, srv, "POST /webhooks/sumsub", body, signed(body, alg)); status != 200 || out["status"] != "duplicate" {
-			t.Fatalf("%s duplicate: %d %v", alg, status, out)
+		// The same delivery again, under every algorithm and in upper-case hex, is
+		// acknowledged, not accepted twice.
+		for _, again := range []string{"HMAC_SHA1_HEX", "HMAC_SHA256_HEX", "HMAC_SHA512_HEX"} {
+			h := signed(body, again)
+			h["x-payload-digest"] = strings.ToUpper(h["x-payload-digest"])
+			if status, out := post(t, srv, "POST /webhooks/sumsub", body, h); status != 200 || out["status"] != "duplicate" {
+				t.Fatalf("%s then %s duplicate: %d %v", alg, again, status, out)
+			}
 		}
 	}
 	if len(r.got) != 3 || !r.got[0].Decisive || r.got[0].At.IsZero() || r.got[0].ApplicantID != "5cb56e8e0a975a35f333cb83" {

@@ -98,6 +98,24 @@ func (s *Service) applyEvent(ctx context.Context, t store.TenantID, userID strin
 		_, err := s.apply(ctx, u, change{By: by, Action: "kyc.progress", Details: details, Mutate: record})
 		return err
 	}
+	if state == lifecycle.KYCStatusApprove {
+		// An approval counts only at the level we asked for, and only for a review made
+		// after our KYC started (an applicant someone else created and had reviewed earlier,
+		// at another level, does not approve our user).
+		if va.Level != "" && va.Level != u.KYC.Level {
+			details["vendorLevel"] = va.Level
+			return ignore("level_mismatch")
+		}
+		if started, err := store.ParseTime(u.KYC.StartedAt); err == nil && !va.ReviewedAt.IsZero() && va.ReviewedAt.Before(started) {
+			return ignore("review_before_kyc_start")
+		}
+	}
+	// The vendor's own review time when it gives one: a re-sent old webhook with a fresh
+	// createdAtMs is not a new review (appeals need a newer approval).
+	reviewedAt := at
+	if !va.ReviewedAt.IsZero() {
+		reviewedAt = store.FormatTime(va.ReviewedAt)
+	}
 	var identityEnc string
 	if state == lifecycle.KYCStatusApprove {
 		if identityEnc, err = s.seal(ctx, t, u.ID, PurposeIdentity, va.Identity); err != nil {
@@ -114,7 +132,8 @@ func (s *Service) applyEvent(ctx context.Context, t store.TenantID, userID strin
 	}
 	mutate := func(n *userItem) {
 		record(n)
-		n.KYCState, n.KYCDecidedAt = state, at
+		n.KYCState, n.KYCDecidedAt, n.KYCReviewedAt = state, at, reviewedAt
+		n.KYC.ReviewedAt = reviewedAt
 		if identityEnc != "" {
 			n.IdentityEnc = identityEnc
 		}

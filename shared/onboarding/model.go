@@ -131,11 +131,13 @@ type userItem struct {
 	Consent      *ConsentSummary  `dynamodbav:"consent,omitempty"`
 	KYC          *KYCSummary      `dynamodbav:"kyc,omitempty"`
 	KYCState     lifecycle.KYC    `dynamodbav:"kycState,omitempty"`
-	KYCDecidedAt string           `dynamodbav:"kycDecidedAt,omitempty"`
-	AML          *AMLSummary      `dynamodbav:"aml,omitempty"`
-	IdentityEnc  string           `dynamodbav:"identityEnc,omitempty"`
-	Members      []Member         `dynamodbav:"members,omitempty"`
-	History      []StatusChange   `dynamodbav:"history"`
+	KYCDecidedAt string           `dynamodbav:"kycDecidedAt,omitempty"` // the deciding event's time (orders events)
+	// KYCReviewedAt is the vendor's own time of the deciding review (appeals compare it).
+	KYCReviewedAt string         `dynamodbav:"kycReviewedAt,omitempty"`
+	AML           *AMLSummary    `dynamodbav:"aml,omitempty"`
+	IdentityEnc   string         `dynamodbav:"identityEnc,omitempty"`
+	Members       []Member       `dynamodbav:"members,omitempty"`
+	History       []StatusChange `dynamodbav:"history"`
 }
 
 func (userItem) EntityType() string { return EntityUser }
@@ -166,6 +168,9 @@ func (u userItem) facts(membersActive bool) lifecycle.Facts {
 		Company: u.Type == TypeCompany, MembersActive: membersActive,
 	}
 	f.KYCDecidedAt, _ = store.ParseTime(u.KYCDecidedAt)
+	if u.KYCReviewedAt != "" {
+		f.KYCDecidedAt, _ = store.ParseTime(u.KYCReviewedAt)
+	}
 	f.DecisionAt, _ = store.ParseTime(u.DecisionAt)
 	if u.AML != nil {
 		f.Screening = lifecycle.Screening(u.AML.Outcome)

@@ -134,6 +134,9 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 	if _, err := f.svc.Consent(ctx, "t-b", client, u.ID, ConsentInput{Version: "v1"}); code(err) != "invalid_accepted" {
 		t.Errorf("no accepted: %v", err)
 	}
+	if _, err := f.svc.Consent(ctx, "t-b", client, u.ID, ConsentInput{Version: "v1", Accepted: yes(), IP: "not-an-ip"}); code(err) != "invalid_ip_address" {
+		t.Errorf("a bad IP: %v", err)
+	}
 	if got := f.get(t, "t-b", u.ID); got.Status != lifecycle.StatusPendingConsent || got.Consent != nil {
 		t.Errorf("after refused consents: %+v", got)
 	}
@@ -456,6 +459,61 @@ func TestACompanyIsActiveOnlyWhenItsPeopleAre(t *testing.T) {
 	}
 	if got := f.get(t, "t-c", co.ID); got.Status != lifecycle.StatusActive || len(got.Members) != 1 {
 		t.Fatalf("company with its person active: %s %+v", got.Status, got.Members)
+	}
+	// An active company takes no person who is not active.
+	pending, _ := f.consented(t, "t-c", "ubo2")
+	if _, err := f.svc.AddMember(ctx, "t-c", client, co.ID, MemberInput{UserID: pending.ID, Roles: []string{"director"}}); code(err) != "member_not_active" {
+		t.Fatalf("a pending person linked to an active company: %v", err)
+	}
+	if got := f.get(t, "t-c", co.ID); got.Status != lifecycle.StatusActive || len(got.Members) != 1 {
+		t.Fatalf("after the refused link: %s %+v", got.Status, got.Members)
+	}
+}
+
+func TestAnApprovalAtAnotherLevelOrFromBeforeOurKYCStartedApprovesNothing(t *testing.T) {
+	f := setup(t)
+	u, applicant := f.consented(t, "t-lv", "lv1")
+	a := green(clean)
+	a.Level = "basic-kyc-level"
+	f.decide(t, applicant, a, f.clock.now().Add(time.Minute))
+	if got := f.get(t, "t-lv", u.ID); got.Status != lifecycle.StatusPendingKYC {
+		t.Fatalf("approval at another level: %s", got.Status)
+	}
+	b := green(clean)
+	b.Level, b.ReviewedAt = "id-and-liveness", f.clock.now().Add(-time.Hour)
+	f.decide(t, applicant, b, f.clock.now().Add(2*time.Minute))
+	if got := f.get(t, "t-lv", u.ID); got.Status != lifecycle.StatusPendingKYC {
+		t.Fatalf("approval reviewed before our KYC started: %s", got.Status)
+	}
+	c := green(clean)
+	c.Level, c.ReviewedAt = "id-and-liveness", f.clock.now().Add(time.Minute)
+	f.decide(t, applicant, c, f.clock.now().Add(3*time.Minute))
+	if got := f.get(t, "t-lv", u.ID); got.Status != lifecycle.StatusActive {
+		t.Fatalf("a proper approval: %s", got.Status)
+	}
+}
+
+func TestAResentOldApprovalIsNoBasisForAnAppeal(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	u, applicant := f.consented(t, "t-rs", "rs1")
+	reviewed := f.clock.now().Add(time.Minute)
+	a := green(Identity{FirstName: "Viktor", LastName: "Sanctionsky", DOB: "1970-03-04"})
+	a.ReviewedAt = reviewed
+	f.decide(t, applicant, a, reviewed)
+	f.clock.add(2 * time.Minute) // the reviewers decide after the vendor did
+	id := f.get(t, "t-rs", u.ID).AML.ReviewID
+	if _, err := f.svc.Decide(ctx, Reviewer{ID: "a1", Analyst: true}, id, DecisionInput{Outcome: DecisionReject, ReasonCode: "true_match", Explanation: "the listed person, by name and date"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Approve(ctx, Reviewer{ID: "a2", Approver: true}, id, ApprovalInput{Approve: yes()}); err != nil {
+		t.Fatal(err)
+	}
+	// The same vendor review, delivered again later with a fresh createdAtMs.
+	f.clock.add(time.Hour)
+	f.decide(t, applicant, a, f.clock.now())
+	if _, err := f.svc.Appeal(ctx, "t-rs", client, u.ID, AppealInput{Reason: "again"}); code(err) != "appeal_needs_kyc" {
+		t.Fatalf("appeal on a re-sent review: %v", err)
 	}
 }
 

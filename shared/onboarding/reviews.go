@@ -488,6 +488,10 @@ func (s *Service) link(ctx context.Context, t store.TenantID, by audit.Actor, co
 		if p.Type != TypeIndividual || p.ID == co.ID {
 			return failure.InvalidInput("invalid_member", "a member is an individual user")
 		}
+		if co.Status == lifecycle.StatusActive && p.Status != lifecycle.StatusActive {
+			// An active company stays one whose people are all active.
+			return failure.Conflicting("member_not_active", "an active company takes only active people: link them once they are onboarded")
+		}
 		i := slices.IndexFunc(co.Members, func(m Member) bool { return m.UserID == p.ID })
 		if i < 0 && len(co.Members) >= maxMembers {
 			return failure.Refused("too_many_members", "a company has at most %d linked people", maxMembers)

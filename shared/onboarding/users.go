@@ -3,6 +3,7 @@ package onboarding
 import (
 	"context"
 	"errors"
+	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -209,6 +210,9 @@ func (s *Service) Consent(ctx context.Context, t store.TenantID, by audit.Actor,
 	}
 	if in.Accepted == nil {
 		return User{}, failure.InvalidInput("invalid_accepted", "accepted must be true or false")
+	}
+	if in.IP != "" && net.ParseIP(in.IP) == nil {
+		return User{}, failure.InvalidInput("invalid_ip_address", "ipAddress must be an IPv4 or IPv6 address")
 	}
 	if !*in.Accepted {
 		return s.withdraw(ctx, t, by, id, in)

@@ -52,6 +52,10 @@ type VendorApplicant struct {
 	AMLLabels    []string // SANCTIONS, PEP, ADVERSE_MEDIA, CRIMINAL, COMPROMISED_PERSONS
 	Identity     Identity
 	Members      []VendorMember // company applicants: their people's applicants
+	// Level is the level (flow) the applicant was reviewed at; ReviewedAt the vendor's
+	// own time of the review. Either is empty/zero when the vendor does not say.
+	Level      string
+	ReviewedAt time.Time
 }
 
 // VendorMember is one of a company applicant's people.
@@ -125,7 +129,7 @@ func (v Sumsub) Applicant(ctx context.Context, applicantID string) (VendorApplic
 	}
 	r := a.Review.ReviewResult
 	out := VendorApplicant{ReviewStatus: a.Review.ReviewStatus, Answer: r.ReviewAnswer, RejectType: r.ReviewRejectType,
-		Labels: r.RejectLabels, AMLLabels: sumsub.AMLLabels(r.RejectLabels),
+		Labels: r.RejectLabels, AMLLabels: sumsub.AMLLabels(r.RejectLabels), Level: a.LevelName, ReviewedAt: a.Review.ReviewDate,
 		Identity: Identity{FirstName: a.Identity.FirstName, MiddleName: a.Identity.MiddleName, LastName: a.Identity.LastName,
 			DOB: a.Identity.DOB, Country: a.Identity.Country, Nationality: a.Identity.Nationality, Address: a.Identity.Address}}
 	reviewed := sumsub.Event{Type: sumsub.EventApplicantReviewed, ReviewStatus: a.Review.ReviewStatus, ReviewResult: r}
@@ -170,7 +174,7 @@ func (v MetaMap) Applicant(ctx context.Context, id string) (VendorApplicant, err
 	if err != nil {
 		return VendorApplicant{}, err
 	}
-	out := VendorApplicant{ReviewStatus: ver.Status,
+	out := VendorApplicant{ReviewStatus: ver.Status, Level: ver.FlowID,
 		Identity: Identity{FirstName: ver.Identity.FirstName, LastName: ver.Identity.LastName, FullName: ver.Identity.FullName,
 			DOB: ver.Identity.DOB, Country: ver.Identity.Country, Nationality: ver.Identity.Nationality, Address: ver.Identity.Address}}
 	switch ver.Status {

@@ -27,6 +27,7 @@ type Review struct {
 	ReviewStatus string
 	ReviewResult ReviewResult
 	CreateDate   time.Time // UTC; zero when absent or unreadable
+	ReviewDate   time.Time // when the review was completed (UTC); zero when absent or unreadable
 }
 
 // Identity is the applicant's data: fixedInfo (provided by us or the applicant) wins over
@@ -72,6 +73,7 @@ type wireReview struct {
 	ReviewStatus string        `json:"reviewStatus"`
 	ReviewResult *ReviewResult `json:"reviewResult"`
 	CreateDate   string        `json:"createDate"`
+	ReviewDate   string        `json:"reviewDate"`
 	LevelName    string        `json:"levelName"`
 }
 
@@ -134,6 +136,7 @@ func ParseApplicant(body []byte) (Applicant, error) {
 	if w.Review != nil {
 		a.Review.ReviewStatus = w.Review.ReviewStatus
 		a.Review.CreateDate = parseTimeOrZero(w.Review.CreateDate)
+		a.Review.ReviewDate = parseTimeOrZero(w.Review.ReviewDate)
 		if w.Review.ReviewResult != nil {
 			a.Review.ReviewResult = *w.Review.ReviewResult
 		}
