@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/chainfi/chainguard/shared/audit"
@@ -106,7 +107,8 @@ func (s *Service) applyEvent(ctx context.Context, t store.TenantID, userID strin
 			details["vendorLevel"] = va.Level
 			return ignore("level_mismatch")
 		}
-		if started, err := store.ParseTime(u.KYC.StartedAt); err == nil && !va.ReviewedAt.IsZero() && va.ReviewedAt.Before(started) {
+		// Sumsub's reviewDate has whole seconds: a review in our start's second counts.
+		if started, err := store.ParseTime(u.KYC.StartedAt); err == nil && !va.ReviewedAt.IsZero() && va.ReviewedAt.Before(started.Truncate(time.Second)) {
 			return ignore("review_before_kyc_start")
 		}
 	}
