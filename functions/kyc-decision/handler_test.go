@@ -14,7 +14,9 @@ import (
 
 type processorFunc func(context.Context, onboarding.VendorEvent) error
 
-func (f processorFunc) Process(ctx context.Context, ev onboarding.VendorEvent) error { return f(ctx, ev) }
+func (f processorFunc) Process(ctx context.Context, ev onboarding.VendorEvent) error {
+	return f(ctx, ev)
+}
 
 func TestOnlyTheMessagesThatFailComeBack(t *testing.T) {
 	h := &decider{log: slog.New(slog.DiscardHandler), svc: processorFunc(func(_ context.Context, ev onboarding.VendorEvent) error {
