@@ -164,6 +164,16 @@ type Entity struct {
 	ListedOn      string          `json:"listed_on,omitempty"`
 	Reference     string          `json:"reference,omitempty"` // e.g. UN reference number "QDi.001"
 	Remarks       string          `json:"remarks,omitempty"`
+	// Kind is KindSanctions (zero) for sanctions entries, KindPEP for
+	// politically exposed persons.
+	Kind EntryKind `json:"kind,omitempty"`
+	// Positions are a PEP's public functions, in published order.
+	Positions []Position `json:"positions,omitempty"`
+	// Deceased is set when the source reports the person dead; a deceased
+	// person is never a current PEP.
+	Deceased bool `json:"deceased,omitempty"`
+	// DeathDate is the date of death when published.
+	DeathDate Date `json:"death_date,omitzero"`
 }
 
 // PrimaryName returns the entity's primary name.
@@ -249,6 +259,11 @@ func (e *Entity) ContentHash() string {
 	progs := append([]string(nil), e.Programs...)
 	sort.Strings(progs)
 	w(progs...)
+	// PEP fields are written only when present, so that the hashes already
+	// stored for sanctions entries do not change.
+	if parts := pepHashParts(e); parts != nil {
+		w(parts...)
+	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
