@@ -42,6 +42,9 @@ func (f xmlListFormat) stream(r io.Reader, each func(dec *xml.Decoder, se *xml.S
 			}
 			return fmt.Errorf("file ends before </%s>: %w", f.root, io.ErrUnexpectedEOF)
 		}
+		if err != nil && depth == 0 {
+			return fmt.Errorf("before any root element: %w: %w", ErrFormat, err)
+		}
 		if err != nil {
 			return err
 		}
