@@ -46,8 +46,8 @@ type Position struct {
 	Title   string `json:"title"`
 	Body    string `json:"body,omitempty"`
 	Country string `json:"country,omitempty"`
-	Start   Date   `json:"start"`
-	End     Date   `json:"end"`
+	Start   Date   `json:"start,omitzero"`
+	End     Date   `json:"end,omitzero"`
 }
 
 // PEPStatus is where a PEP entry stands at a given time, with the reason.
