@@ -1,7 +1,9 @@
 // Package sanctions holds the source-independent model of sanctions list
 // entries and the parsers that produce it from public list publications
 // (OFAC SDN CSV set, UN Security Council consolidated XML, OFAC crypto
-// address files).
+// address files) and, as a second kind of entry (KindPEP), politically
+// exposed persons (US Congress and executive YAML, Australian federal
+// politicians CSVs; PEPStatusAt and CurrentPEPs say who is a PEP when).
 //
 // A parsed publication is a *List: its entities, the checksums of the files
 // it was read from, and a content hash per entity. Diff compares two

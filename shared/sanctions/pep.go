@@ -178,19 +178,22 @@ func dateCeil(d Date) (time.Time, bool) {
 
 // CurrentPEPs returns a list holding only the PEP entries of l that are
 // current at now (PEPStatus.Current: in office, left within leftWithin, or
-// undated) and not deceased. leftWithin zero or less means DefaultPEPWindow.
-// Entities are shared with l, not copied; checksums are l's, and Skipped
-// counts the entries left out.
+// undated) and not deceased; sanctions entries are left out too.
+// leftWithin zero or less means DefaultPEPWindow. The result has l's
+// source, checksums (so l's Version) and Skipped count of malformed input;
+// its entities are shallow copies whose slices are shared with l.
 func CurrentPEPs(l *List, now time.Time, leftWithin time.Duration) *List {
 	if l == nil {
 		return nil
 	}
-	out := &List{Source: l.Source, Checksums: l.Checksums}
+	out := newList(l.Source)
+	out.Skipped = l.Skipped
+	for name, sum := range l.Checksums {
+		out.Checksums[name] = sum
+	}
 	for i := range l.Entities {
 		if l.Entities[i].PEPStatusAt(now, leftWithin).Current() {
 			out.Entities = append(out.Entities, l.Entities[i])
-		} else {
-			out.Skipped++
 		}
 	}
 	return out

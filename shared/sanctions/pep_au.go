@@ -62,7 +62,7 @@ func ParsePEPAUDir(fsys fs.FS) (*List, error) {
 }
 
 // ParsePEPAU parses the AU files. A file without a header holding the
-// columns it needs is an error; rows that cannot be used (no id or name, a
+// columns it needs is ErrFormat; rows that cannot be used (no id or name, a
 // duplicate id, an appointment of an unknown person) are skipped and counted
 // in List.Skipped.
 //
@@ -273,7 +273,7 @@ func (r csvRow) get(col string) string {
 }
 
 // readHeaderCSV reads a CSV file whose first row names the columns, refuses
-// it when a required column is missing, and hands every data row to fn.
+// it (ErrFormat) when a required column is missing, and hands every data row to fn.
 // Rows the CSV reader cannot read are counted in skipped; invalid UTF-8 is
 // read as Latin-1.
 func readHeaderCSV(r io.Reader, required []string, skipped *int, fn func(csvRow)) error {
@@ -282,10 +282,10 @@ func readHeaderCSV(r io.Reader, required []string, skipped *int, fn func(csvRow)
 	cr.LazyQuotes = true
 	header, err := cr.Read()
 	if err == io.EOF {
-		return errors.New("empty file")
+		return fmt.Errorf("empty file: %w", ErrFormat)
 	}
 	if err != nil {
-		return fmt.Errorf("header: %w", err)
+		return fmt.Errorf("header: %w: %w", ErrFormat, err)
 	}
 	cols := map[string]int{}
 	for i, h := range header {
@@ -296,7 +296,7 @@ func readHeaderCSV(r io.Reader, required []string, skipped *int, fn func(csvRow)
 	}
 	for _, c := range required {
 		if _, ok := cols[c]; !ok {
-			return fmt.Errorf("column %q missing from header", c)
+			return fmt.Errorf("column %q missing from header: %w", c, ErrFormat)
 		}
 	}
 	for {

@@ -106,8 +106,8 @@ type usRole struct {
 	End     string `yaml:"end"`
 }
 
-// ParsePEPUS parses the US files. A file that is not a YAML list is an
-// error; a person that cannot be decoded, or has no id or name, is skipped
+// ParsePEPUS parses the US files. A file that is not a YAML list is
+// ErrFormat; a person that cannot be decoded, or has no id or name, is skipped
 // and counted in List.Skipped. A person found in more than one file (a
 // former president back in the House) becomes one entity with the
 // positions of both.
@@ -156,15 +156,15 @@ func yamlList(r io.Reader) (items []*yaml.Node, err error) {
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			items, err = nil, fmt.Errorf("yaml decoder failed: %v", p)
+			items, err = nil, fmt.Errorf("yaml decoder failed: %v: %w", p, ErrFormat)
 		}
 	}()
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.SequenceNode {
-		return nil, errors.New("top level is not a list")
+		return nil, fmt.Errorf("top level is not a list: %w", ErrFormat)
 	}
 	return doc.Content[0].Content, nil
 }
