@@ -319,3 +319,21 @@ func BenchmarkParsePEPUS(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "entities")
 }
+
+func TestParsePEPUSSkipsAPersonWhoseAliasesExplode(t *testing.T) {
+	in := "- id: {bioguide: X}\n  name: {first: A, last: B}\n" +
+		"  a: &a [{type: sen}, {type: sen}, {type: sen}, {type: sen}, {type: sen}, {type: sen}, {type: sen}, {type: sen}, {type: sen}]\n" +
+		"  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" +
+		"  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+		"  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n" +
+		"  e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n" +
+		"  terms: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n" +
+		"- id: {bioguide: Y}\n  name: {first: C, last: D}\n"
+	l, err := ParsePEPUS(PEPUSFiles{Current: strings.NewReader(in), Executive: strings.NewReader("[]")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Entities) != 1 || l.Entities[0].ID != "Y" || l.Skipped != 1 {
+		t.Errorf("entities %+v skipped %d", l.Entities, l.Skipped)
+	}
+}
