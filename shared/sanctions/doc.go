@@ -1,7 +1,8 @@
 // Package sanctions holds the source-independent model of sanctions list
 // entries and the parsers that produce it from public list publications
 // (OFAC SDN CSV set, UN Security Council consolidated XML, OFAC crypto
-// address files) and, as a second kind of entry (KindPEP), politically
+// address files, EU consolidated financial sanctions XML, UK Sanctions List
+// XML) and, as a second kind of entry (KindPEP), politically
 // exposed persons (US Congress and executive YAML, Australian federal
 // politicians CSVs; PEPStatusAt and CurrentPEPs say who is a PEP when).
 //
@@ -20,6 +21,8 @@
 // All input is treated as untrusted: parsers never panic, skip malformed
 // rows they can skip, and return wrapped errors otherwise.
 //
-// EU and UK consolidated lists are not parsed yet; they plug in through the
-// Parser interface and a new Source value once sample files are available.
+// The EU (EUParser, ParseEUDir: fsf.xml or the official
+// YYYYMMDD-FULL-1_1(xsd).xml) and UK (UKParser, ParseUKDir:
+// UK-Sanctions-List.xml and its other published names) lists are streamed
+// one entity at a time; a file of another format is ErrFormat.
 package sanctions

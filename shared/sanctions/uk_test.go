@@ -337,9 +337,11 @@ func TestParseUKDirAcceptsTheSampleAndTheOfficialNames(t *testing.T) {
 	}
 }
 
+// FuzzParseUK: as FuzzParseEU, for the UK list (same command, -fuzz
+// '^FuzzParseUK$').
 func FuzzParseUK(f *testing.F) {
 	f.Add([]byte(ukEdgeCases))
-	addSampleSeed(f, ukSampleDir, ukSampleFile)
+	addSampleSeed(f, ukSampleDir, ukSampleFile, "Designation", "Designations")
 	f.Add([]byte(`<Designations><Designation><UniqueID>X</UniqueID><Names><Name><Name1>A</Name1></Name></Names><IndividualDetails><Individual><DOBs><DOB>//</DOB><DOB>99/99/99999</DOB></DOBs></Individual></IndividualDetails></Designation></Designations>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l, err := ParseUK(bytes.NewReader(b))
