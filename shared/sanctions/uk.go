@@ -8,12 +8,21 @@ import (
 	"strings"
 )
 
-// UKFileNames are the names the UK Sanctions List (FCDO, XML) is read
-// under in a folder: our fixtures' name, the name on
-// sanctionslist.fcdo.gov.uk/docs/, and the name on the older
-// assets.publishing.service.gov.uk attachment. A folder must hold exactly
-// one of them.
-var UKFileNames = []string{"uk-sanctions-list.xml", "UK-Sanctions-List.xml", "UK_Sanctions_List.xml"}
+// UKFileName is the name of the UK Sanctions List (FCDO, XML) in our
+// fixtures. IsUKFileName also accepts the name on
+// sanctionslist.fcdo.gov.uk/docs/ (UK-Sanctions-List.xml) and the name of
+// the older assets.publishing.service.gov.uk attachment
+// (UK_Sanctions_List.xml). A folder must hold exactly one of them.
+const UKFileName = "uk-sanctions-list.xml"
+
+// IsUKFileName reports whether a file name is one ParseUKDir reads.
+func IsUKFileName(name string) bool {
+	switch name {
+	case UKFileName, "UK-Sanctions-List.xml", "UK_Sanctions_List.xml":
+		return true
+	}
+	return false
+}
 
 // ukFormat is the FCDO XML: <Designations> of <Designation>, no namespace.
 var ukFormat = xmlListFormat{root: "Designations", item: "Designation"}
@@ -80,7 +89,7 @@ type ukShip struct {
 	Flags      []string `xml:"CurrentBelievedFlagOfShips>CurrentBelievedFlagOfShip"`
 }
 
-// UKParser parses a folder holding the UK Sanctions List (see UKFileNames).
+// UKParser parses a folder holding the UK Sanctions List (see IsUKFileName).
 type UKParser struct{}
 
 // Source implements Parser.
@@ -92,14 +101,7 @@ func (UKParser) Parse(fsys fs.FS) (*List, error) { return ParseUKDir(fsys) }
 // ParseUKDir parses the one UK Sanctions List file of a folder, streaming
 // it, and records its checksum.
 func ParseUKDir(fsys fs.FS) (*List, error) {
-	name, err := pickListFile(fsys, "UK list", func(n string) bool {
-		for _, ok := range UKFileNames {
-			if n == ok {
-				return true
-			}
-		}
-		return false
-	})
+	name, err := pickListFile(fsys, "UK list", IsUKFileName)
 	if err != nil {
 		return nil, err
 	}
