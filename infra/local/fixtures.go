@@ -34,6 +34,8 @@ var listSourceFiles = map[string]string{
 	"OfacAddUrl":      "sanctions/ofac-2021-07/add.csv",
 	"OfacCommentsUrl": "sanctions/ofac-2021-07/sdn_comments.csv",
 	"UnListUrl":       "sanctions/un/UN_consolidated.xml",
+	"EuListUrl":       "sanctions/eu-2026-08-05-sample/fsf.xml",
+	"UkListUrl":       "sanctions/uk-2026-09-07-sample/uk-sanctions-list.xml",
 }
 
 // uncoveredListSources are the list-source parameters the template declares that neither
@@ -65,7 +67,7 @@ func (rn *Runner) warnMissingFixtures(tpl *stack.Template) {
 		where = dir + " ($CHAINGUARD_FIXTURES)"
 	}
 	if _, err := os.Stat(dir); err != nil {
-		rn.con.printf("WARNING: no list fixtures at %s: that is the handbook's public data folder (OFAC 2021-07, UN, crypto addresses), which the runner serves as the list sources", where)
+		rn.con.printf("WARNING: no list fixtures at %s: that is the handbook's public data folder (OFAC 2021-07, UN, EU and UK samples, crypto addresses), which the runner serves as the list sources", where)
 	} else {
 		rn.con.printf("WARNING: the list fixtures at %s lack the files for some list sources", where)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chainfi/chainguard/shared/lists"
+	"github.com/chainfi/chainguard/shared/sanctions"
 	"github.com/chainfi/chainguard/shared/sanctions/sanctionstest"
 	"github.com/chainfi/chainguard/shared/screening"
 )
@@ -88,4 +89,58 @@ func TestFullFixturesPublishAndColdStartLoad(t *testing.T) {
 		t.Logf("v2 %s: entities %d added %d changed %d removed %d", s.Source, s.Entities, s.Added, s.Changed, s.Removed)
 	}
 	t.Logf("publish v2 with %d delta items: %v", v2.DeltaItems, time.Since(start).Round(time.Millisecond))
+}
+
+// TestEUAndUKListsArePublishedAndScreened publishes the EU and UK samples beside the UN
+// list and screens a name each of them lists: the match names its list.
+func TestEUAndUKListsArePublishedAndScreened(t *testing.T) {
+	dir := sanctionstest.Require(t)
+	e := newEnv(t)
+	urls := lists.SourceURLs{
+		UN: "file://" + filepath.Join(dir, "sanctions", "un", "UN_consolidated.xml"),
+		EU: "file://" + filepath.Join(dir, "sanctions", "eu-2026-08-05-sample", "fsf.xml"),
+		UK: "file://" + filepath.Join(dir, "sanctions", "uk-2026-09-07-sample", "uk-sanctions-list.xml"),
+	}
+	sources, err := urls.Sources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pub.Sources = sources
+	v := e.refresh(t).Version
+	got := map[string]int{}
+	for _, s := range v.Sources {
+		got[string(s.Source)] = s.Entities
+	}
+	if got["EU-FSF"] != 17 || got["UK-HMT"] != 6 || got["UN-SC"] == 0 {
+		t.Fatalf("published sources %v", got)
+	}
+	eu, err := sanctions.ParseEUDir(os.DirFS(filepath.Join(dir, "sanctions", "eu-2026-08-05-sample")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uk, err := sanctions.ParseUKDir(os.DirFS(filepath.Join(dir, "sanctions", "uk-2026-09-07-sample")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := lists.NewLoader(e.store, lists.NewS3Client(e.cfg), e.bucket).Current(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct {
+		src sanctions.Source
+		e   sanctions.Entity
+	}{{sanctions.SourceEU, eu.Entities[0]}, {sanctions.SourceUK, uk.Entities[0]}} {
+		typ := sanctions.TypePerson
+		if want.e.Type == sanctions.TypeOrganisation {
+			typ = sanctions.TypeOrganisation
+		}
+		res := loaded.Index.Screen(screening.Query{Name: want.e.PrimaryName(), Type: typ}, screening.DefaultOptions())
+		found := false
+		for _, m := range res.Matches {
+			found = found || m.Source == want.src && m.EntityID == want.e.ID
+		}
+		if !found {
+			t.Errorf("%s %q not found: %+v", want.src, want.e.PrimaryName(), res.Matches)
+		}
+	}
 }

@@ -22,6 +22,8 @@ const (
 	EnvOFACAdd      = "LIST_OFAC_ADD_URL"
 	EnvOFACComments = "LIST_OFAC_COMMENTS_URL"
 	EnvUN           = "LIST_UN_URL"
+	EnvEU           = "LIST_EU_URL" // the EU consolidated financial sanctions list (FSF XML 1.1)
+	EnvUK           = "LIST_UK_URL" // the UK Sanctions List (FCDO XML)
 	// EnvCrypto is a comma- or space-separated list of URLs of OFAC crypto address files,
 	// each named sanctioned_addresses_<ASSET>.txt.
 	EnvCrypto = "LIST_CRYPTO_URLS"
@@ -46,7 +48,7 @@ type Source struct {
 // SourceURLs configure the sources; empty fields are not fetched.
 type SourceURLs struct {
 	OFACSDN, OFACAlt, OFACAdd, OFACComments string
-	UN                                      string
+	UN, EU, UK                              string
 	Crypto                                  []string
 }
 
@@ -56,7 +58,7 @@ func SourceURLsFromEnv() SourceURLs {
 	return SourceURLs{
 		OFACSDN: e.Get(EnvOFACSDN, ""), OFACAlt: e.Get(EnvOFACAlt, ""),
 		OFACAdd: e.Get(EnvOFACAdd, ""), OFACComments: e.Get(EnvOFACComments, ""),
-		UN:     e.Get(EnvUN, ""),
+		UN: e.Get(EnvUN, ""), EU: e.Get(EnvEU, ""), UK: e.Get(EnvUK, ""),
 		Crypto: strings.FieldsFunc(e.Get(EnvCrypto, ""), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }),
 	}
 }
@@ -86,6 +88,14 @@ func (u SourceURLs) Sources() ([]Source, error) {
 		out = append(out, Source{Name: sanctions.SourceUN, Parse: sanctions.ParseUNDir,
 			Files: []File{{sanctions.UNFileName, u.UN}}})
 	}
+	if u.EU != "" {
+		out = append(out, Source{Name: sanctions.SourceEU, Parse: sanctions.ParseEUDir,
+			Files: []File{{sanctions.EUFileName, u.EU}}})
+	}
+	if u.UK != "" {
+		out = append(out, Source{Name: sanctions.SourceUK, Parse: sanctions.ParseUKDir,
+			Files: []File{{sanctions.UKFileName, u.UK}}})
+	}
 	if len(u.Crypto) > 0 {
 		s := Source{Name: sanctions.SourceOFACCrypto, Parse: sanctions.ParseCryptoAddressDir}
 		seen := map[string]bool{}
@@ -104,7 +114,7 @@ func (u SourceURLs) Sources() ([]Source, error) {
 		out = append(out, s)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: no source configured (set %s and/or %s)", ErrBadSources, EnvOFACSDN, EnvUN)
+		return nil, fmt.Errorf("%w: no source configured (set %s, %s, %s and/or %s)", ErrBadSources, EnvOFACSDN, EnvUN, EnvEU, EnvUK)
 	}
 	for _, s := range out {
 		for _, f := range s.Files {

@@ -11,8 +11,7 @@ import (
 // Source identifies the publication an entity comes from.
 type Source string
 
-// Known sources. EU and UK are declared so that storage and APIs can name
-// them; their parsers do not exist yet.
+// Known sources (the PEP sources are declared with the PEP model).
 const (
 	SourceOFAC       Source = "OFAC-SDN"
 	SourceUN         Source = "UN-SC"

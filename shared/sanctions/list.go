@@ -46,8 +46,7 @@ func (l *List) Version() string {
 	return string(l.Source) + "@" + hex.EncodeToString(h.Sum(nil)[:6])
 }
 
-// Parser reads one source's publication from a folder. EU and UK parsers
-// will implement it once sample files are available.
+// Parser reads one source's publication from a folder.
 type Parser interface {
 	Source() Source
 	Parse(fsys fs.FS) (*List, error)
