@@ -942,3 +942,80 @@ func TestAReplayStopsAtAFailureSoThatTheRestKeepTheirOrder(t *testing.T) {
 		t.Fatalf("the third was attempted after the replay stopped: %d attempts", len(ds[2].Attempts))
 	}
 }
+
+func TestEverySecretRotatedOutSignsForItsOwn24Hours(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	r := newReceiver(t)
+	ep := f.endpoint(t, "t-k2", r.URL, "*")
+	first, err := f.svc.RotateSecret(ctx, "t-k2", audit.System, ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(time.Hour)
+	second, err := f.svc.RotateSecret(ctx, "t-k2", audit.System, ep.ID) // e.g. a retried rotate call
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifies := func(secret string) bool {
+		t.Helper()
+		req, body := r.got[len(r.got)-1], r.bodies[len(r.bodies)-1]
+		return webhooks.Verify(secret, req.Header, []byte(body), time.Minute, f.clock.now()) == nil
+	}
+	send := func() {
+		t.Helper()
+		if _, a, err := f.svc.SendTest(ctx, "t-k2", ep.ID); err != nil || !a.Success {
+			t.Fatalf("test: %+v %v", a, err)
+		}
+	}
+	send()
+	if !verifies(ep.Secret) || !verifies(first.Secret) || !verifies(second.Secret) {
+		t.Fatalf("after two rotations: original %v, first %v, second %v", verifies(ep.Secret), verifies(first.Secret), verifies(second.Secret))
+	}
+	f.clock.add(PreviousSecretTTL - 30*time.Minute) // the original's 24 hours are over, the first's are not
+	send()
+	if verifies(ep.Secret) || !verifies(first.Secret) || !verifies(second.Secret) {
+		t.Fatalf("23.5 h later: original %v, first %v, second %v", verifies(ep.Secret), verifies(first.Secret), verifies(second.Secret))
+	}
+	// At most 5 rotations in 24 hours (5 signatures per delivery).
+	var last error
+	for range 5 {
+		_, last = f.svc.RotateSecret(ctx, "t-k2", audit.System, ep.ID)
+	}
+	if code(last) != "too_many_rotations" {
+		t.Fatalf("rotation flood: %v", last)
+	}
+}
+
+func TestAReplaySkipsADeliveryAtItsAttemptCap(t *testing.T) {
+	ctx := context.Background()
+	f := setup(t)
+	r := newReceiver(t, 500)
+	ep := f.endpoint(t, "t-cap", r.URL, "*")
+	start := f.clock.now()
+	if _, err := f.svc.Dispatch(ctx, event(t, "t-cap", "apikey.created", start)); err != nil {
+		t.Fatal(err)
+	}
+	for hop := 0; hop < 500; hop++ {
+		ms := f.q.take()
+		if len(ms) == 0 {
+			break
+		}
+		for _, m := range ms {
+			f.clock.add(m.delay)
+			if err := f.svc.Process(ctx, []byte(m.body)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i := 0; i < MaxAttemptsKept+5; i++ {
+		if err := f.svc.Replay(ctx, "t-cap", audit.System, ep.ID, start.Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		f.drain(t)
+	}
+	ds := f.deliveries(t, "t-cap", DeliveryFilter{})
+	if len(ds) != 1 || len(ds[0].Attempts) != MaxAttemptsKept {
+		t.Fatalf("attempts after many replays: %d, want %d", len(ds[0].Attempts), MaxAttemptsKept)
+	}
+}

@@ -40,8 +40,11 @@ type Endpoint struct {
 	SecretRotatedAt         string `json:"secretRotatedAt" dynamodbav:"secretRotatedAt"`
 	PrevSecretEnc           string `json:"-" dynamodbav:"prevSecretEnc,omitempty"`
 	PreviousSecretExpiresAt string `json:"previousSecretExpiresAt,omitempty" dynamodbav:"prevSecretExpiresAt,omitempty"`
-	CreatedAt               string `json:"createdAt" dynamodbav:"createdAt"`
-	UpdatedAt               string `json:"updatedAt" dynamodbav:"updatedAt"`
+	// EarlierSecrets are secrets rotated out before the previous one and still within
+	// their 24 hours (a second rotation must not cut off the secret a client still has).
+	EarlierSecrets []earlierSecret `json:"-" dynamodbav:"earlierSecrets,omitempty"`
+	CreatedAt      string          `json:"createdAt" dynamodbav:"createdAt"`
+	UpdatedAt      string          `json:"updatedAt" dynamodbav:"updatedAt"`
 }
 
 func (Endpoint) EntityType() string { return "webhook_endpoint" }
@@ -341,6 +344,21 @@ func (s *Service) RotateSecret(ctx context.Context, tenant store.TenantID, by Ac
 		return CreatedEndpoint{}, err
 	}
 	now := s.nowUTC()
+	// Every secret rotated out keeps signing for its own 24 hours: the previous one moves
+	// to the earlier ones, and expired ones are dropped.
+	var earlier []earlierSecret
+	if ep.PrevSecretEnc != "" && now.Before(parseTS(ep.PreviousSecretExpiresAt)) {
+		earlier = append(earlier, earlierSecret{SecretEnc: ep.PrevSecretEnc, ExpiresAt: ep.PreviousSecretExpiresAt})
+	}
+	for _, e := range ep.EarlierSecrets {
+		if now.Before(parseTS(e.ExpiresAt)) {
+			earlier = append(earlier, e)
+		}
+	}
+	if len(earlier) > MaxEarlierSecrets {
+		return CreatedEndpoint{}, failure.Refused("too_many_rotations", "the secret was rotated %d times in the last 24 hours; every rotated-out secret still signs for 24 hours, so wait before rotating again", len(earlier)+1)
+	}
+	ep.EarlierSecrets = earlier
 	ep.PrevSecretEnc, ep.PreviousSecretExpiresAt = ep.SecretEnc, ts(now.Add(PreviousSecretTTL))
 	ep.SecretEnc, ep.SecretRotatedAt, ep.UpdatedAt = sealed, ts(now), ts(now)
 	_, err = s.audit.Commit(ctx, tenant, audit.Record{
@@ -373,5 +391,25 @@ func (s *Service) secrets(ctx context.Context, ep Endpoint, at time.Time) ([]str
 		}
 		out = append(out, prev)
 	}
+	for _, e := range ep.EarlierSecrets {
+		if !at.Before(parseTS(e.ExpiresAt)) {
+			continue
+		}
+		sec, err := envelope.DecryptString(ctx, s.enc, ec, e.SecretEnc)
+		if err != nil {
+			return nil, fmt.Errorf("delivery: open an earlier secret of %s: %w", ep.ID, err)
+		}
+		out = append(out, sec)
+	}
 	return out, nil
 }
+
+// earlierSecret is a rotated-out secret still signing until ExpiresAt.
+type earlierSecret struct {
+	SecretEnc string `dynamodbav:"secretEnc"`
+	ExpiresAt string `dynamodbav:"expiresAt"`
+}
+
+// MaxEarlierSecrets bounds the rotated-out secrets signing beside the current and the
+// previous one: at most 5 signatures per delivery, at most 5 rotations in 24 hours.
+const MaxEarlierSecrets = 3

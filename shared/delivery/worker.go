@@ -310,6 +310,13 @@ func (s *Service) replay(ctx context.Context, m message) error {
 				last = d.orderKey()
 				continue // delivered since it was listed
 			}
+			if len(d.Attempts) >= MaxAttemptsKept {
+				// Its record holds the most attempts kept: a replay skips it, as a manual
+				// retry refuses it (too_many_attempts), so no delivery grows without bound.
+				s.log.Warn("replay skipped a delivery at its attempt cap", "endpointId", ep.ID, "deliveryId", d.ID)
+				last = d.orderKey()
+				continue
+			}
 			_, a, err := s.makeAttempt(ctx, d, len(d.Attempts)+1, true, false)
 			if errors.Is(err, errLostClaim) || errors.Is(err, errClaimed) {
 				// Someone else is sending it: come back to it, so the order holds.
