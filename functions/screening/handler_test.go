@@ -14,12 +14,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/emulator"
@@ -36,34 +34,11 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(emulator.RunTests(m)) }
 
-// calls counts AWS operations by "Service.Operation", through an SDK middleware.
-type calls struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *calls) middleware(st *middleware.Stack) error {
-	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("countCalls", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-		c.mu.Lock()
-		c.n[awsmiddleware.GetServiceID(ctx)+"."+awsmiddleware.GetOperationName(ctx)]++
-		c.mu.Unlock()
-		return next.HandleFinalize(ctx, in)
-	}), middleware.After)
-}
-
-func (c *calls) reset() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.n
-	c.n = map[string]int{}
-	return out
-}
-
 type fixture struct {
 	db      *slowDB
 	d       *platform.Deps
 	srv     *httpapi.Server
-	calls   *calls
+	calls   *emulator.Calls
 	version string
 	a, b    tenants.IssuedKey
 	ta      store.TenantID
@@ -74,9 +49,9 @@ type fixture struct {
 func setup(t *testing.T, publish bool) *fixture {
 	t.Helper()
 	base := pt.Deps(t)
-	f := &fixture{calls: &calls{n: map[string]int{}}}
+	f := &fixture{calls: &emulator.Calls{}}
 	cfg := base.AWS.Copy()
-	cfg.APIOptions = append(cfg.APIOptions, f.calls.middleware)
+	cfg.APIOptions = append(cfg.APIOptions, f.calls.Middleware)
 	db := &slowDB{Client: dynamodb.NewFromConfig(cfg)}
 	f.db = db
 	st := store.New(db, base.Config.TableName)
@@ -414,7 +389,7 @@ func TestAReplayWithTheSameIdempotencyKeyReturnsTheSameScreening(t *testing.T) {
 func TestCallsAndLatencyPerScreening(t *testing.T) {
 	f := setup(t, true)
 	f.post(t, f.a.Secret, `{"type":"person","name":"Warm Up"}`) // cold: HEAD, index, first data key
-	f.calls.reset()
+	f.calls.Reset()
 	const n = 20
 	start := time.Now()
 	for i := range n {
@@ -424,7 +399,7 @@ func TestCallsAndLatencyPerScreening(t *testing.T) {
 		}
 	}
 	perReq := time.Since(start) / n
-	got := f.calls.reset()
+	got := f.calls.Reset()
 	var keys []string
 	total := 0
 	for k, v := range got {
@@ -464,15 +439,15 @@ func contains(xs []string, x string) bool {
 func TestCallsPerIdempotentScreening(t *testing.T) {
 	f := setup(t, true)
 	f.post(t, f.a.Secret, `{"type":"person","name":"Warm Up"}`)
-	f.calls.reset()
+	f.calls.Reset()
 	if status, body := f.post(t, f.a.Secret, `{"type":"person","name":"Maria Schneider"}`, "idempotency-key", "calls-1"); status != 201 {
 		t.Fatalf("%d %v", status, body)
 	}
-	first := f.calls.reset()
+	first := f.calls.Reset()
 	if status, body := f.post(t, f.a.Secret, `{"type":"person","name":"Maria Schneider"}`, "idempotency-key", "calls-1"); status != 201 {
 		t.Fatalf("%d %v", status, body)
 	}
-	replay := f.calls.reset()
+	replay := f.calls.Reset()
 	t.Logf("POST with Idempotency-Key: first %v, replay %v", first, replay)
 	// The key is completed inside the screening's transaction: no write of its own.
 	if first["DynamoDB.PutItem"] != 1 || first["DynamoDB.TransactWriteItems"] != 1 || total(first) != 3 {

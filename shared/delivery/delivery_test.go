@@ -638,18 +638,7 @@ func TestAReplayResendsAnEndpointsFailedDeliveriesInEventOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for hop := 0; hop < 500; hop++ { // the outage outlasts every retry
-		ms := f.q.take()
-		if len(ms) == 0 {
-			break
-		}
-		for _, m := range ms {
-			f.clock.add(m.delay)
-			if err := f.svc.Process(ctx, []byte(m.body)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	f.runAll(t, r) // the outage outlasts every retry
 	if ds := f.deliveries(t, "t-p", DeliveryFilter{Status: StatusFailed}); len(ds) != 3 {
 		t.Fatalf("failed deliveries = %d", len(ds))
 	}
@@ -996,18 +985,7 @@ func TestAReplaySkipsADeliveryAtItsAttemptCap(t *testing.T) {
 	if _, err := f.svc.Dispatch(ctx, event(t, "t-cap", "apikey.created", start)); err != nil {
 		t.Fatal(err)
 	}
-	for hop := 0; hop < 500; hop++ {
-		ms := f.q.take()
-		if len(ms) == 0 {
-			break
-		}
-		for _, m := range ms {
-			f.clock.add(m.delay)
-			if err := f.svc.Process(ctx, []byte(m.body)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	f.runAll(t, r)
 	for i := 0; i < MaxAttemptsKept+5; i++ {
 		if err := f.svc.Replay(ctx, "t-cap", audit.System, ep.ID, start.Add(-time.Minute)); err != nil {
 			t.Fatal(err)

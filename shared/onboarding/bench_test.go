@@ -4,58 +4,32 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/chainfi/chainguard/shared/emulator"
 	"github.com/chainfi/chainguard/shared/store"
 )
-
-// calls counts AWS operations by "Service.Operation", through an SDK middleware.
-type calls struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *calls) middleware(st *middleware.Stack) error {
-	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("countCalls", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-		c.mu.Lock()
-		c.n[awsmiddleware.GetServiceID(ctx)+"."+awsmiddleware.GetOperationName(ctx)]++
-		c.mu.Unlock()
-		return next.HandleFinalize(ctx, in)
-	}), middleware.After)
-}
-
-func (c *calls) reset() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.n
-	c.n = map[string]int{}
-	return out
-}
 
 // TestAWSCallsPerAcceptedWebhook: accepting a vendor webhook costs one conditional
 // PutItem (the dedup record) and one SQS SendMessage (counted by the queue here); a
 // duplicate costs the failed PutItem and one GetItem, and nothing is queued.
 func TestAWSCallsPerAcceptedWebhook(t *testing.T) {
 	f := setup(t)
-	c := &calls{n: map[string]int{}}
-	db := dynamodb.NewFromConfig(emulator.TestConfig(t), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, c.middleware) })
+	c := &emulator.Calls{}
+	db := dynamodb.NewFromConfig(emulator.TestConfig(t), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, c.Middleware) })
 	f.svc.Store = store.New(db, f.table)
 	ev := VendorEvent{Vendor: VendorSumsub, Type: "applicantReviewed", ApplicantID: "a1", At: f.clock.now(), Decisive: true, Key: "calls-1"}
 	if _, err := f.svc.Receive(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
-	first := c.reset()
+	first := c.Reset()
 	if _, err := f.svc.Receive(context.Background(), ev); err != nil {
 		t.Fatal(err)
 	}
-	dup := c.reset()
+	dup := c.Reset()
 	t.Logf("accepted: %v + %d SendMessage; duplicate: %v", first, len(f.queue.evs), dup)
 	if first["DynamoDB.PutItem"] != 1 || len(first) != 1 || len(f.queue.evs) != 1 {
 		t.Errorf("accepted webhook: %v, %d queued", first, len(f.queue.evs))
