@@ -560,6 +560,48 @@ func TestCommitStoresTheChangeAndItsRecordTogetherOrNeither(t *testing.T) {
 	}
 }
 
+// lostAnswer is a table whose writes succeed but whose first answer to each is lost, so
+// that the SDK sends the same write again (what a dropped connection does to a retry).
+type lostAnswer struct{ *dynamodb.Client }
+
+func (c lostAnswer) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if _, err := c.Client.PutItem(ctx, in, o...); err != nil {
+		return nil, err
+	}
+	return c.Client.PutItem(ctx, in, o...)
+}
+
+func (c lostAnswer) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if _, err := c.Client.TransactWriteItems(ctx, in, o...); err != nil {
+		return nil, err
+	}
+	return c.Client.TransactWriteItems(ctx, in, o...)
+}
+
+func TestARetriedWriteWhoseAnswerWasLostIsNotAFailure(t *testing.T) {
+	ctx := context.Background()
+	_, db, table := newLog(t)
+	l := New(lostAnswer{db}, table)
+	if _, err := l.Append(ctx, "t-l", rec(1)); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	k := store.Key{PK: "T#t-l#W#1", SK: "W"}
+	r := Record{Action: "widget.created", Actor: System, Subject: Subject{"widget", "1"}}
+	if _, err := l.Commit(ctx, "t-l", r, func(tx *store.Tx) { tx.Create(k, widget{Name: "a"}) }); err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	seal(t, l)
+	if rep := verify(t, l, "t-l"); !rep.Intact || rep.Entries != 2 {
+		t.Fatalf("report = %+v", rep)
+	}
+	// A record that is not ours under the same key is still a failure.
+	other := New(db, table)
+	e, _ := other.Append(ctx, "t-l", rec(2))
+	if l.stored(ctx, "t-l", Entry{Tenant: "t-l", ID: e.ID, Hash: "not-its-hash"}) {
+		t.Fatal("another record was taken for ours")
+	}
+}
+
 func get(t *testing.T, db *dynamodb.Client, table string, k store.Key) map[string]types.AttributeValue {
 	t.Helper()
 	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(table), Key: keyAV(k), ConsistentRead: aws.Bool(true)})

@@ -136,6 +136,9 @@ func (l *Log) Commit(ctx context.Context, tenant store.TenantID, r Record, chang
 	if changes == nil {
 		// A record on its own: one conditional PutItem costs half a one-item transaction.
 		if err := l.st.Create(ctx, store.AuditRecordKey(tenant, e.ID), itemOf(e)); err != nil {
+			if errors.Is(err, store.ErrAlreadyExists) && l.stored(ctx, tenant, e) {
+				return e, nil // the SDK retried a write whose answer was lost: it is ours
+			}
 			return Entry{}, fmt.Errorf("audit: record %s not written: %w", e.ID, err)
 		}
 		return e, nil
@@ -146,12 +149,30 @@ func (l *Log) Commit(ctx context.Context, tenant store.TenantID, r Record, chang
 	if err := tx.Exec(ctx); err != nil {
 		var te *store.TxError
 		if errors.As(err, &te) && te.Key == store.AuditRecordKey(tenant, e.ID) {
-			// A fresh ULID cannot collide: this is the backend failing, not the caller.
+			// A fresh ULID cannot collide. Either the SDK retried a transaction whose answer
+			// was lost (then the record, and with it the whole transaction, is stored), or the
+			// backend is failing, not the caller.
+			if l.stored(ctx, tenant, e) {
+				return e, nil
+			}
 			return Entry{}, fmt.Errorf("audit: record %s not written: %w", e.ID, err)
 		}
 		return Entry{}, err
 	}
 	return e, nil
+}
+
+// stored reports whether the record e, fresh from newEntry, is in the table as written:
+// a conditional create answered "already exists" can only mean that an SDK retry of our
+// own write found the first attempt's item (its answer was lost on the way back), since a
+// ULID is not reused. The record's hash covers id, time and content, so another item
+// cannot pass for it.
+func (l *Log) stored(ctx context.Context, tenant store.TenantID, e Entry) bool {
+	var it recordItem
+	if err := l.st.Get(ctx, store.AuditRecordKey(tenant, e.ID), &it); err != nil {
+		return false
+	}
+	return it.Hash == e.Hash && it.TenantID == e.Tenant && it.ID == e.ID
 }
 
 // Stage adds r to a transaction the caller builds and executes (for changes that need
