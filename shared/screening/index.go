@@ -45,6 +45,11 @@ type Index struct {
 	entCtys           []string
 	entNameOff        []uint32
 	sourceNames       []string
+	// What each entry is (kindSanctions, kindPEP) and, for PEPs, their positions as
+	// one display line each (positionLine).
+	entKind   []uint8
+	entPosOff []uint32
+	entPos    []string
 
 	// Listed names. Tokens of name n are nameToks[nameTokOff[n]:nameTokOff[n+1]].
 	nameEnt     []uint32
@@ -119,6 +124,49 @@ func (ix *Index) Stats() Stats {
 	return Stats{len(ix.entID), len(ix.nameEnt), len(ix.vocab), len(ix.postNames), len(ix.triKeys), len(ix.delKeys), len(ix.addrKeys)}
 }
 
+// Entry kind codes of the entKind column.
+const (
+	kindSanctions uint8 = iota
+	kindPEP
+)
+
+func kindCode(k sanctions.EntryKind) uint8 {
+	if k == sanctions.KindPEP {
+		return kindPEP
+	}
+	return kindSanctions
+}
+
+func kindOf(c uint8) ListKind {
+	if c == kindPEP {
+		return KindPEP
+	}
+	return KindSanctions
+}
+
+// positionLine renders a PEP's position for an analyst: "title, body (country), start to
+// end", leaving out what the source does not give.
+func positionLine(p sanctions.Position) string {
+	var b strings.Builder
+	b.WriteString(p.Title)
+	if p.Body != "" {
+		b.WriteString(", " + p.Body)
+	}
+	if p.Country != "" {
+		b.WriteString(" (" + p.Country + ")")
+	}
+	from, to := p.Start.String(), p.End.String()
+	switch {
+	case from != "" && to != "":
+		b.WriteString(", " + from + " to " + to)
+	case from != "":
+		b.WriteString(", since " + from)
+	case to != "":
+		b.WriteString(", until " + to)
+	}
+	return b.String()
+}
+
 var entityTypes = []sanctions.EntityType{sanctions.TypeUnknown, sanctions.TypePerson, sanctions.TypeOrganisation, sanctions.TypeVessel, sanctions.TypeAircraft}
 
 func typeCode(t sanctions.EntityType) uint8 {
@@ -181,6 +229,7 @@ func Build(lists ...*sanctions.List) (*Index, error) {
 	ix.entProgOff = append(ix.entProgOff, 0)
 	ix.entDOBOff = append(ix.entDOBOff, 0)
 	ix.entCtyOff = append(ix.entCtyOff, 0)
+	ix.entPosOff = append(ix.entPosOff, 0)
 	for _, l := range lists {
 		if l == nil {
 			continue
@@ -248,6 +297,13 @@ func Build(lists ...*sanctions.List) (*Index, error) {
 			ix.entCtys = append(ix.entCtys, e.CountryCodes()...)
 			ix.entCtyOff = append(ix.entCtyOff, uint32(len(ix.entCtys)))
 			ix.entNameOff = append(ix.entNameOff, uint32(len(ix.nameEnt)))
+			ix.entKind = append(ix.entKind, kindCode(e.Kind))
+			if e.Kind == sanctions.KindPEP {
+				for _, p := range e.Positions {
+					ix.entPos = append(ix.entPos, positionLine(p))
+				}
+			}
+			ix.entPosOff = append(ix.entPosOff, uint32(len(ix.entPos)))
 		}
 		for _, a := range l.Addresses {
 			k, _ := NormalizeAddress(a.Asset, a.Address)

@@ -13,10 +13,10 @@ type Thresholds struct {
 type Options struct {
 	Thresholds Thresholds `json:"thresholds"`
 	// MaxResults caps the matches returned (default 10).
-	MaxResults int `json:"max_results"`
+	MaxResults int `json:"maxResults"`
 	// MinScore is the lowest score returned as a match candidate; by
 	// default the review threshold, so clear results carry no matches.
-	MinScore float64 `json:"min_score"`
+	MinScore float64 `json:"minScore"`
 }
 
 // DefaultOptions are the thresholds measured on the screening benchmark

@@ -48,6 +48,7 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 	toks := PrepareName(q.Name, q.Type)
 	if len(toks) == 0 {
 		res.Notes = append(res.Notes, "empty name after normalisation")
+		res.settle(q)
 		return res
 	}
 	if len(toks) > maxTok {
@@ -91,6 +92,9 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 	s.best = s.best[:0]
 	for _, n := range ix.candidates(s, qt, sims[:len(qt)]) {
 		e := ix.nameEnt[n]
+		if !q.wants(kindOf(ix.entKind[e])) {
+			continue
+		}
 		flags := ix.nameFlags[n]
 		s.ntoks = s.ntoks[:0]
 		for _, v := range ix.nameToks[ix.nameTokOff[n]:ix.nameTokOff[n+1]] {
@@ -134,14 +138,34 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 		if i == opt.MaxResults {
 			break
 		}
-		m := ix.match(&s.best[i])
+		m := ix.match(&s.best[i], q, qDOB, qCty)
 		m.Outcome = opt.Thresholds.outcome(m.Score)
 		res.Matches = append(res.Matches, m)
 	}
-	if len(res.Matches) > 0 {
-		res.Outcome = res.Matches[0].Outcome
-	}
+	res.settle(q)
 	return res
+}
+
+// settle sets the result's outcomes from its matches (sorted best first): the sanctions
+// outcome from sanctions matches only, the PEP flag and outcome from PEP matches only.
+func (res *Result) settle(q Query) {
+	res.Outcome, res.PEPOutcome = OutcomeClear, OutcomeClear
+	if !q.wants(KindSanctions) {
+		res.Outcome = OutcomeNotScreened
+	}
+	if !q.wants(KindPEP) {
+		res.PEPOutcome = OutcomeNotScreened
+	}
+	sanctionsSeen, pepSeen := false, false
+	for _, m := range res.Matches {
+		switch {
+		case m.Kind == KindPEP && !pepSeen:
+			pepSeen, res.PEPOutcome = true, m.Outcome
+		case m.Kind == KindSanctions && !sanctionsSeen:
+			sanctionsSeen, res.Outcome = true, m.Outcome
+		}
+	}
+	res.PEP = res.PEPOutcome == OutcomeMatch || res.PEPOutcome == OutcomePotentialMatch
 }
 
 func findEntity(best []scored, e uint32) int {
@@ -187,15 +211,28 @@ func (ix *Index) score(s *scratch, e, n uint32, name float64, qDOB sanctions.Dat
 }
 
 // match builds the reported match and its explanation.
-func (ix *Index) match(c *scored) Match {
+// Each qualifier shows both values compared: what the query said and what is listed (the
+// listed value closest to the query's, or the first listed one when nothing compared).
+func (ix *Index) match(c *scored, q Query, qDOB sanctions.Date, qCty []string) Match {
 	e, n := c.entity, c.name
 	typ := typeOf(ix.entType[e])
-	dob := ComponentResult{Agreement: string(c.dobGrade), Adjustment: c.comp.dob}
-	if c.dobIdx >= 0 {
-		dob.Listed = unpackDate(ix.entDOBs[int(ix.entDOBOff[e])+c.dobIdx]).String()
+	dob := ComponentResult{Agreement: string(c.dobGrade), Adjustment: c.comp.dob, Queried: qDOB.String()}
+	dobs := ix.entDOBs[ix.entDOBOff[e]:ix.entDOBOff[e+1]]
+	switch {
+	case c.dobIdx >= 0:
+		dob.Listed = unpackDate(dobs[c.dobIdx]).String()
+	case len(dobs) > 0:
+		dob.Listed = unpackDate(dobs[0]).String()
 	}
+	ctys := ix.entCtys[ix.entCtyOff[e]:ix.entCtyOff[e+1]]
 	country := ComponentResult{Agreement: string(c.ctyGrade), Adjustment: c.comp.country, Listed: c.ctyListed}
-	typeRes := ComponentResult{Agreement: string(c.typeGrade), Adjustment: c.comp.typ, Listed: string(typ)}
+	if len(qCty) > 0 {
+		country.Queried = qCty[0]
+	}
+	if country.Listed == "" && len(ctys) > 0 {
+		country.Listed = ctys[0]
+	}
+	typeRes := ComponentResult{Agreement: string(c.typeGrade), Adjustment: c.comp.typ, Queried: string(q.Type), Listed: string(typ)}
 	ex := explanation(c.comp, c.align.explain(), dob, country, typeRes)
 	flags := ix.nameFlags[n]
 	ex.MatchedName = ix.nameDisplay[n]
@@ -204,12 +241,20 @@ func (ix *Index) match(c *scored) Match {
 	return Match{
 		EntityID:    ix.entID[e],
 		Source:      sanctions.Source(ix.sourceNames[ix.entSource[e]]),
+		Kind:        kindOf(ix.entKind[e]),
 		EntityType:  typ,
 		PrimaryName: ix.entPrimary[e],
 		Programs:    ix.entProgs[ix.entProgOff[e]:ix.entProgOff[e+1]:ix.entProgOff[e+1]],
+		Positions:   ix.entPos[ix.entPosOff[e]:ix.entPosOff[e+1]:ix.entPosOff[e+1]],
 		Score:       c.final,
 		Explanation: ex,
 	}
+}
+
+func (ix *Index) nameAddressOwner(m *AddressMatch, e int32) {
+	m.EntityID, m.EntityName = ix.entID[e], ix.entPrimary[e]
+	m.Programs = ix.entProgs[ix.entProgOff[e]:ix.entProgOff[e+1]:ix.entProgOff[e+1]]
+	m.EntitySource = sanctions.Source(ix.sourceNames[ix.entSource[e]])
 }
 
 // ScreenAddress looks a crypto address up exactly, after per-chain
@@ -227,9 +272,24 @@ func (ix *Index) ScreenAddress(asset, addr string) AddressResult {
 			Source: sanctions.Source(ix.sourceNames[ix.addrSource[i]]),
 		}
 		if e := ix.addrEntity[i]; e >= 0 {
-			m.EntityID, m.EntityName = ix.entID[e], ix.entPrimary[e]
+			ix.nameAddressOwner(&m, e)
 		}
 		res.Matches = append(res.Matches, m)
+	}
+	// An address file's entry (OFAC's per-asset files) names no entity; when a listed
+	// entity publishes the same address, the analyst sees whose it is.
+	for i := range res.Matches {
+		if res.Matches[i].EntityID != "" {
+			continue
+		}
+		for j := range res.Matches {
+			if res.Matches[j].EntityID != "" {
+				m := &res.Matches[i]
+				m.EntityID, m.EntityName, m.Programs = res.Matches[j].EntityID, res.Matches[j].EntityName, res.Matches[j].Programs
+				m.EntitySource = res.Matches[j].EntitySource
+				break
+			}
+		}
 	}
 	if len(res.Matches) > 0 {
 		res.Outcome = OutcomeMatch

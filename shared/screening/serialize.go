@@ -18,7 +18,7 @@ import (
 // load does one allocation per column, not per string.
 const (
 	formatMagic   = "CGSX"
-	formatVersion = 1
+	formatVersion = 2
 	maxColumnLen  = 1 << 28
 )
 
@@ -145,6 +145,10 @@ func (ix *Index) WriteTo(w io.Writer) (int64, error) {
 		ents[i] = uint32(e)
 	}
 	c.u32s(ents)
+	// Entry kinds and PEP positions (format 2).
+	c.bytes(ix.entKind)
+	c.u32s(ix.entPosOff)
+	c.strs(ix.entPos)
 	if c.err == nil {
 		c.err = c.w.Flush()
 	}
@@ -298,6 +302,7 @@ func LoadBytes(b []byte) (*Index, error) {
 	ix.addrKeys, ix.addrAsset, ix.addrOrig = r.strs("addresses"), r.strs("addresses"), r.strs("addresses")
 	ix.addrSource = r.bytes("addresses")
 	ents := r.u32s("addresses")
+	ix.entKind, ix.entPosOff, ix.entPos = r.bytes("kinds"), r.u32s("positions"), r.strs("positions")
 	if r.err != nil {
 		return nil, r.err
 	}

@@ -80,11 +80,11 @@ type TokenPair struct {
 // listed name.
 type NameScore struct {
 	Score          float64     `json:"score"`
-	QueryCoverage  float64     `json:"query_coverage"` // weighted share of query tokens matched
-	NameCoverage   float64     `json:"name_coverage"`  // weighted share of listed-name tokens matched
+	QueryCoverage  float64     `json:"queryCoverage"` // weighted share of query tokens matched
+	NameCoverage   float64     `json:"nameCoverage"`  // weighted share of listed-name tokens matched
 	Pairs          []TokenPair `json:"pairs"`
-	UnmatchedQuery []string    `json:"unmatched_query,omitempty"`
-	UnmatchedName  []string    `json:"unmatched_name,omitempty"`
+	UnmatchedQuery []string    `json:"unmatchedQuery,omitempty"`
+	UnmatchedName  []string    `json:"unmatchedName,omitempty"`
 }
 
 // nameQueryWeight is the weight of query coverage against name coverage:

@@ -13,7 +13,7 @@ func sanctionsSource(s string) sanctions.Source { return sanctions.Source(s) }
 func (ix *Index) validate() error {
 	bad := func(what string) error { return fmt.Errorf("%w: inconsistent %s", ErrBadIndex, what) }
 	ne, nn, nv := len(ix.entID), len(ix.nameEnt), len(ix.vocab)
-	if len(ix.entPrimary) != ne || len(ix.entSource) != ne || len(ix.entType) != ne {
+	if len(ix.entPrimary) != ne || len(ix.entSource) != ne || len(ix.entType) != ne || len(ix.entKind) != ne {
 		return bad("entities")
 	}
 	for _, s := range ix.entSource {
@@ -22,7 +22,7 @@ func (ix *Index) validate() error {
 		}
 	}
 	if !offsetsOK(ix.entProgOff, ne, len(ix.entProgs)) || !offsetsOK(ix.entDOBOff, ne, len(ix.entDOBs)) ||
-		!offsetsOK(ix.entCtyOff, ne, len(ix.entCtys)) || !offsetsOK(ix.entNameOff, ne, nn) {
+		!offsetsOK(ix.entCtyOff, ne, len(ix.entCtys)) || !offsetsOK(ix.entNameOff, ne, nn) || !offsetsOK(ix.entPosOff, ne, len(ix.entPos)) {
 		return bad("entity offsets")
 	}
 	if len(ix.nameFlags) != nn || len(ix.nameDisplay) != nn || !offsetsOK(ix.nameTokOff, nn, len(ix.nameToks)) {

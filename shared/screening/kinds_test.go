@@ -1,0 +1,151 @@
+package screening
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+)
+
+// kindsIndex holds one sanctioned person and one PEP of the same name, and a PEP of
+// another name, so that what each kind of list says can be told apart.
+func kindsIndex(t *testing.T) *Index {
+	t.Helper()
+	day := func(y, m, d int) sanctions.Date {
+		return sanctions.Date{Year: y, Month: m, Day: d, Precision: sanctions.PrecisionDay}
+	}
+	sanc := &sanctions.List{Source: sanctions.SourceUN, Entities: []sanctions.Entity{{
+		ID: "S-1", Source: sanctions.SourceUN, Type: sanctions.TypePerson,
+		Names:         []sanctions.Name{{Full: "Viktor Andreyevich Kovalenko"}},
+		BirthDates:    []sanctions.Date{day(1961, 3, 14)},
+		Nationalities: []sanctions.Country{{Code: "RU", Name: "Russia"}},
+		Programs:      []string{"UKRAINE"},
+	}}}
+	pep := &sanctions.List{Source: sanctions.SourcePEPUS, Entities: []sanctions.Entity{{
+		ID: "P-1", Source: sanctions.SourcePEPUS, Type: sanctions.TypePerson, Kind: sanctions.KindPEP,
+		Names:      []sanctions.Name{{Full: "Viktor Andreyevich Kovalenko"}},
+		BirthDates: []sanctions.Date{day(1975, 9, 2)},
+		Positions: []sanctions.Position{{Title: "Senator", Body: "US Senate", Country: "US",
+			Start: sanctions.Date{Year: 2021, Month: 1, Day: 3, Precision: sanctions.PrecisionDay}}},
+	}, {
+		ID: "P-2", Source: sanctions.SourcePEPUS, Type: sanctions.TypePerson, Kind: sanctions.KindPEP,
+		Names:     []sanctions.Name{{Full: "Margaret Eleanor Whitfield"}},
+		Positions: []sanctions.Position{{Title: "Representative", Body: "US House of Representatives", Country: "US"}},
+	}}}
+	ix, err := Build(sanc, pep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func TestAPEPMatchIsFlaggedNeverASanctionsHit(t *testing.T) {
+	ix := kindsIndex(t)
+	r := ix.Screen(Query{Name: "Margaret Eleanor Whitfield", Type: sanctions.TypePerson}, DefaultOptions())
+	if r.Outcome != OutcomeClear || !r.PEP || r.PEPOutcome != OutcomeMatch {
+		t.Fatalf("PEP only: outcome %s pep %v pepOutcome %s", r.Outcome, r.PEP, r.PEPOutcome)
+	}
+	m := r.Matches[0]
+	if m.Kind != KindPEP || m.EntityID != "P-2" || len(m.Positions) != 1 ||
+		m.Positions[0] != "Representative, US House of Representatives (US)" {
+		t.Fatalf("PEP match = %+v", m)
+	}
+
+	// The same name on both kinds of list: each kind grades its own matches.
+	r = ix.Screen(Query{Name: "Viktor Andreyevich Kovalenko", Type: sanctions.TypePerson}, DefaultOptions())
+	if r.Outcome != OutcomeMatch || !r.PEP {
+		t.Fatalf("both: outcome %s pep %v", r.Outcome, r.PEP)
+	}
+	kinds := map[ListKind]string{}
+	for _, m := range r.Matches {
+		kinds[m.Kind] = m.EntityID
+	}
+	if kinds[KindSanctions] != "S-1" || kinds[KindPEP] != "P-1" {
+		t.Fatalf("kinds of matches = %v", kinds)
+	}
+	for _, m := range r.Matches {
+		if m.Kind == KindPEP && (len(m.Programs) != 0 || len(m.Positions) != 1 || !strings.Contains(m.Positions[0], "since 2021-01-03")) {
+			t.Errorf("PEP match carries %+v", m)
+		}
+	}
+}
+
+func TestClientsChooseSanctionsPEPOrBoth(t *testing.T) {
+	ix := kindsIndex(t)
+	name := "Viktor Andreyevich Kovalenko"
+	for _, c := range []struct {
+		kinds       []ListKind
+		outcome     Outcome
+		pepOutcome  Outcome
+		wantSources []string
+	}{
+		{[]ListKind{KindSanctions}, OutcomeMatch, OutcomeNotScreened, []string{"S-1"}},
+		{[]ListKind{KindPEP}, OutcomeNotScreened, OutcomeMatch, []string{"P-1"}},
+		{[]ListKind{KindSanctions, KindPEP}, OutcomeMatch, OutcomeMatch, []string{"P-1", "S-1"}},
+		{nil, OutcomeMatch, OutcomeMatch, []string{"P-1", "S-1"}},
+	} {
+		r := ix.Screen(Query{Name: name, Kinds: c.kinds}, DefaultOptions())
+		var ids []string
+		for _, m := range r.Matches {
+			ids = append(ids, m.EntityID)
+		}
+		slices.Sort(ids)
+		if r.Outcome != c.outcome || r.PEPOutcome != c.pepOutcome || !slices.Equal(ids, c.wantSources) {
+			t.Errorf("kinds %v: outcome %s pepOutcome %s matches %v", c.kinds, r.Outcome, r.PEPOutcome, ids)
+		}
+		if r.PEP != (c.pepOutcome == OutcomeMatch) {
+			t.Errorf("kinds %v: pep flag %v", c.kinds, r.PEP)
+		}
+	}
+}
+
+func TestADisagreementShowsWhatWasAskedAndWhatIsListed(t *testing.T) {
+	ix := kindsIndex(t)
+	r := ix.Screen(Query{Name: "Viktor Andreyevich Kovalenko", Type: sanctions.TypePerson, DOB: "1990-05-05",
+		Nationality: "FR", Kinds: []ListKind{KindSanctions}}, Options{MinScore: 0.01})
+	if len(r.Matches) == 0 {
+		t.Fatal("no match")
+	}
+	ex := r.Matches[0].Explanation
+	if ex.DOB.Queried != "1990-05-05" || ex.DOB.Listed != "1961-03-14" || ex.DOB.Adjustment >= 0 {
+		t.Errorf("dob = %+v", ex.DOB)
+	}
+	if ex.Country.Queried != "FR" || ex.Country.Listed != "RU" {
+		t.Errorf("country = %+v", ex.Country)
+	}
+	if ex.Type.Queried != "person" || ex.Type.Listed != "person" {
+		t.Errorf("type = %+v", ex.Type)
+	}
+	raw, _ := json.Marshal(r)
+	for _, k := range []string{`"listVersion"`, `"entityId"`, `"primaryName"`, `"matchedName"`, `"matchedNameKind"`,
+		`"weakAlias"`, `"nameQuality"`, `"queryCoverage"`, `"queried"`, `"pepOutcome"`} {
+		if !bytes.Contains(raw, []byte(k)) {
+			t.Errorf("answer lacks %s: %s", k, raw)
+		}
+	}
+	if bytes.Contains(raw, []byte(`_`+`id"`)) || bytes.Contains(raw, []byte(`"list_version"`)) {
+		t.Errorf("snake_case in the answer: %s", raw)
+	}
+}
+
+func TestKindsAndPositionsSurviveSerialization(t *testing.T) {
+	ix := kindsIndex(t)
+	var buf bytes.Buffer
+	if _, err := ix.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := ix.Screen(Query{Name: "Margaret Whitfield"}, Options{MinScore: 0.01})
+	b := back.Screen(Query{Name: "Margaret Whitfield"}, Options{MinScore: 0.01})
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if !bytes.Equal(ja, jb) || len(b.Matches) == 0 || b.Matches[0].Kind != KindPEP || len(b.Matches[0].Positions) != 1 {
+		t.Fatalf("after a round trip:\n%s\n%s", ja, jb)
+	}
+}
