@@ -5,11 +5,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+	"github.com/chainfi/chainguard/shared/sanctions/sanctionstest"
 )
 
 // person is one row of the screening benchmark.
 type person struct {
-	Name, DOB, Nationality string
+	Name, First, DOB, Nationality string
 }
 
 type benchData struct {
@@ -52,7 +56,51 @@ func readPeople(path string) ([]person, error) {
 		if i == 0 || len(rec) < 8 {
 			continue
 		}
-		out = append(out, person{Name: rec[0], DOB: rec[5], Nationality: rec[7]})
+		out = append(out, person{Name: rec[0], First: rec[1], DOB: rec[5], Nationality: rec[7]})
 	}
 	return out, nil
+}
+
+// allLists are every list the bench indexes: the sanctions fixtures of
+// sanctionstest plus the EU and UK samples and the current PEPs.
+type allLists struct {
+	*sanctionstest.Lists
+	EU, UK, PEPUS, PEPAU *sanctions.List
+}
+
+// PEP fixtures are snapshots: each is filtered as of its own publication
+// date, so that the bench does not change with the calendar.
+var (
+	pepUSAsOf = time.Date(2026, 6, 30, 0, 0, 0, 0, time.UTC)
+	pepAUAsOf = time.Date(2021, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+func loadAllLists(dir string) (*allLists, error) {
+	base, err := sanctionstest.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	l := &allLists{Lists: base}
+	if l.EU, err = sanctions.ParseEUDir(os.DirFS(filepath.Join(dir, "sanctions", "eu-2026-08-05-sample"))); err != nil {
+		return nil, err
+	}
+	if l.UK, err = sanctions.ParseUKDir(os.DirFS(filepath.Join(dir, "sanctions", "uk-2026-09-07-sample"))); err != nil {
+		return nil, err
+	}
+	us, err := sanctions.PEPUSParser{}.Parse(os.DirFS(filepath.Join(dir, "pep", "us-congress-2026-06")))
+	if err != nil {
+		return nil, err
+	}
+	au, err := sanctions.PEPAUParser{}.Parse(os.DirFS(filepath.Join(dir, "pep", "au-federal-2021")))
+	if err != nil {
+		return nil, err
+	}
+	l.PEPUS = sanctions.CurrentPEPs(us, pepUSAsOf, sanctions.DefaultPEPWindow)
+	l.PEPAU = sanctions.CurrentPEPs(au, pepAUAsOf, sanctions.DefaultPEPWindow)
+	return l, nil
+}
+
+// screened are the lists of the full bench index, in build order.
+func (l *allLists) screened() []*sanctions.List {
+	return []*sanctions.List{l.OFAC2021, l.UN, l.Crypto, l.EU, l.UK, l.PEPUS, l.PEPAU}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -10,14 +11,65 @@ import (
 	"github.com/chainfi/chainguard/shared/screening"
 )
 
-// observed is the top result of one labelled query.
+// Query classes.
+const (
+	className    = "name only"
+	classNameDOB = "name+dob"
+)
+
+// Halves of every labelled set: thresholds and rules are tuned on the
+// first and only reported on the second.
+const (
+	halfTune = iota
+	halfHeld
+)
+
+// labelled is one labelled query.
+type labelled struct {
+	kind  string // list kind: sanctions, pep, or "-" for people on no list
+	list  string // list or set of origin
+	class string // className or classNameDOB
+	set   string // variant: exact, typo1, typo2, arabic, cyrillic, ...
+	want  string // "source|id" of the right entity, "" for non-listed
+	half  int
+	q     screening.Query
+}
+
+// observed is a labelled query with the top of its result.
 type observed struct {
-	set      string
-	want     string // expected entity id, "" for negatives
-	topID    string
+	labelled
 	topScore float64
-	query    screening.Query
+	right    bool // the right entity has the top score (ties with a twin entry on another list count)
 	top      *screening.Match
+}
+
+func entityKey(src sanctions.Source, id string) string { return string(src) + "|" + id }
+
+// halfOf splits deterministically by a hash of the row or entity id.
+func halfOf(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() & 1)
+}
+
+func screenAll(ix *screening.Index, qs []labelled) []observed {
+	probe := screening.DefaultOptions()
+	probe.MinScore = 0.3
+	out := make([]observed, len(qs))
+	for i, q := range qs {
+		r := ix.Screen(q.q, probe)
+		o := observed{labelled: q}
+		if len(r.Matches) > 0 {
+			o.topScore, o.top = r.Matches[0].Score, &r.Matches[0]
+			for _, m := range r.Matches {
+				if m.Score == o.topScore && entityKey(m.Source, m.EntityID) == q.want {
+					o.right = true
+				}
+			}
+		}
+		out[i] = o
+	}
+	return out
 }
 
 func nameKey(name string) string {
@@ -65,122 +117,429 @@ func labelPositives(un *sanctions.List, pos []person) ([]string, int) {
 	return labels, unlabelled
 }
 
-func quality(unIx, fullIx *screening.Index, un *sanctions.List, b *benchData, verbose bool) {
-	opt := screening.DefaultOptions()
-	probe := opt
-	probe.MinScore = 0.3
+// unBenchQueries are the UN positives of the public benchmark with their
+// variants, name only and with birth date.
+func unBenchQueries(un *sanctions.List, b *benchData) ([]labelled, int) {
 	labels, unlabelled := labelPositives(un, b.positives)
-	screen := func(ix *screening.Index, set, want string, q screening.Query) observed {
-		r := ix.Screen(q, probe)
-		o := observed{set: set, want: want, query: q}
-		if len(r.Matches) > 0 {
-			o.topID, o.topScore, o.top = r.Matches[0].EntityID, r.Matches[0].Score, &r.Matches[0]
-		}
-		return o
-	}
-	var obs []observed
 	rng := rand.New(rand.NewPCG(42, 7))
+	var out []labelled
 	for i, p := range b.positives {
 		if labels[i] == "" {
 			continue
 		}
-		q := screening.Query{Name: p.Name, DOB: p.DOB, Nationality: p.Nationality, Type: sanctions.TypePerson}
-		obs = append(obs, screen(unIx, "positives", labels[i], q))
+		base := labelled{kind: "sanctions", list: "UN bench", want: entityKey(sanctions.SourceUN, labels[i]), half: halfOf(labels[i])}
+		add := func(class, set, name, dob string) {
+			l := base
+			l.class, l.set, l.q = class, set, screening.Query{Name: name, DOB: dob}
+			out = append(out, l)
+		}
+		add(className, "exact", p.Name, "")
+		add(classNameDOB, "exact", p.Name, p.DOB)
 		for _, kind := range variantKinds {
-			v := makeVariant(rng, kind, p.Name)
-			if v == "" {
+			if v := makeVariant(rng, kind, p.Name); v != "" && v != p.Name {
+				add(className, kind, v, "")
+				if kind == "typo1" || kind == "typo2" {
+					add(classNameDOB, kind, v, p.DOB)
+				}
+			}
+		}
+	}
+	return out, unlabelled
+}
+
+// listQueries builds positives from the entries of a list: each sampled
+// entity's primary name (and, with allNames, every strong Latin alias)
+// exactly and with one and two typos, name only and, for people with a
+// listed birth date, with it. Every 'sample'-th entity by id hash is used.
+func listQueries(kind, label string, l *sanctions.List, sample uint32, allNames bool) []labelled {
+	var out []labelled
+	for i := range l.Entities {
+		e := &l.Entities[i]
+		if len(e.Names) == 0 || !sampled(e.ID, sample) {
+			continue
+		}
+		rng := rand.New(rand.NewPCG(uint64(hash32(e.ID)), 11))
+		dob := queryDOB(e)
+		base := labelled{kind: kind, list: label, want: entityKey(e.Source, e.ID), half: halfOf(e.ID)}
+		for j, n := range e.Names {
+			if j > 0 && (!allNames || n.Weak || n.Kind == sanctions.NameOriginalScript) {
 				continue
 			}
-			vq := q
-			vq.Name = v
-			obs = append(obs, screen(unIx, kind, labels[i], vq))
+			for _, v := range []struct{ set, name string }{{"exact", n.Full}, {"typo1", typoN(rng, n.Full, 1)}, {"typo2", typoN(rng, n.Full, 2)}} {
+				if v.set != "exact" && v.name == n.Full {
+					continue // no word long enough for a typo
+				}
+				q := base
+				q.class, q.set, q.q = className, v.set, screening.Query{Name: v.name}
+				out = append(out, q)
+				if dob != "" {
+					q.class, q.q.DOB = classNameDOB, dob
+					out = append(out, q)
+				}
+			}
 		}
-		// The same person without birth date or nationality (name only).
-		nq := screening.Query{Name: typoN(rng, p.Name, 1), Type: sanctions.TypePerson}
-		obs = append(obs, screen(unIx, "typo1_name_only", labels[i], nq))
+	}
+	return out
+}
+
+func hash32(s string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32()
+}
+
+// sampled keeps one entity in 'every' by a hash of its id (a different bit
+// of the hash than the split).
+func sampled(id string, every uint32) bool { return every <= 1 || (hash32(id)>>1)%every == 0 }
+
+// queryDOB is the first listed birth date of a person, as a caller writes
+// it, or "" (ranges are not a caller's date).
+func queryDOB(e *sanctions.Entity) string {
+	if e.Type != sanctions.TypePerson || len(e.BirthDates) == 0 {
+		return ""
+	}
+	d := e.BirthDates[0]
+	if d.ToYear > d.Year || d.Circa || d.Precision == sanctions.PrecisionNone {
+		return ""
+	}
+	return d.String()
+}
+
+// cyrillicQueries are Russian-style Cyrillic renderings of the primary
+// names of sampled people; North Korean names follow the Kontsevich
+// system ('Kim Jong Un' -> 'Ким Чон Ын').
+func cyrillicQueries(kind, label string, l *sanctions.List, sample uint32) []labelled {
+	var out []labelled
+	for i := range l.Entities {
+		e := &l.Entities[i]
+		if e.Type != sanctions.TypePerson || len(e.Names) == 0 || !sampled(e.ID, sample) {
+			continue
+		}
+		name, set := toCyrillic(e.PrimaryName()), "cyrillic"
+		if isNorthKorean(e) {
+			name, set = koreanToCyrillic(e.PrimaryName()), "cyrillic korean"
+		}
+		out = append(out, labelled{kind: kind, list: label, class: className, set: set,
+			want: entityKey(e.Source, e.ID), half: halfOf(e.ID), q: screening.Query{Name: name}})
+	}
+	return out
+}
+
+func isNorthKorean(e *sanctions.Entity) bool {
+	for _, p := range e.Programs {
+		if strings.HasPrefix(p, "DPRK") || strings.HasPrefix(p, "NK") {
+			return true
+		}
+	}
+	for _, c := range e.CountryCodes() {
+		if c == "KP" {
+			return true
+		}
+	}
+	return strings.HasPrefix(e.Reference, "KP")
+}
+
+// arabicQueries are UN Arabic-script original names; they are screened
+// against an index without original-script names, so only the Latin names
+// can be found.
+func arabicQueries(un *sanctions.List) ([]labelled, *sanctions.List) {
+	stripped := &sanctions.List{Source: un.Source, Checksums: un.Checksums}
+	var out []labelled
+	for _, e := range un.Entities {
+		c := e
+		c.Names = nil
+		for _, n := range e.Names {
+			if n.Kind == sanctions.NameOriginalScript {
+				if hasArabic(n.Full) {
+					out = append(out, labelled{kind: "sanctions", list: "UN", class: className, set: "arabic script",
+						want: entityKey(e.Source, e.ID), half: halfOf(e.ID), q: screening.Query{Name: n.Full}})
+				}
+				continue
+			}
+			c.Names = append(c.Names, n)
+		}
+		stripped.Entities = append(stripped.Entities, c)
+	}
+	return out, stripped
+}
+
+// commonGivenNames complete the first names of the negatives: names that
+// are frequent among customers and among listed people.
+var commonGivenNames = []string{
+	"John", "Victoria", "Daniel", "Mary", "Mohammed", "Muhammad", "Ali", "Anna", "James", "Robert",
+	"Michael", "William", "David", "Richard", "Joseph", "Thomas", "Charles", "Christopher", "Mark",
+	"Paul", "Steven", "Andrew", "Kevin", "Brian", "George", "Edward", "Peter", "Patricia", "Jennifer",
+	"Linda", "Elizabeth", "Barbara", "Susan", "Jessica", "Sarah", "Karen", "Nancy", "Lisa", "Margaret",
+	"Sandra", "Ahmed", "Ahmad", "Hassan", "Hussein", "Omar", "Ibrahim", "Abdullah", "Fatima", "Aisha",
+	"Maria", "Jose", "Juan", "Carlos", "Luis", "Ivan", "Sergei", "Vladimir", "Olga", "Natalia",
+	"Wei", "Li", "Kim", "Chen", "Yusuf", "Khalid", "Mahmoud", "Mustafa", "Hamid", "Reza",
+}
+
+// givenNameQueries are single given names, name only: the first names of
+// the negatives and commonGivenNames, once each.
+func givenNameQueries(b *benchData) []labelled {
+	seen := map[string]bool{}
+	var out []labelled
+	add := func(n string) {
+		n = strings.TrimSpace(n)
+		k := strings.ToLower(n)
+		if n == "" || strings.ContainsAny(n, " -") || seen[k] {
+			return
+		}
+		seen[k] = true
+		out = append(out, labelled{kind: "-", list: "given names", class: className, set: "single given name",
+			half: halfOf("given:" + k), q: screening.Query{Name: n}})
 	}
 	for _, p := range b.negatives {
-		q := screening.Query{Name: p.Name, DOB: p.DOB, Nationality: p.Nationality, Type: sanctions.TypePerson}
-		obs = append(obs, screen(fullIx, "negatives", "", q))
+		add(p.First)
 	}
+	for _, n := range commonGivenNames {
+		add(n)
+	}
+	return out
+}
 
-	sets := append([]string{"positives"}, variantKinds...)
-	sets = append(sets, "typo1_name_only")
-	fmt.Println("== Quality (positives and variants screened against the UN list; negatives against OFAC+UN)")
-	fmt.Printf("positives: %d labelled, %d without an exactly named UN entry (excluded)\n", len(b.positives)-unlabelled, unlabelled)
-	fmt.Printf("default thresholds: match >= %.2f, review >= %.2f\n\n", opt.Thresholds.Match, opt.Thresholds.Review)
-	fmt.Printf("%-22s %6s %10s %14s %12s\n", "set", "n", "top=right", ">=review", ">=match")
-	count := func(set string, pred func(observed) bool) (int, int) {
-		n, k := 0, 0
-		for _, o := range obs {
-			if o.set == set {
-				n++
-				if pred(o) {
-					k++
-				}
-			}
-		}
-		return n, k
+func negativeQueries(b *benchData) []labelled {
+	out := make([]labelled, len(b.negatives))
+	for i, p := range b.negatives {
+		out[i] = labelled{kind: "-", list: "negatives", class: className, set: "non-listed person",
+			half: halfOf(fmt.Sprintf("neg:%d", i)), q: screening.Query{Name: p.Name}}
 	}
-	for _, s := range sets {
-		n, right := count(s, func(o observed) bool { return o.topID == o.want })
-		_, rev := count(s, func(o observed) bool { return o.topID == o.want && o.topScore >= opt.Thresholds.Review })
-		_, mat := count(s, func(o observed) bool { return o.topID == o.want && o.topScore >= opt.Thresholds.Match })
-		fmt.Printf("%-22s %6d %9.1f%% %13.2f%% %11.1f%%\n", s, n, pct(right, n), pct(rev, n), pct(mat, n))
-	}
-	n, rev := count("negatives", func(o observed) bool { return o.topScore >= opt.Thresholds.Review })
-	_, mat := count("negatives", func(o observed) bool { return o.topScore >= opt.Thresholds.Match })
-	fmt.Printf("%-22s %6d %10s %13.2f%% %11.2f%%   (share flagged: false positives)\n\n", "negatives", n, "-", pct(rev, n), pct(mat, n))
+	return out
+}
 
-	fmt.Println("Per threshold (a query is flagged when its top score >= threshold):")
-	fmt.Printf("%-9s %12s %12s %12s %12s %10s\n", "threshold", "recall pos", "recall typo", "recall all", "FP negatives", "precision")
-	for t := 0.70; t <= 0.981; t += 0.02 {
-		var tp, fpWrong, fn, fpNeg, typoN, typoTP, posN, posTP int
-		for _, o := range obs {
-			flagged := o.topScore >= t
-			switch {
-			case o.set == "negatives":
-				if flagged {
-					fpNeg++
-				}
-			case flagged && o.topID == o.want:
-				tp++
-			case flagged:
-				fpWrong++
-				fn++
-			default:
-				fn++
-			}
-			if o.set == "typo1" || o.set == "typo2" {
-				typoN++
-				if flagged && o.topID == o.want {
-					typoTP++
-				}
-			}
-			if o.set == "positives" {
-				posN++
-				if flagged && o.topID == o.want {
-					posTP++
-				}
-			}
-		}
-		fmt.Printf("%-9.2f %11.2f%% %11.2f%% %11.2f%% %11.2f%% %9.2f%%\n", t,
-			pct(posTP, posN), pct(typoTP, typoN), pct(tp, tp+fn), pct(fpNeg, len(b.negatives)), pct(tp, tp+fpWrong+fpNeg))
+func quality(ix *screening.Index, lists *allLists, b *benchData, verbose bool) {
+	opt := screening.DefaultOptions()
+	unBench, unlabelled := unBenchQueries(lists.UN, b)
+	var qs []labelled
+	qs = append(qs, unBench...)
+	qs = append(qs, listQueries("sanctions", "OFAC", lists.OFAC2021, 3, false)...)
+	qs = append(qs, listQueries("sanctions", "UN", lists.UN, 1, false)...)
+	qs = append(qs, listQueries("sanctions", "EU", lists.EU, 1, true)...)
+	qs = append(qs, listQueries("sanctions", "UK", lists.UK, 1, true)...)
+	qs = append(qs, listQueries("pep", "PEP-US", lists.PEPUS, 1, false)...)
+	qs = append(qs, listQueries("pep", "PEP-AU", lists.PEPAU, 1, false)...)
+	qs = append(qs, cyrillicQueries("sanctions", "OFAC", lists.OFAC2021, 3)...)
+	qs = append(qs, cyrillicQueries("sanctions", "UN", lists.UN, 1)...)
+	qs = append(qs, cyrillicQueries("sanctions", "EU", lists.EU, 1)...)
+	qs = append(qs, cyrillicQueries("sanctions", "UK", lists.UK, 1)...)
+	qs = append(qs, cyrillicQueries("pep", "PEP-US", lists.PEPUS, 1)...)
+	qs = append(qs, cyrillicQueries("pep", "PEP-AU", lists.PEPAU, 1)...)
+	qs = append(qs, negativeQueries(b)...)
+	qs = append(qs, givenNameQueries(b)...)
+	obs := screenAll(ix, qs)
+
+	arQs, stripped := arabicQueries(lists.UN)
+	arIx, err := screening.Build(lists.OFAC2021, stripped, lists.EU, lists.UK, lists.PEPUS, lists.PEPAU)
+	if err != nil {
+		fmt.Println("arabic:", err)
+		return
 	}
-	fmt.Println("(precision pools all labelled queries with the 2,000 negatives; a flagged positive whose top entry is wrong counts as a false positive)")
+	obs = append(obs, screenAll(arIx, arQs)...)
+
+	fmt.Println("== Quality: labelled queries screened against the all-lists index, no entity type given")
+	fmt.Printf("UN benchmark positives: %d labelled, %d without an exactly named UN entry (excluded)\n", len(b.positives)-unlabelled, unlabelled)
+	fmt.Printf("default thresholds: match >= %.2f, review >= %.2f\n", opt.Thresholds.Match, opt.Thresholds.Review)
+	fmt.Println("each set is split by a hash of the entity (or row) id: 'tune' is the half the thresholds were set on, 'held' the held-out half")
+	fmt.Println("hit = the right entry is first (a tie with its twin on another list counts) AND its score is at or above the threshold")
 	fmt.Println()
+	targets(obs, opt.Thresholds)
+	detail(obs, opt.Thresholds)
+	calibration(obs)
+	sweep(obs)
 	if verbose {
-		for _, o := range obs {
-			miss := o.set != "negatives" && (o.topID != o.want || o.topScore < opt.Thresholds.Review)
-			fp := o.set == "negatives" && o.topScore >= opt.Thresholds.Review
-			if miss || fp {
-				fmt.Printf("%s want=%s got=%s %.3f q=%+v", o.set, o.want, o.topID, o.topScore, o.query)
-				if o.top != nil {
-					fmt.Printf(" matched=%q %s", o.top.Explanation.MatchedName, o.top.Explanation.Formula)
-				}
-				fmt.Println()
+		misses(obs, opt.Thresholds)
+	}
+}
+
+// stat is a hit count over a selection of observations.
+type stat struct{ n, k int }
+
+func (s stat) String() string {
+	if s.n == 0 {
+		return fmt.Sprintf("%8s %6s", "-", "")
+	}
+	return fmt.Sprintf("%7.2f%% %6d", pct(s.k, s.n), s.n)
+}
+
+func count(obs []observed, sel func(*observed) bool, hit func(*observed) bool) [2]stat {
+	var s [2]stat
+	for i := range obs {
+		o := &obs[i]
+		if sel(o) {
+			s[o.half].n++
+			if hit(o) {
+				s[o.half].k++
 			}
 		}
+	}
+	return s
+}
+
+func hitAt(t float64) func(*observed) bool {
+	return func(o *observed) bool { return o.right && o.topScore >= t }
+}
+
+func flaggedAt(t float64) func(*observed) bool {
+	return func(o *observed) bool { return o.topScore >= t }
+}
+
+func targets(obs []observed, th screening.Thresholds) {
+	listed := func(class, set string) func(*observed) bool {
+		return func(o *observed) bool { return o.want != "" && o.class == class && o.set == set }
+	}
+	rows := []struct {
+		name, goal string
+		sel        func(*observed) bool
+		hit        func(*observed) bool
+	}{
+		{"one typo, name only: hit at review", ">= 99%", listed(className, "typo1"), hitAt(th.Review)},
+		{"two typos, name only: hit at review", ">= 97%", listed(className, "typo2"), hitAt(th.Review)},
+		{"exact name, name only: hit at review", "", listed(className, "exact"), hitAt(th.Review)},
+		{"non-listed people, name only: to review", "<= 0.5%", func(o *observed) bool { return o.list == "negatives" }, flaggedAt(th.Review)},
+		{"single given names: to review", "<= 5%", func(o *observed) bool { return o.list == "given names" }, flaggedAt(th.Review)},
+		{"Arabic script (UN): hit at review", ">= 90%", func(o *observed) bool { return o.set == "arabic script" }, hitAt(th.Review)},
+		{"Cyrillic, all: hit at review", ">= 90%", func(o *observed) bool { return strings.HasPrefix(o.set, "cyrillic") }, hitAt(th.Review)},
+		{"Cyrillic, Korean names: hit at review", "", func(o *observed) bool { return o.set == "cyrillic korean" }, hitAt(th.Review)},
+		{"name+dob exact: hit at match", "", listed(classNameDOB, "exact"), hitAt(th.Match)},
+		{"name+dob one typo: hit at review", "", listed(classNameDOB, "typo1"), hitAt(th.Review)},
+		{"name+dob two typos: hit at review", "", listed(classNameDOB, "typo2"), hitAt(th.Review)},
+		{"name only exact: hit at match", "", listed(className, "exact"), hitAt(th.Match)},
+	}
+	fmt.Println("Targets (all lists pooled)")
+	fmt.Printf("%-44s %8s %15s %15s\n", "", "goal", "tune   n", "held   n")
+	for _, r := range rows {
+		s := count(obs, r.sel, r.hit)
+		fmt.Printf("%-44s %8s %15s %15s\n", r.name, r.goal, s[halfTune], s[halfHeld])
+	}
+	fmt.Println()
+}
+
+// detail prints hits per list kind, list, query class and variant.
+func detail(obs []observed, th screening.Thresholds) {
+	type key struct{ kind, list, class, set string }
+	var keys []key
+	seen := map[key]bool{}
+	for i := range obs {
+		k := key{obs[i].kind, obs[i].list, obs[i].class, obs[i].set}
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.kind != b.kind {
+			return a.kind > b.kind
+		}
+		if a.list != b.list {
+			return a.list < b.list
+		}
+		return a.class < b.class
+	})
+	fmt.Println("Per list kind, list, query class and variant (for non-listed sets: share flagged)")
+	fmt.Printf("%-9s %-11s %-9s %-19s %15s %15s %15s %15s\n", "kind", "list", "class", "variant",
+		"tune review", "tune match", "held review", "held match")
+	for _, k := range keys {
+		sel := func(o *observed) bool { return o.kind == k.kind && o.list == k.list && o.class == k.class && o.set == k.set }
+		rev, mat := hitAt(th.Review), hitAt(th.Match)
+		if k.kind == "-" {
+			rev, mat = flaggedAt(th.Review), flaggedAt(th.Match)
+		}
+		r, m := count(obs, sel, rev), count(obs, sel, mat)
+		fmt.Printf("%-9s %-11s %-9s %-19s %15s %15s %15s %15s\n", k.kind, k.list, k.class, k.set, r[halfTune], m[halfTune], r[halfHeld], m[halfHeld])
+	}
+	for _, kind := range []string{"sanctions", "pep"} {
+		for _, class := range []string{className, classNameDOB} {
+			sel := func(o *observed) bool { return o.kind == kind && o.class == class && o.set != "exact" }
+			r := count(obs, sel, hitAt(th.Review))
+			fmt.Printf("%-9s %-11s %-9s %-19s %15s %15s %15s %15s\n", kind, "(all)", class, "(all variants)", r[halfTune], "", r[halfHeld], "")
+		}
+	}
+	fmt.Println()
+}
+
+// calibration prints, per band of top score, how many labelled queries
+// land there and the share whose top entry is the right one (for
+// non-listed people it never is).
+func calibration(obs []observed) {
+	bands := []float64{0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0001}
+	fmt.Println("Calibration: per band of top score, queries landing there and share whose top entry is right")
+	fmt.Printf("%-11s %22s %22s %22s\n", "band", "name only (tune/held)", "name+dob (tune/held)", "all (tune/held)")
+	for b := 0; b+1 < len(bands); b++ {
+		lo, hi := bands[b], bands[b+1]
+		in := func(o *observed) bool { return o.topScore >= lo && o.topScore < hi }
+		right := func(o *observed) bool { return o.right }
+		cell := func(class string) string {
+			s := count(obs, func(o *observed) bool { return in(o) && (class == "" || o.class == class) }, right)
+			return fmt.Sprintf("%s %s", calCell(s[halfTune]), calCell(s[halfHeld]))
+		}
+		label := fmt.Sprintf("%.2f-%.2f", lo, min(hi, 1))
+		if lo == 0 {
+			label = "<0.50"
+		}
+		fmt.Printf("%-11s %22s %22s %22s\n", label, cell(className), cell(classNameDOB), cell(""))
+	}
+	fmt.Println("(cells: share right / queries; '<0.50' includes queries with no candidate at all)")
+	fmt.Println()
+}
+
+func calCell(s stat) string {
+	if s.n == 0 {
+		return fmt.Sprintf("%10s", "-")
+	}
+	return fmt.Sprintf("%3.0f%%/%-5d", pct(s.k, s.n), s.n)
+}
+
+// sweep shows, on the tuning half only, the trade-off per threshold.
+func sweep(obs []observed) {
+	fmt.Println("Per threshold, tuning half only (hit = right first and >= threshold; flagged = top >= threshold)")
+	fmt.Printf("%-9s %10s %10s %10s %10s %10s %10s %10s %10s\n", "threshold", "typo1", "typo2", "exact", "dob typo2", "arabic", "cyrillic", "negatives", "given")
+	tune := func(sel func(*observed) bool) func(*observed) bool {
+		return func(o *observed) bool { return o.half == halfTune && sel(o) }
+	}
+	for t := 0.60; t <= 0.981; t += 0.02 {
+		row := []struct {
+			sel func(*observed) bool
+			hit func(*observed) bool
+		}{
+			{func(o *observed) bool { return o.want != "" && o.class == className && o.set == "typo1" }, hitAt(t)},
+			{func(o *observed) bool { return o.want != "" && o.class == className && o.set == "typo2" }, hitAt(t)},
+			{func(o *observed) bool { return o.want != "" && o.class == className && o.set == "exact" }, hitAt(t)},
+			{func(o *observed) bool { return o.class == classNameDOB && o.set == "typo2" }, hitAt(t)},
+			{func(o *observed) bool { return o.set == "arabic script" }, hitAt(t)},
+			{func(o *observed) bool { return strings.HasPrefix(o.set, "cyrillic") }, hitAt(t)},
+			{func(o *observed) bool { return o.list == "negatives" }, flaggedAt(t)},
+			{func(o *observed) bool { return o.list == "given names" }, flaggedAt(t)},
+		}
+		fmt.Printf("%-9.2f", t)
+		for _, c := range row {
+			s := count(obs, tune(c.sel), c.hit)[halfTune]
+			fmt.Printf(" %9.2f%%", pct(s.k, s.n))
+		}
+		fmt.Println()
+	}
+	fmt.Println()
+}
+
+// misses lists, for the tuning half only, the labelled queries missed at
+// review and the non-listed ones flagged.
+func misses(obs []observed, th screening.Thresholds) {
+	for i := range obs {
+		o := &obs[i]
+		if o.half != halfTune {
+			continue
+		}
+		miss := o.want != "" && (!o.right || o.topScore < th.Review)
+		fp := o.want == "" && o.topScore >= th.Review
+		if !miss && !fp {
+			continue
+		}
+		fmt.Printf("%s/%s/%s/%s want=%s right=%v top=%.3f q=%q dob=%q", o.kind, o.list, o.class, o.set, o.want, o.right, o.topScore, o.q.Name, o.q.DOB)
+		if o.top != nil {
+			fmt.Printf(" got=%s|%s matched=%q %s", o.top.Source, o.top.EntityID, o.top.Explanation.MatchedName, o.top.Explanation.Formula)
+		}
+		fmt.Println()
 	}
 }
 
@@ -189,51 +548,6 @@ func pct(k, n int) float64 {
 		return 0
 	}
 	return 100 * float64(k) / float64(n)
-}
-
-// arabic measures transliteration from Arabic script: each UN entry with
-// an Arabic-script name is searched by that name in an index built without
-// original-script names, so only the Latin names can be found.
-func arabic(un *sanctions.List) {
-	stripped := &sanctions.List{Source: un.Source, Checksums: un.Checksums}
-	type q struct {
-		id, name string
-		typ      sanctions.EntityType
-	}
-	var qs []q
-	for _, e := range un.Entities {
-		c := e
-		c.Names = nil
-		for _, n := range e.Names {
-			if n.Kind == sanctions.NameOriginalScript {
-				if hasArabic(n.Full) {
-					qs = append(qs, q{e.ID, n.Full, e.Type})
-				}
-				continue
-			}
-			c.Names = append(c.Names, n)
-		}
-		stripped.Entities = append(stripped.Entities, c)
-	}
-	ix, err := screening.Build(stripped)
-	if err != nil {
-		fmt.Println("arabic:", err)
-		return
-	}
-	opt := screening.DefaultOptions()
-	opt.MinScore = 0.3
-	var first, review int
-	for _, x := range qs {
-		r := ix.Screen(screening.Query{Name: x.name, Type: x.typ}, opt)
-		if len(r.Matches) > 0 && r.Matches[0].EntityID == x.id {
-			first++
-			if r.Matches[0].Score >= screening.DefaultOptions().Thresholds.Review {
-				review++
-			}
-		}
-	}
-	fmt.Println("== Arabic-script names (UN NAME_ORIGINAL_SCRIPT) against the Latin names of the UN list")
-	fmt.Printf("queries %d: right entry first %.1f%%, first and >= review %.1f%%\n\n", len(qs), pct(first, len(qs)), pct(review, len(qs)))
 }
 
 func hasArabic(s string) bool {

@@ -121,3 +121,35 @@ func toCyrillic(name string) string {
 	}
 	return b.String()
 }
+
+// koreanSyllables render North Korean name syllables (McCune-Reischauer
+// without diacritics, as the lists write them) in Cyrillic the way Russian
+// texts do (Kontsevich: 김정은 Kim Jong Un = Ким Чен Ын / Ким Чон Ын).
+// Syllables not in the table fall back to toCyrillic.
+var koreanSyllables = map[string][]string{
+	"kim": {"ким"}, "jong": {"чон", "чен"}, "un": {"ын"}, "il": {"ир"}, "ri": {"ли"}, "pak": {"пак"},
+	"choe": {"чхве"}, "chol": {"чхоль"}, "yong": {"ён"}, "song": {"сон"}, "hyon": {"хён"}, "ryong": {"рён"},
+	"hae": {"хэ"}, "jang": {"чан"}, "thaek": {"тхэк"}, "ho": {"хо"}, "nam": {"нам"}, "ryu": {"рю"},
+	"kang": {"кан"}, "han": {"хан"}, "mun": {"мун"}, "o": {"о"}, "pyong": {"пхён"}, "myong": {"мён"},
+	"chun": {"чхун"}, "jin": {"чин"}, "su": {"су"}, "sok": {"сок"}, "sun": {"сун"}, "hui": {"хи"},
+	"kyong": {"кён"}, "kwang": {"кван"}, "chang": {"чхан"}, "hak": {"хак"}, "man": {"ман"}, "ju": {"чу"},
+	"yun": {"юн"}, "tong": {"тон"}, "hwa": {"хва"}, "chon": {"чхон"}, "rim": {"рим"}, "sung": {"сын"},
+	"kyu": {"кю"}, "ung": {"ун"}, "gim": {"ким"}, "jo": {"чо"}, "cho": {"чо"}, "ok": {"ок"}, "hong": {"хон"},
+	"yu": {"ю"}, "hyok": {"хёк"}, "chan": {"чхан"}, "gwang": {"кван"}, "dok": {"док"}, "to": {"то"},
+}
+
+// koreanToCyrillic writes a North Korean name in Cyrillic; alternative
+// renderings of a syllable are chosen by the name's hash.
+func koreanToCyrillic(name string) string {
+	h := hash32(name)
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == ' ' || r == ',' || r == '-' }) {
+		if c, ok := koreanSyllables[w]; ok {
+			out = append(out, c[int(h)%len(c)])
+			h /= 3
+			continue
+		}
+		out = append(out, toCyrillic(w))
+	}
+	return strings.Join(out, " ")
+}
