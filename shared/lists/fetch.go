@@ -114,42 +114,39 @@ func (f *Fetcher) open(ctx context.Context, raw string) (io.ReadCloser, error) {
 	return resp.Body, nil
 }
 
-// FetchAll downloads every file of every source concurrently; any failure fails all.
-func (f *Fetcher) FetchAll(ctx context.Context, sources []Source) (map[int][]Fetched, error) {
-	type job struct{ src, file int }
-	out := make(map[int][]Fetched, len(sources))
+// SourceFiles is what fetching one source gave: every file, or the first error.
+type SourceFiles struct {
+	Files []Fetched
+	Err   error
+}
+
+// FetchEach downloads every file of every source concurrently. Sources fail alone: a
+// source whose file cannot be fetched has Err set and no files, the others are complete.
+func (f *Fetcher) FetchEach(ctx context.Context, sources []Source) []SourceFiles {
+	out := make([]SourceFiles, len(sources))
+	var wg sync.WaitGroup
 	for i, s := range sources {
-		out[i] = make([]Fetched, len(s.Files))
-	}
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-	)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for i, s := range sources {
-		for j, file := range s.Files {
-			wg.Add(1)
-			go func(j job, file File) {
-				defer wg.Done()
-				got, err := f.Fetch(ctx, file)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					if first == nil {
-						first = err
-						cancel()
-					}
-					return
-				}
-				out[j.src][j.file] = got
-			}(job{i, j}, file)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			files := make([]Fetched, len(s.Files))
+			errs := make([]error, len(s.Files))
+			var fw sync.WaitGroup
+			for j, file := range s.Files {
+				fw.Add(1)
+				go func() {
+					defer fw.Done()
+					files[j], errs[j] = f.Fetch(ctx, file)
+				}()
+			}
+			fw.Wait()
+			if err := errors.Join(errs...); err != nil {
+				out[i] = SourceFiles{Err: err}
+				return
+			}
+			out[i] = SourceFiles{Files: files}
+		}()
 	}
 	wg.Wait()
-	if first != nil {
-		return nil, first
-	}
-	return out, nil
+	return out
 }

@@ -34,6 +34,28 @@ type Head struct {
 	PublishedAt string `dynamodbav:"publishedAt"`
 	// Announced is set once the lists.version.published event went out.
 	Announced bool `dynamodbav:"announced"`
+	// Sources say when each source was last fetched and parsed well (set by every refresh).
+	Sources []SourceStatus `dynamodbav:"sources,omitempty"`
+}
+
+// SourceStatus is how a source's refreshes went.
+type SourceStatus struct {
+	Source      string `dynamodbav:"source" json:"source"`
+	Kind        string `dynamodbav:"kind" json:"kind"`             // sanctions or pep
+	LastGoodAt  string `dynamodbav:"lastGoodAt" json:"lastGoodAt"` // last fetched and parsed well
+	LastTriedAt string `dynamodbav:"lastTriedAt" json:"lastTriedAt"`
+	Error       string `dynamodbav:"error,omitempty" json:"error,omitempty"` // why the last try failed
+}
+
+// lastGoodAt is when source was last good according to HEAD, or fallback (the current
+// version's publication) for a HEAD written before statuses were kept.
+func (h Head) lastGoodAt(source, fallback string) string {
+	for _, s := range h.Sources {
+		if s.Source == source && s.LastGoodAt != "" {
+			return s.LastGoodAt
+		}
+	}
+	return fallback
 }
 
 // EntityType implements store.Entity.
@@ -42,8 +64,9 @@ func (Head) EntityType() string { return EntityHead }
 // SourceInfo describes one source inside a version.
 type SourceInfo struct {
 	Source      string            `dynamodbav:"source" json:"source"`
-	ListVersion string            `dynamodbav:"listVersion" json:"listVersion"` // sanctions.List.Version
-	Checksums   map[string]string `dynamodbav:"checksums" json:"checksums"`     // file -> sha256
+	Kind        string            `dynamodbav:"kind,omitempty" json:"kind,omitempty"` // sanctions or pep
+	ListVersion string            `dynamodbav:"listVersion" json:"listVersion"`       // sanctions.List.Version
+	Checksums   map[string]string `dynamodbav:"checksums" json:"checksums"`           // file -> sha256
 	Entities    int               `dynamodbav:"entities" json:"entities"`
 	Addresses   int               `dynamodbav:"addresses" json:"addresses"`
 	Skipped     int               `dynamodbav:"skipped" json:"skipped"`
@@ -69,6 +92,9 @@ type Version struct {
 	Initial bool `dynamodbav:"initial" json:"initial"`
 	// DeltaItems is how many delta items were written for this version.
 	DeltaItems int `dynamodbav:"deltaItems" json:"deltaItems"`
+	// FilesKept is set when every source file of the version is kept under raw/ (versions
+	// published before files were kept have none).
+	FilesKept bool `dynamodbav:"filesKept,omitempty" json:"-"`
 }
 
 // EntityType implements store.Entity.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
@@ -69,54 +70,209 @@ type Publisher struct {
 	Sources  []Source
 	Log      *slog.Logger
 	Now      func() time.Time
+	// PEPWindow is how long a person stays a PEP after leaving office (default
+	// sanctions.DefaultPEPWindow).
+	PEPWindow time.Duration
 	// DeltaWriters is how many delta batches are written at once (default 4).
 	DeltaWriters int
 }
 
-// RefreshResult says what a refresh did.
+// RefreshResult says what a refresh did. Failed lists the sources that could not be
+// fetched or parsed this time: the version keeps their last good data.
 type RefreshResult struct {
-	Status  string  `json:"status"`
-	Version Version `json:"version"`
+	Status  string          `json:"status"`
+	Version Version         `json:"version"`
+	Failed  []SourceFailure `json:"failed,omitempty"`
 }
 
-// Refresh fetches every source and publishes a new version if anything changed.
-// It is safe to retry after any failure.
+// SourceFailure is one source that failed a refresh, and why.
+type SourceFailure struct {
+	Source string `json:"source"`
+	Error  string `json:"error"`
+}
+
+// Refresh fetches and parses every source and publishes a new version if anything
+// changed. It is safe to retry after any failure.
+//
+// It is fail-safe per source: a source that cannot be fetched or parsed never removes or
+// replaces its last good data. The version is built with that source's files of the
+// current version (kept in the bucket under raw/), its status in HEAD keeps the time it
+// was last good, and screening answers call it stale once that is older than the
+// configured age. Only a source that has never been good fails the refresh.
 func (p *Publisher) Refresh(ctx context.Context) (RefreshResult, error) {
 	fetcher := p.Fetcher
 	if fetcher == nil {
 		fetcher = &Fetcher{}
 	}
-	files, err := fetcher.FetchAll(ctx, p.Sources)
-	if err != nil {
-		return RefreshResult{}, err
-	}
-	checksum := combinedChecksum(p.Sources, files)
-
+	got := fetcher.FetchEach(ctx, p.Sources)
 	head, hasHead, err := p.head(ctx)
 	if err != nil {
 		return RefreshResult{}, err
 	}
-	if hasHead && head.Checksum == checksum {
-		v, err := p.version(ctx, head.ListVersion)
+	var cur Version
+	if hasHead {
+		if cur, err = p.version(ctx, head.ListVersion); err != nil {
+			return RefreshResult{}, err
+		}
+	}
+	now := p.now()
+	at := store.FormatTime(now)
+	parsed := make([]*sanctions.List, len(p.Sources))
+	files := make(map[int][]Fetched, len(p.Sources))
+	statuses := make([]SourceStatus, len(p.Sources))
+	var failed []SourceFailure
+	for i, src := range p.Sources {
+		st := SourceStatus{Source: string(src.Name), Kind: sourceKind(src), LastTriedAt: at, LastGoodAt: at}
+		fs, err := got[i].Files, got[i].Err
+		var l *sanctions.List
+		if err == nil {
+			if l, err = parseFiles(src, fs); err != nil {
+				err = fmt.Errorf("parse: %w", err)
+			} else {
+				err = plausible(src, l, cur)
+			}
+		}
 		if err != nil {
+			st.Error = truncate(err.Error(), 300)
+			failed = append(failed, SourceFailure{Source: st.Source, Error: st.Error})
+			p.log().Warn("list source failed; keeping its last good data", "source", src.Name, "error", err)
+			if fs, l, err = p.lastGood(ctx, src, cur, hasHead); err != nil {
+				return RefreshResult{Failed: failed}, fmt.Errorf("lists: source %s failed (%s) and has no last good data: %w", src.Name, st.Error, err)
+			}
+			st.LastGoodAt = head.lastGoodAt(st.Source, cur.PublishedAt)
+		}
+		if src.PEP {
+			l = sanctions.CurrentPEPs(l, now, p.pepWindow())
+		}
+		parsed[i], files[i], statuses[i] = l, fs, st
+	}
+	checksum := combinedChecksum(p.Sources, files, parsed)
+
+	if hasHead && head.Checksum == checksum {
+		if head, err = p.markSources(ctx, head, statuses); err != nil {
 			return RefreshResult{}, err
 		}
 		if !head.Announced {
-			if err := p.announce(ctx, head, v); err != nil {
+			if err := p.announce(ctx, head, cur); err != nil {
 				return RefreshResult{}, err
 			}
 		}
-		return RefreshResult{Status: StatusUnchanged, Version: v}, nil
+		return RefreshResult{Status: StatusUnchanged, Version: cur, Failed: failed}, nil
 	}
 
-	v, err := p.publish(ctx, files, checksum, head, hasHead)
+	v, err := p.publish(ctx, parsed, files, checksum, head, hasHead, cur, statuses)
 	if err != nil {
 		return RefreshResult{}, err
 	}
-	return RefreshResult{Status: StatusPublished, Version: v}, nil
+	return RefreshResult{Status: StatusPublished, Version: v, Failed: failed}, nil
 }
 
-func (p *Publisher) publish(ctx context.Context, files map[int][]Fetched, checksum string, prev Head, hasPrev bool) (Version, error) {
+// plausible refuses a parse that cannot be the list: nothing at all (an error page, a
+// truncated download that still parses), or a sanctions list that lost more than half of
+// its entries since the current version (lists grow and shrink by a few entries a
+// publication; a regime lifted in full is rare enough to wait for an operator).
+func plausible(src Source, l *sanctions.List, cur Version) error {
+	n := len(l.Entities) + len(l.Addresses)
+	if n == 0 {
+		return errors.New("parse: no entries (not the list, or an empty download)")
+	}
+	if src.PEP {
+		return nil // filtered by date later; the datasets themselves only grow
+	}
+	for _, info := range cur.Sources {
+		if was := info.Entities + info.Addresses; info.Source == string(src.Name) && n*2 < was {
+			return fmt.Errorf("parse: %d entries where the current version has %d", n, was)
+		}
+	}
+	return nil
+}
+
+func sourceKind(s Source) string {
+	if s.PEP {
+		return string(screening.KindPEP)
+	}
+	return string(screening.KindSanctions)
+}
+
+func parseFiles(src Source, files []Fetched) (*sanctions.List, error) {
+	fsys := fstest.MapFS{}
+	for _, f := range files {
+		fsys[f.Name] = &fstest.MapFile{Data: f.Body}
+	}
+	return src.Parse(fsys)
+}
+
+// rawKey is where a source file's content is kept, by its hash: the last good data a
+// failing source falls back on.
+func rawKey(source, sha string) string { return "raw/" + source + "/" + sha }
+
+// lastGood reads back the files the current version used for src, checks them against
+// the recorded hashes and parses them.
+func (p *Publisher) lastGood(ctx context.Context, src Source, cur Version, hasCur bool) ([]Fetched, *sanctions.List, error) {
+	if !hasCur {
+		return nil, nil, errors.New("no version published yet")
+	}
+	i := slices.IndexFunc(cur.Sources, func(s SourceInfo) bool { return s.Source == string(src.Name) })
+	if i < 0 || len(cur.Sources[i].Checksums) == 0 {
+		return nil, nil, fmt.Errorf("version %s does not hold it", cur.ID)
+	}
+	var out []Fetched
+	for _, name := range slices.Sorted(maps.Keys(cur.Sources[i].Checksums)) {
+		sha := cur.Sources[i].Checksums[name]
+		body, err := getObject(ctx, p.S3, p.Bucket, rawKey(string(src.Name), sha))
+		if err != nil {
+			return nil, nil, err
+		}
+		if sum := sha256.Sum256(body); hex.EncodeToString(sum[:]) != sha {
+			return nil, nil, fmt.Errorf("kept file %s of %s does not match its hash", name, src.Name)
+		}
+		out = append(out, Fetched{File: File{Name: name}, Body: body, SHA256: sha})
+	}
+	l, err := parseFiles(src, out)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kept files: %w", err)
+	}
+	return out, l, nil
+}
+
+// markSources records the sources' statuses in HEAD when the content is unchanged (a new
+// version records them with it).
+func (p *Publisher) markSources(ctx context.Context, head Head, statuses []SourceStatus) (Head, error) {
+	v, err := p.Store.Patch(ctx, store.ListHeadKey(Catalog), head.Version, store.Changes{Set: map[string]any{"sources": statuses}})
+	if errors.Is(err, store.ErrConflict) {
+		// Another refresh moved HEAD meanwhile: its statuses are as fresh as ours.
+		return p.mustHead(ctx)
+	}
+	if err != nil {
+		return Head{}, fmt.Errorf("lists: record source statuses: %w", err)
+	}
+	head.Version, head.Sources = v, statuses
+	return head, nil
+}
+
+func (p *Publisher) mustHead(ctx context.Context) (Head, error) {
+	h, ok, err := p.head(ctx)
+	if err == nil && !ok {
+		err = errors.New("lists: head vanished")
+	}
+	return h, err
+}
+
+func (p *Publisher) pepWindow() time.Duration {
+	if p.PEPWindow > 0 {
+		return p.PEPWindow
+	}
+	return sanctions.DefaultPEPWindow
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func (p *Publisher) publish(ctx context.Context, parsed []*sanctions.List, files map[int][]Fetched, checksum string, prev Head, hasPrev bool, prevV Version, statuses []SourceStatus) (Version, error) {
 	now := p.now()
 	v := Version{
 		Seq: prev.Seq + 1, Checksum: checksum, PublishedAt: store.FormatTime(now),
@@ -127,18 +283,6 @@ func (p *Publisher) publish(ctx context.Context, files map[int][]Fetched, checks
 		v.Previous = prev.ListVersion
 	}
 
-	parsed := make([]*sanctions.List, len(p.Sources))
-	for i, src := range p.Sources {
-		fsys := fstest.MapFS{}
-		for _, f := range files[i] {
-			fsys[f.Name] = &fstest.MapFile{Data: f.Body}
-		}
-		l, err := src.Parse(fsys)
-		if err != nil {
-			return Version{}, fmt.Errorf("lists: parse %s: %w", src.Name, err)
-		}
-		parsed[i] = l
-	}
 	ix, err := screening.Build(parsed...)
 	if err != nil {
 		return Version{}, fmt.Errorf("lists: build index: %w", err)
@@ -165,7 +309,7 @@ func (p *Publisher) publish(ctx context.Context, files map[int][]Fetched, checks
 	var delta []DeltaEntry
 	for i, l := range parsed {
 		info := SourceInfo{
-			Source: string(l.Source), ListVersion: l.Version(), Checksums: map[string]string{},
+			Source: string(l.Source), Kind: sourceKind(p.Sources[i]), ListVersion: l.Version(), Checksums: map[string]string{},
 			Entities: len(l.Entities), Addresses: len(l.Addresses), Skipped: l.Skipped,
 		}
 		for _, f := range files[i] {
@@ -182,7 +326,13 @@ func (p *Publisher) publish(ctx context.Context, files map[int][]Fetched, checks
 	}
 	v.DeltaItems = len(delta)
 
-	// Objects and delta items first: nothing points at them until HEAD moves.
+	// Objects and delta items first: nothing points at them until HEAD moves. The source
+	// files are kept (by hash, so an unchanged file is not sent again) for a later
+	// refresh whose download of them fails.
+	if err := p.keepFiles(ctx, files, prevV); err != nil {
+		return Version{}, err
+	}
+	v.FilesKept = true
 	if err := p.put(ctx, v.IndexKey, buf.Bytes(), "application/octet-stream"); err != nil {
 		return Version{}, err
 	}
@@ -198,7 +348,7 @@ func (p *Publisher) publish(ctx context.Context, files map[int][]Fetched, checks
 	}
 
 	head := Head{ListVersion: v.ID, Seq: v.Seq, Checksum: checksum, IndexKey: v.IndexKey,
-		EntitiesKey: v.EntitiesKey, PublishedAt: v.PublishedAt}
+		EntitiesKey: v.EntitiesKey, PublishedAt: v.PublishedAt, Sources: statuses}
 	details := map[string]string{"version": v.ID, "previous": v.Previous, "checksum": checksum,
 		"initial": strconv.FormatBool(v.Initial), "deltaItems": strconv.Itoa(v.DeltaItems)}
 	for _, s := range v.Sources {
@@ -419,6 +569,23 @@ func (p *Publisher) writeBatch(ctx context.Context, b []DeltaEntry) error {
 	return nil
 }
 
+// keepFiles stores the source files of a version that the previous version did not
+// already hold.
+func (p *Publisher) keepFiles(ctx context.Context, files map[int][]Fetched, prev Version) error {
+	for i, src := range p.Sources {
+		j := slices.IndexFunc(prev.Sources, func(s SourceInfo) bool { return s.Source == string(src.Name) })
+		for _, f := range files[i] {
+			if prev.FilesKept && j >= 0 && prev.Sources[j].Checksums[f.Name] == f.SHA256 {
+				continue
+			}
+			if err := p.put(ctx, rawKey(string(src.Name), f.SHA256), f.Body, "application/octet-stream"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func appendDelta(out []DeltaEntry, source, version, change string, ids []string) []DeltaEntry {
 	for _, id := range ids {
 		out = append(out, DeltaEntry{Source: source, ListVersion: version, Change: change, EntityID: id})
@@ -471,12 +638,21 @@ func diffHashes(old, cur map[string]string) (added, changed, removed []string) {
 	return added, changed, removed
 }
 
-// combinedChecksum covers every file of every source, in a fixed order.
-func combinedChecksum(sources []Source, files map[int][]Fetched) string {
+// combinedChecksum covers every file of every source, in a fixed order, and for PEP
+// sources the ids of the people published: a person whose window ends changes the
+// version although no file did.
+func combinedChecksum(sources []Source, files map[int][]Fetched, parsed []*sanctions.List) string {
 	var lines []string
 	for i, s := range sources {
 		for _, f := range files[i] {
 			lines = append(lines, string(s.Name)+"/"+f.Name+"="+f.SHA256)
+		}
+		if s.PEP && parsed[i] != nil {
+			h := sha256.New()
+			for _, e := range parsed[i].Entities {
+				io.WriteString(h, e.ID+"\n")
+			}
+			lines = append(lines, string(s.Name)+"/current="+hex.EncodeToString(h.Sum(nil)))
 		}
 	}
 	sort.Strings(lines)

@@ -24,6 +24,16 @@ const (
 	EnvUN           = "LIST_UN_URL"
 	EnvEU           = "LIST_EU_URL" // the EU consolidated financial sanctions list (FSF XML 1.1)
 	EnvUK           = "LIST_UK_URL" // the UK Sanctions List (FCDO XML)
+	// PEP datasets: US Congress (legislators-current.yaml) and executive (executive.yaml);
+	// Australian federal politicians (all.csv) with ministries and cabinets.
+	EnvPEPUSLegislators = "LIST_PEP_US_LEGISLATORS_URL"
+	EnvPEPUSExecutive   = "LIST_PEP_US_EXECUTIVE_URL"
+	EnvPEPAUAll         = "LIST_PEP_AU_ALL_URL"
+	EnvPEPAUMinistry    = "LIST_PEP_AU_MINISTRY_URL"
+	EnvPEPAUCabinet     = "LIST_PEP_AU_CABINET_URL"
+	// EnvPEPWindowDays is how long a person stays a PEP after leaving office (default 365:
+	// FATF Recommendation 12, EU Directive 2015/849 Art. 22).
+	EnvPEPWindowDays = "PEP_WINDOW_DAYS"
 	// EnvCrypto is a comma- or space-separated list of URLs of OFAC crypto address files,
 	// each named sanctioned_addresses_<ASSET>.txt.
 	EnvCrypto = "LIST_CRYPTO_URLS"
@@ -43,6 +53,9 @@ type Source struct {
 	Name  sanctions.Source
 	Files []File
 	Parse func(fs.FS) (*sanctions.List, error)
+	// PEP marks a source of politically exposed persons: only current PEPs (in office, or
+	// out of office for less than the window) are published, and deceased people never.
+	PEP bool
 }
 
 // SourceURLs configure the sources; empty fields are not fetched.
@@ -50,6 +63,8 @@ type SourceURLs struct {
 	OFACSDN, OFACAlt, OFACAdd, OFACComments string
 	UN, EU, UK                              string
 	Crypto                                  []string
+	PEPUSLegislators, PEPUSExecutive        string
+	PEPAUAll, PEPAUMinistry, PEPAUCabinet   string
 }
 
 // SourceURLsFromEnv reads the source URLs from the environment.
@@ -59,6 +74,8 @@ func SourceURLsFromEnv() SourceURLs {
 		OFACSDN: e.Get(EnvOFACSDN, ""), OFACAlt: e.Get(EnvOFACAlt, ""),
 		OFACAdd: e.Get(EnvOFACAdd, ""), OFACComments: e.Get(EnvOFACComments, ""),
 		UN: e.Get(EnvUN, ""), EU: e.Get(EnvEU, ""), UK: e.Get(EnvUK, ""),
+		PEPUSLegislators: e.Get(EnvPEPUSLegislators, ""), PEPUSExecutive: e.Get(EnvPEPUSExecutive, ""),
+		PEPAUAll: e.Get(EnvPEPAUAll, ""), PEPAUMinistry: e.Get(EnvPEPAUMinistry, ""), PEPAUCabinet: e.Get(EnvPEPAUCabinet, ""),
 		Crypto: strings.FieldsFunc(e.Get(EnvCrypto, ""), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }),
 	}
 }
@@ -96,6 +113,19 @@ func (u SourceURLs) Sources() ([]Source, error) {
 		out = append(out, Source{Name: sanctions.SourceUK, Parse: sanctions.ParseUKDir,
 			Files: []File{{sanctions.UKFileName, u.UK}}})
 	}
+	// Each PEP dataset is read whole: its parser needs every one of its files.
+	if us := []string{u.PEPUSLegislators, u.PEPUSExecutive}; !allOrNone(us) {
+		return nil, fmt.Errorf("%w: set both %s and %s, or neither", ErrBadSources, EnvPEPUSLegislators, EnvPEPUSExecutive)
+	} else if us[0] != "" {
+		out = append(out, Source{Name: sanctions.SourcePEPUS, Parse: sanctions.ParsePEPUSDir, PEP: true,
+			Files: []File{{sanctions.PEPUSFileCurrent, us[0]}, {sanctions.PEPUSFileExecutive, us[1]}}})
+	}
+	if au := []string{u.PEPAUAll, u.PEPAUMinistry, u.PEPAUCabinet}; !allOrNone(au) {
+		return nil, fmt.Errorf("%w: set all of %s, %s and %s, or none", ErrBadSources, EnvPEPAUAll, EnvPEPAUMinistry, EnvPEPAUCabinet)
+	} else if au[0] != "" {
+		out = append(out, Source{Name: sanctions.SourcePEPAU, Parse: sanctions.ParsePEPAUDir, PEP: true,
+			Files: []File{{sanctions.PEPAUFileAll, au[0]}, {sanctions.PEPAUFileMinistry, au[1]}, {sanctions.PEPAUFileCabinet, au[2]}}})
+	}
 	if len(u.Crypto) > 0 {
 		s := Source{Name: sanctions.SourceOFACCrypto, Parse: sanctions.ParseCryptoAddressDir}
 		seen := map[string]bool{}
@@ -124,6 +154,16 @@ func (u SourceURLs) Sources() ([]Source, error) {
 		}
 	}
 	return out, nil
+}
+
+func allOrNone(urls []string) bool {
+	set := 0
+	for _, u := range urls {
+		if u != "" {
+			set++
+		}
+	}
+	return set == 0 || set == len(urls)
 }
 
 func checkURL(raw string) error {

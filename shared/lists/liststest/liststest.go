@@ -62,6 +62,7 @@ func KMSKey(tb testing.TB, cfg aws.Config) string {
 // address file (read through file://). Edit the files to make a new publication.
 type Sources struct {
 	OFACDir, UNFile, CryptoFile string
+	PEPUSDir, PEPAUDir          string // set by WithPEP
 	URLs                        lists.SourceURLs
 }
 
@@ -90,6 +91,30 @@ func MiniSources(tb testing.TB) *Sources {
 		UN:           "file://" + s.UNFile,
 		Crypto:       []string{"file://" + s.CryptoFile},
 	}
+	return s
+}
+
+// WithPEP adds the PEP parsers' small test files (US Congress and executive, Australian
+// federal politicians) to the sources, read from a temporary copy.
+func (s *Sources) WithPEP(tb testing.TB) *Sources {
+	tb.Helper()
+	root, err := stack.FindRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	testdata := filepath.Join(root, "shared", "sanctions", "testdata")
+	s.PEPUSDir, s.PEPAUDir = filepath.Join(tb.TempDir(), "pep-us"), filepath.Join(tb.TempDir(), "pep-au")
+	for _, f := range []string{sanctions.PEPUSFileCurrent, sanctions.PEPUSFileExecutive} {
+		copyFile(tb, filepath.Join(testdata, "pep-us-mini", f), filepath.Join(s.PEPUSDir, f))
+	}
+	for _, f := range []string{sanctions.PEPAUFileAll, sanctions.PEPAUFileMinistry, sanctions.PEPAUFileCabinet} {
+		copyFile(tb, filepath.Join(testdata, "pep-au-mini", f), filepath.Join(s.PEPAUDir, f))
+	}
+	s.URLs.PEPUSLegislators = "file://" + filepath.Join(s.PEPUSDir, sanctions.PEPUSFileCurrent)
+	s.URLs.PEPUSExecutive = "file://" + filepath.Join(s.PEPUSDir, sanctions.PEPUSFileExecutive)
+	s.URLs.PEPAUAll = "file://" + filepath.Join(s.PEPAUDir, sanctions.PEPAUFileAll)
+	s.URLs.PEPAUMinistry = "file://" + filepath.Join(s.PEPAUDir, sanctions.PEPAUFileMinistry)
+	s.URLs.PEPAUCabinet = "file://" + filepath.Join(s.PEPAUDir, sanctions.PEPAUFileCabinet)
 	return s
 }
 
