@@ -170,7 +170,7 @@ func listQueries(kind, label string, l *sanctions.List, sample uint32, allNames 
 					continue // no word long enough for a typo
 				}
 				q := base
-				q.class, q.set, q.q = className, v.set, screening.Query{Name: v.name}
+				q.class, q.set, q.q = className, v.set, screening.Query{Name: v.name, Type: askedType(e.Type)}
 				out = append(out, q)
 				if dob != "" {
 					q.class, q.q.DOB = classNameDOB, dob
@@ -191,6 +191,16 @@ func hash32(s string) uint32 {
 // sampled keeps one entity in 'every' by a hash of its id (a different bit
 // of the hash than the split).
 func sampled(id string, every uint32) bool { return every <= 1 || (hash32(id)>>1)%every == 0 }
+
+// askedType is the type a caller gives when screening e by name: none for
+// people and companies (the bench screens names only), but a ship or an
+// aircraft is screened as one.
+func askedType(t sanctions.EntityType) sanctions.EntityType {
+	if t == sanctions.TypeVessel || t == sanctions.TypeAircraft {
+		return t
+	}
+	return sanctions.TypeUnknown
+}
 
 // queryDOB is the first listed birth date of a person, as a caller writes
 // it, or "" (ranges are not a caller's date).
@@ -337,7 +347,7 @@ func quality(ix *screening.Index, lists *allLists, b *benchData, verbose bool) {
 	}
 	obs = append(obs, screenAll(arIx, arQs)...)
 
-	fmt.Println("== Quality: labelled queries screened against the all-lists index, no entity type given")
+	fmt.Println("== Quality: labelled queries screened against the all-lists index, no entity type given (except for vessels and aircraft)")
 	fmt.Printf("UN benchmark positives: %d labelled, %d without an exactly named UN entry (excluded)\n", len(b.positives)-unlabelled, unlabelled)
 	fmt.Printf("default thresholds: match >= %.2f, review >= %.2f\n", opt.Thresholds.Match, opt.Thresholds.Review)
 	fmt.Println("each set is split by a hash of the entity (or row) id: 'tune' is the half the thresholds were set on, 'held' the held-out half")
@@ -441,7 +451,9 @@ func detail(obs []observed, th screening.Thresholds) {
 	fmt.Printf("%-9s %-11s %-9s %-19s %15s %15s %15s %15s\n", "kind", "list", "class", "variant",
 		"tune review", "tune match", "held review", "held match")
 	for _, k := range keys {
-		sel := func(o *observed) bool { return o.kind == k.kind && o.list == k.list && o.class == k.class && o.set == k.set }
+		sel := func(o *observed) bool {
+			return o.kind == k.kind && o.list == k.list && o.class == k.class && o.set == k.set
+		}
 		rev, mat := hitAt(th.Review), hitAt(th.Match)
 		if k.kind == "-" {
 			rev, mat = flaggedAt(th.Review), flaggedAt(th.Match)

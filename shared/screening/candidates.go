@@ -1,6 +1,7 @@
 package screening
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/chainfi/chainguard/shared/sanctions"
@@ -58,6 +59,10 @@ func (s *scratch) reset() {
 type vocabSim struct {
 	id  uint32
 	sim float64
+	// half marks one half of a query token split in two listed tokens
+	// ("vladimirputin"): it finds candidates, but the halves are compared
+	// as two words (compareNames), never one against the whole token.
+	half bool
 }
 
 // lookup returns the vocabulary id of an exact token.
@@ -90,10 +95,11 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 		for i := base; i < len(out); i++ {
 			if out[i].id == id {
 				out[i].sim = max(out[i].sim, sim)
+				out[i].half = false
 				return
 			}
 		}
-		out = append(out, vocabSim{id, sim})
+		out = append(out, vocabSim{id: id, sim: sim})
 	}
 	if id, ok := ix.lookup(q.text); ok {
 		add(id, 1)
@@ -146,15 +152,20 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 			consider(v)
 		}
 	}
-	// A joined query token whose halves are listed tokens.
-	for k := 2; k+2 <= len(q.text); k++ {
+	// A joined query token whose halves are listed tokens of three
+	// letters or more.
+	for k := 3; k+3 <= len(q.text) && q.split == 0; k++ {
 		a, okA := ix.lookup(q.text[:k])
 		if !okA {
 			continue
 		}
 		if b, okB := ix.lookup(q.text[k:]); okB {
-			add(a, 0.95)
-			add(b, 0.95)
+			q.split = uint8(k)
+			for _, h := range [2]uint32{a, b} {
+				if !slices.ContainsFunc(out[base:], func(v vocabSim) bool { return v.id == h }) {
+					out = append(out, vocabSim{id: h, sim: 0.95, half: true})
+				}
+			}
 		}
 	}
 	if len(out)-base > maxSimilarVocab {

@@ -14,10 +14,21 @@ const (
 	originalScriptQuality = 0.97
 )
 
+// Caps on the name part of a score: what a name alone can say, whatever
+// its similarity. A match needs every significant query word accounted
+// for strongly; a weak alias or a single word never raises an alert on its
+// own (a birth date or nationality that agrees may lift it to review).
+const (
+	capNotAllWords = 0.88 // a query word missing or only loosely matched
+	capWeakAlias   = 0.76
+	capSingleWord  = 0.70 // one query word against a person, vessel or aircraft, or loosely against an organisation
+)
+
 // components are the per-field results that make up a final score.
 type components struct {
 	name    float64 // name similarity in [0, 1]
 	quality float64 // name quality factor (weak alias, original script)
+	cap     float64 // upper bound of the name part (nameCap), 1 if none
 	dob     float64 // date of birth adjustment
 	country float64 // nationality/country adjustment
 	typ     float64 // entity type adjustment
@@ -29,13 +40,36 @@ type components struct {
 // clamped to [0, 1].
 func combine(c components) float64 {
 	final := c.name*c.quality + c.dob + c.country + c.typ
+	if c.cap > 0 && c.cap < c.name*c.quality {
+		final = c.cap + c.dob + c.country + c.typ
+	}
 	return round3(max(0, min(1, final)))
 }
 
 // formula renders combine's arithmetic for auditors.
 func (c components) formula() string {
-	return fmt.Sprintf("name %.3f x quality %.2f %+.2f dob %+.2f country %+.2f type = %.3f",
-		c.name, c.quality, c.dob, c.country, c.typ, combine(c))
+	capped := ""
+	if c.cap > 0 && c.cap < c.name*c.quality {
+		capped = fmt.Sprintf(" capped at %.2f", c.cap)
+	}
+	return fmt.Sprintf("name %.3f x quality %.2f%s %+.2f dob %+.2f country %+.2f type = %.3f",
+		c.name, c.quality, capped, c.dob, c.country, c.typ, combine(c))
+}
+
+// nameCap is the highest name part a listed name can give the query,
+// given how it was matched (see the cap constants).
+func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) float64 {
+	c := 1.0
+	if !a.strong {
+		c = capNotAllWords
+	}
+	if weak {
+		c = min(c, capWeakAlias)
+	}
+	if a.qWords == 1 && !singleWordSuffices(a, listed, queried) {
+		c = min(c, capSingleWord)
+	}
+	return c
 }
 
 func nameQuality(kind sanctions.NameKind, weak bool) float64 {
@@ -47,6 +81,25 @@ func nameQuality(kind sanctions.NameKind, weak bool) float64 {
 		q *= originalScriptQuality
 	}
 	return q
+}
+
+// singleWordSuffices says whether a one-word query may match on its own:
+// against an entry of the type the query asks for, or against a company
+// when the query gives no type, with a word of five letters or more
+// matched closely (not by consonant skeleton: vowels were guessed).
+func singleWordSuffices(a *alignment, listed, queried sanctions.EntityType) bool {
+	if queried != sanctions.TypeUnknown {
+		return listed == queried || queried == sanctions.TypeOrganisation && listed != sanctions.TypePerson
+	}
+	if listed != sanctions.TypeOrganisation || a.bestSim < 0.9 {
+		return false
+	}
+	for i := range a.q {
+		if a.qUsed[i] && !a.q[i].legal && (len(a.q[i].text) < 5 || a.q[i].abjad) {
+			return false
+		}
+	}
+	return true
 }
 
 // explanation assembles the explanation of a match from its components.

@@ -19,8 +19,9 @@ type Token struct {
 //  3. fold Unicode: compatibility decomposition, accents stripped, lower case
 //  4. tokenise on punctuation (apostrophes and abbreviation dots join)
 //  5. drop honorifics (Mr, Dr, Sheikh, Haji...) if something remains
-//  6. drop company legal forms (LLC, GMBH, OOO...) if something meaningful
-//     remains (persons excluded)
+//  6. rewrite spelt-out company legal forms to their canonical short form
+//     ("Aktiengesellschaft" -> "ag", "Limited Liability Company" -> "llc");
+//     persons excluded
 func PrepareName(name string, typ sanctions.EntityType) []Token {
 	s := reorderLastFirst(name, typ)
 	s, abjad := transliterate(s)
@@ -28,7 +29,7 @@ func PrepareName(name string, typ sanctions.EntityType) []Token {
 	words := tokenize(s)
 	words = dropHonorifics(words)
 	if typ != sanctions.TypePerson {
-		words = dropLegalForms(words)
+		words = canonicalLegalForms(words)
 	}
 	out := make([]Token, len(words))
 	for i, w := range words {

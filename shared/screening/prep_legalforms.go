@@ -1,34 +1,127 @@
 package screening
 
-// legalForms are company legal-form words after tokenisation (dots are
-// already removed, so "S.A." is "sa" and "L.L.C." is "llc").
+// legalForms are the canonical company legal-form words after tokenisation
+// (dots are already removed, so "S.A." is "sa" and "L.L.C." is "llc").
 var legalForms = map[string]bool{
-	"llc": true, "ltd": true, "limited": true, "inc": true, "incorporated": true,
-	"corp": true, "corporation": true, "co": true, "company": true, "gmbh": true,
+	"llc": true, "ltd": true, "inc": true, "corp": true, "co": true, "gmbh": true,
 	"ag": true, "kg": true, "sa": true, "sas": true, "sarl": true, "srl": true,
 	"spa": true, "sl": true, "bv": true, "nv": true, "plc": true, "pjsc": true,
-	"ojsc": true, "cjsc": true, "jsc": true, "ooo": true, "oao": true,
+	"ojsc": true, "cjsc": true, "jsc": true, "ooo": true, "oao": true, "ao": true,
 	"zao": true, "pao": true, "tov": true, "pt": true, "tbk": true, "bhd": true,
 	"sdn": true, "pte": true, "pvt": true, "llp": true, "lp": true, "fze": true,
 	"fzc": true, "fzco": true, "fzllc": true, "kft": true, "zrt": true,
 	"doo": true, "sae": true, "saog": true, "saoc": true, "wll": true,
-	"ltda": true, "cia": true, "sac": true, "sab": true, "cv": true,
+	"ltda": true, "cia": true, "sac": true, "sab": true, "cv": true, "se": true,
 }
 
-func isLegalForm(w string) bool { return legalForms[w] }
+// legalFormWords are spelt-out legal forms with their canonical form.
+// Long words among them are also recognised with a typo ("LIMTED").
+var legalFormWords = map[string]string{
+	"limited": "ltd", "corporation": "corp", "incorporated": "inc", "company": "co",
+	"aktiengesellschaft": "ag", "kommanditgesellschaft": "kg", "compania": "cia",
+	"companhia": "cia", "compagnie": "cie", "limitada": "ltda", "societe": "ste",
+}
 
-// dropLegalForms removes legal forms when something meaningful remains:
-// "ANGLO-CARIBBEAN CO., LTD." becomes "anglo caribbean", "11420 CORP."
-// becomes "11420" (numbers are meaningful), but "CO LTD" stays as is.
-func dropLegalForms(words []string) []string {
-	return dropIf(words, isLegalForm, func(rest []string) bool {
-		for _, w := range rest {
-			if len(w) > 1 || isDigits(w) {
-				return true
+// legalFormPhrases are spelt-out legal forms of several words.
+var legalFormPhrases = []struct {
+	words []string
+	form  string
+}{
+	{[]string{"limited", "liability", "company"}, "llc"},
+	{[]string{"limited", "liability", "partnership"}, "llp"},
+	{[]string{"public", "limited", "company"}, "plc"},
+	{[]string{"public", "joint", "stock", "company"}, "pjsc"},
+	{[]string{"open", "joint", "stock", "company"}, "ojsc"},
+	{[]string{"closed", "joint", "stock", "company"}, "cjsc"},
+	{[]string{"joint", "stock", "company"}, "jsc"},
+	{[]string{"gesellschaft", "mit", "beschrankter", "haftung"}, "gmbh"},
+	{[]string{"societe", "anonyme"}, "sa"},
+	{[]string{"sociedad", "anonima"}, "sa"},
+	{[]string{"societa", "per", "azioni"}, "spa"},
+	{[]string{"besloten", "vennootschap"}, "bv"},
+	{[]string{"naamloze", "vennootschap"}, "nv"},
+	{[]string{"obshchestvo", "s", "ogranichennoy", "otvetstvennostyu"}, "ooo"},
+	{[]string{"otkrytoe", "aktsionernoe", "obshchestvo"}, "oao"},
+	{[]string{"zakrytoe", "aktsionernoe", "obshchestvo"}, "zao"},
+	{[]string{"publichnoe", "aktsionernoe", "obshchestvo"}, "pao"},
+	{[]string{"aktsionernoe", "obshchestvo"}, "ao"},
+	{[]string{"sociedad", "de", "responsabilidad", "limitada"}, "srl"},
+	{[]string{"private", "limited"}, "pvt ltd"},
+}
+
+func isLegalForm(w string) bool { return legalForms[w] || w == "cie" || w == "ste" }
+
+// canonicalLegalForm returns the canonical legal form a word spells out,
+// tolerating a typo in long words, or "".
+func canonicalLegalForm(w string) string {
+	if f, ok := legalFormWords[w]; ok {
+		return f
+	}
+	if len(w) < 6 {
+		return ""
+	}
+	for long, f := range legalFormWords {
+		if long[0] == w[0] && osaDistance(w, long, 1) <= 1 {
+			return f
+		}
+	}
+	return ""
+}
+
+// canonicalLegalForms rewrites spelt-out legal forms to their canonical
+// short form ("Siemens Aktiengesellschaft" and "Siemens AG" both become
+// "siemens ag"; "Joint Stock Company" becomes "jsc"). Legal forms are kept,
+// not dropped: matching gives them little weight (sim_name.go) so that a
+// name with and without its legal form still match, while "AG" in a
+// person's name ("Iyad ag Ghali") stays a word of the name.
+func canonicalLegalForms(words []string) []string {
+	out := words[:0:0]
+	for i := 0; i < len(words); i++ {
+		if n, form := legalPhraseAt(words, i); n > 0 {
+			out = append(out, splitSpace(form)...)
+			i += n - 1
+			continue
+		}
+		if f := canonicalLegalForm(words[i]); f != "" {
+			out = append(out, f)
+			continue
+		}
+		out = append(out, words[i])
+	}
+	return out
+}
+
+func legalPhraseAt(words []string, i int) (int, string) {
+	for _, p := range legalFormPhrases {
+		if i+len(p.words) > len(words) {
+			continue
+		}
+		ok := true
+		for k, w := range p.words {
+			if words[i+k] != w {
+				ok = false
+				break
 			}
 		}
-		return false
-	})
+		if ok {
+			return len(p.words), p.form
+		}
+	}
+	return 0, ""
+}
+
+func splitSpace(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ' ' {
+			if i > start {
+				out = append(out, s[start:i])
+			}
+			start = i + 1
+		}
+	}
+	return out
 }
 
 func isDigits(s string) bool {

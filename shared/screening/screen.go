@@ -72,7 +72,7 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 		// A joined pair of query tokens that is one listed token.
 		if i > 0 {
 			if id, ok := ix.lookup(qt[i-1].text + t.Text); ok {
-				s.sims = append(s.sims, vocabSim{id, 0.95})
+				s.sims = append(s.sims, vocabSim{id: id, sim: 0.95})
 			}
 		}
 	}
@@ -81,6 +81,9 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 	for i := range qt {
 		sims[i] = s.sims[offs[i]:offs[i+1]]
 		qt[i].weight = ix.queryWeight(sims[i])
+		if qt[i].legal {
+			qt[i].weight = legalFormWeight // never a reason to look at a name
+		}
 	}
 	s.qtoks = qt
 	if unsupported {
@@ -100,13 +103,14 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 		for _, v := range ix.nameToks[ix.nameTokOff[n]:ix.nameTokOff[n+1]] {
 			t := ix.vtok[v]
 			t.abjad = flags&flagAbjad != 0
+			t.legal = isLegalForm(t.text)
 			s.ntoks = append(s.ntoks, t)
 		}
 		al := compareNames(qt, s.ntoks, sims[:len(qt)])
 		if al.score == 0 {
 			continue
 		}
-		c := ix.score(s, e, n, al.score, qDOB, qCty, q.Type)
+		c := ix.score(s, e, n, &al, qDOB, qCty, q.Type)
 		if c.final < opt.MinScore {
 			continue
 		}
@@ -191,7 +195,7 @@ func (ix *Index) queryWeight(sims []vocabSim) float64 {
 
 // score compares the qualifiers of entity e and combines them with the
 // name score of its name n.
-func (ix *Index) score(s *scratch, e, n uint32, name float64, qDOB sanctions.Date, qCty []string, qType sanctions.EntityType) scored {
+func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Date, qCty []string, qType sanctions.EntityType) scored {
 	typ := typeOf(ix.entType[e])
 	c := scored{entity: e, name: n, dobGrade: DOBUnknown, dobIdx: -1}
 	if typ == sanctions.TypePerson || typ == sanctions.TypeUnknown {
@@ -204,8 +208,9 @@ func (ix *Index) score(s *scratch, e, n uint32, name float64, qDOB sanctions.Dat
 	c.ctyGrade, c.comp.country, c.ctyListed = compareCountry(qCty, ix.entCtys[ix.entCtyOff[e]:ix.entCtyOff[e+1]])
 	c.typeGrade, c.comp.typ = compareType(qType, typ)
 	flags := ix.nameFlags[n]
-	c.comp.name = name
+	c.comp.name = al.score
 	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0)
+	c.comp.cap = nameCap(al, flags&flagWeak != 0, typ, qType)
 	c.final = combine(c.comp)
 	return c
 }

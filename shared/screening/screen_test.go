@@ -119,7 +119,9 @@ func TestScreenExplainsTheMatch(t *testing.T) {
 	if len(ex.Name.Pairs) != 2 || ex.Name.Pairs[0].How != "exact" {
 		t.Errorf("pairs = %+v", ex.Name.Pairs)
 	}
-	if ex.Final != m.Score || !strings.HasSuffix(ex.Formula, "= 1.000") {
+	// A weak alias is capped: the agreeing birth date and nationality lift
+	// it to review, not to a match.
+	if ex.Final != m.Score || !strings.Contains(ex.Formula, "capped at") || m.Outcome != OutcomePotentialMatch {
 		t.Errorf("final %v score %v formula %q", ex.Final, m.Score, ex.Formula)
 	}
 	if r.ListVersion != ix.Version() || !strings.Contains(r.ListVersion, "OFAC-SDN@") || !strings.Contains(r.ListVersion, "UN-SC@") {

@@ -7,13 +7,15 @@ type qtoken struct {
 	text, phon, skel string
 	abjad            bool
 	joined           bool // made by joining two adjacent tokens
+	legal            bool // a company legal form (prep_legalforms.go)
+	split            uint8 // > 0: the token is two listed tokens joined, split at this byte
 	weight           float64
 	id               int32 // vocabulary id of a listed token, -1 otherwise
 }
 
 func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
-	return qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1}
+	return qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text)}
 }
 
 // tokenMatch says how a query token was matched to a name token.
@@ -36,8 +38,9 @@ func (m tokenMatch) String() string {
 // minTokenSim is the similarity below which two tokens are not a match.
 const minTokenSim = 0.80
 
-// tokenSim compares two tokens: Jaro-Winkler on spelling and on phonetic
-// form, initials, and consonant skeleton for Arabic-script input.
+// tokenSim compares two tokens: edit distance on spelling and on phonetic
+// form (sim_edit.go), initials, and consonant skeleton (Jaro-Winkler, as
+// vowels are guessed) for Arabic-script input.
 func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 	if q.text == n.text {
 		return 1, matchExact
@@ -48,12 +51,11 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 		}
 		return 0, matchNone
 	}
-	best, how := jaroWinkler(q.text, n.text), matchFuzzy
 	if q.phon == n.phon {
-		if best < 0.95 {
-			best, how = 0.95, matchPhonetic
-		}
-	} else if p := 0.98 * jaroWinkler(q.phon, n.phon); p > best {
+		return 0.95, matchPhonetic
+	}
+	best, how := editSim(q.text, n.text), matchFuzzy
+	if p := 0.98 * editSim(q.phon, n.phon); p > best {
 		best, how = p, matchPhonetic
 	}
 	if (q.abjad || n.abjad) && len(q.skel) >= 2 && len(n.skel) >= 2 {
@@ -92,6 +94,10 @@ type NameScore struct {
 // listed names often carry extra middle names and tribal names.
 const nameQueryWeight = 0.55
 
+// legalFormWeight is the weight of a legal form matched on both sides; one
+// on a single side weighs nothing ("Siemens" is "Siemens AG").
+const legalFormWeight = 0.1
+
 // maxTok bounds the tokens compared per name (longer names are cut).
 const maxTok = 16
 
@@ -108,7 +114,7 @@ func pairSim(q, n *qtoken, i int, known [][]vocabSim) float64 {
 		return s
 	}
 	for _, vs := range known[i] {
-		if vs.id == uint32(n.id) {
+		if vs.id == uint32(n.id) && !vs.half {
 			return vs.sim
 		}
 	}
@@ -131,7 +137,19 @@ type alignment struct {
 	qUsed, nUsed [maxTok]bool
 	score        float64
 	qc, nc       float64
+	// strong: every significant query token (not an initial, not a very
+	// common word) is matched with at least strongTokenSim.
+	strong bool
+	// qWords counts the query tokens that are not initials.
+	qWords int
+	// bestSim is the similarity of the best pair.
+	bestSim float64
 }
+
+// strongTokenSim is the token similarity that accounts for a query word:
+// the same word, a transliteration variant, or one typo in a word of five
+// letters or more.
+const strongTokenSim = 0.88
 
 // compareNames aligns query tokens to name tokens order-insensitively and
 // scores the alignment. Joined/split tokens are tried as variants and the
@@ -161,7 +179,39 @@ func compareNames(q, n []qtoken, known [][]vocabSim) alignment {
 			best = a
 		}
 	}
+	if m, ok := splitJoined(q); ok {
+		if a := alignTokens(m, n, nil); a.score > best.score {
+			best = a
+		}
+	}
 	return best
+}
+
+// splitJoined replaces the query tokens that are two listed tokens joined
+// ("vladimirputin") by their halves. It allocates only when one applies.
+func splitJoined(q []qtoken) ([]qtoken, bool) {
+	var out []qtoken
+	for i := range q {
+		if q[i].split == 0 {
+			if out != nil {
+				out = append(out, q[i])
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]qtoken, 0, len(q)+1), q[:i]...)
+		}
+		k := int(q[i].split)
+		for _, h := range [2]string{q[i].text[:k], q[i].text[k:]} {
+			t := newQToken(Token{Text: h, Abjad: q[i].abjad}, q[i].weight)
+			t.joined = true
+			out = append(out, t)
+		}
+	}
+	if len(out) > maxTok {
+		out = out[:maxTok]
+	}
+	return out, out != nil
 }
 
 // mergeAdjacent joins adjacent tokens of a whose concatenation matches a
@@ -250,8 +300,18 @@ func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
 		return a
 	}
 	var qMatched, qTotal, nMatched, nTotal float64
+	a.strong = true
+	for _, p := range a.pairs[:a.npairs] {
+		a.bestSim = max(a.bestSim, p.sim)
+	}
 	for i := range q {
-		w := q[i].weight
+		if len(q[i].text) > 1 && !q[i].legal {
+			a.qWords++
+			if q[i].weight >= lowWeight && qSim[i] < strongTokenSim {
+				a.strong = false
+			}
+		}
+		w := legalWeight(&q[i], qSim[i])
 		if qSim[i] > 0 && len(q[i].text) == 1 {
 			w *= 0.5 // an initial says little
 		}
@@ -259,7 +319,7 @@ func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
 		qMatched += w * qSim[i]
 	}
 	for j := range n {
-		w := n[j].weight
+		w := legalWeight(&n[j], nSim[j])
 		if !a.nUsed[j] && j > 0 && j < len(n)-1 {
 			w *= 0.5 // missing middle name
 		}
@@ -272,6 +332,18 @@ func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
 	a.qc, a.nc = qMatched/qTotal, nMatched/nTotal
 	a.score = round3(nameQueryWeight*a.qc + (1-nameQueryWeight)*a.nc)
 	return a
+}
+
+// legalWeight is a token's weight in coverage: legal forms weigh little
+// when matched and nothing when not.
+func legalWeight(t *qtoken, sim float64) float64 {
+	if !t.legal {
+		return t.weight
+	}
+	if sim > 0 {
+		return legalFormWeight
+	}
+	return 0
 }
 
 // explain turns the alignment into its reported form.

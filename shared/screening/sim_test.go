@@ -144,7 +144,8 @@ func TestCompareCountryAndType(t *testing.T) {
 		{sanctions.TypePerson, sanctions.TypeOrganisation, TypeMismatch, true},
 		{sanctions.TypeOrganisation, sanctions.TypeVessel, TypeMatch, false},
 		{sanctions.TypeVessel, sanctions.TypeAircraft, TypeMismatch, true},
-		{sanctions.TypeUnknown, sanctions.TypeAircraft, TypeUnknown, false},
+		{sanctions.TypeUnknown, sanctions.TypeAircraft, TypeUnknown, true}, // not asked for: less likely
+		{sanctions.TypeUnknown, sanctions.TypeOrganisation, TypeUnknown, false},
 	}
 	for _, tt := range typeTests {
 		if g, adj := compareType(tt.q, tt.l); g != tt.want || (adj < 0) != tt.neg {

@@ -1,0 +1,111 @@
+package screening
+
+// maxEdits is how many edits a token of a given length may carry and still
+// be a misspelling of another: none below four letters (a typo in "ali"
+// cannot be told from another name), one up to five, two up to eight,
+// three beyond. A surname that differs in its stem ("zuckermann",
+// "zuckerberg": four edits) is another name, however long the shared
+// prefix.
+func maxEdits(n int) int {
+	switch {
+	case n <= 3:
+		return 0
+	case n <= 5:
+		return 1
+	case n <= 8:
+		return 2
+	}
+	return 3
+}
+
+// editSim is the similarity of two tokens by edit distance (optimal string
+// alignment: substitution, insertion, deletion, adjacent transposition),
+// relative to length and bounded by maxEdits; 0 when they are further
+// apart. A different first letter costs extra, as misspellings rarely
+// touch it, except between the voiced and voiceless consonants that
+// romanisations swap (Gim/Kim, Bak/Pak, Dong/Tong).
+func editSim(a, b string) float64 {
+	if a == b {
+		return 1
+	}
+	l := max(len(a), len(b))
+	allowed := maxEdits(l)
+	if l <= 3 && shortVariant(a, b) {
+		return 0.86
+	}
+	if allowed == 0 || l > 64 {
+		return 0
+	}
+	d := osaDistance(a, b, allowed)
+	if d > allowed {
+		return 0
+	}
+	s := 1 - 0.6*float64(d)/float64(l)
+	if a[0] != b[0] && !voicingPair(a[0], b[0]) {
+		s -= 0.05
+	}
+	return s
+}
+
+// shortVariant accepts the one difference between short tokens that
+// romanisations make: a glide after the first consonant written or not
+// (Ryu/Ru, Kyu/Ku, Hwa/Ha) or a voiced/voiceless first consonant
+// (Gim/Kim).
+func shortVariant(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(a) < 2 {
+		return false
+	}
+	if len(b) == len(a)+1 && (b[1] == 'y' || b[1] == 'w') && b[0] == a[0] && b[2:] == a[1:] {
+		return true
+	}
+	return len(a) == len(b) && voicingPair(a[0], b[0]) && a[1:] == b[1:]
+}
+
+func voicingPair(x, y byte) bool {
+	if x > y {
+		x, y = y, x
+	}
+	switch {
+	case x == 'g' && y == 'k', x == 'b' && y == 'p', x == 'd' && y == 't':
+		return true
+	}
+	return false
+}
+
+// osaDistance is the optimal string alignment distance of a and b, or
+// limit+1 as soon as it must exceed limit.
+func osaDistance(a, b string, limit int) int {
+	la, lb := len(a), len(b)
+	if la-lb > limit || lb-la > limit {
+		return limit + 1
+	}
+	var rows [3][65]int
+	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
+	for j := 0; j <= lb; j++ {
+		prev[j] = j
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= lb; j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[lb]
+}
