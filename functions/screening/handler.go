@@ -25,6 +25,9 @@ type screenRequest struct {
 	Asset       string `json:"asset"`
 	Address     string `json:"address"`
 	Reference   string `json:"reference"`
+	// Lists: "sanctions", "pep" or both (absent: both). A pointer tells an empty list,
+	// which is refused, from none.
+	Lists *[]string `json:"lists"`
 }
 
 func newServer(d *platform.Deps, screener *lists.Screener, idem *idempotency.Service) *httpapi.Server {
@@ -37,6 +40,12 @@ func newServer(d *platform.Deps, screener *lists.Screener, idem *idempotency.Ser
 			}
 			sr := lists.Request{Reference: in.Reference, Query: lists.Query{Type: in.Type, Name: in.Name,
 				DateOfBirth: in.DateOfBirth, Nationality: in.Nationality, Country: in.Country, Asset: in.Asset, Address: in.Address}}
+			if in.Lists != nil {
+				sr.Query.Lists = *in.Lists
+				if sr.Query.Lists == nil {
+					sr.Query.Lists = []string{} // "lists": null or []: named, but nothing in it
+				}
+			}
 			key, err := httpapi.IdempotencyKey(req)
 			if err != nil {
 				return httpapi.Response{}, err

@@ -46,7 +46,11 @@ type fixture struct {
 
 // setup wires the function as main does, over clients that count their calls; with
 // publish, the small test lists are published first.
-func setup(t *testing.T, publish bool) *fixture {
+func setup(t *testing.T, publish bool) *fixture { t.Helper(); return setupWith(t, publish, nil) }
+
+// setupWith is setup with a hook that adjusts the sources and the publisher before the
+// lists are published.
+func setupWith(t *testing.T, publish bool, adjust func(*liststest.Sources, *lists.Publisher)) *fixture {
 	t.Helper()
 	base := pt.Deps(t)
 	f := &fixture{calls: &emulator.Calls{}}
@@ -61,11 +65,16 @@ func setup(t *testing.T, publish bool) *fixture {
 
 	bucket, key := liststest.Bucket(t, cfg), liststest.KMSKey(t, cfg)
 	if publish {
-		sources, err := liststest.MiniSources(t).URLs.Sources()
+		mini := liststest.MiniSources(t)
+		pub := &lists.Publisher{Store: st, DB: db, Audit: log, S3: lists.NewS3Client(cfg), Bucket: bucket, KMSKeyID: key}
+		if adjust != nil {
+			adjust(mini, pub)
+		}
+		sources, err := mini.URLs.Sources()
 		if err != nil {
 			t.Fatal(err)
 		}
-		pub := &lists.Publisher{Store: st, DB: db, Audit: log, S3: lists.NewS3Client(cfg), Bucket: bucket, KMSKeyID: key, Sources: sources}
+		pub.Sources = sources
 		r, err := pub.Refresh(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -173,6 +182,54 @@ func TestAListedPersonIsFoundExplainedAndStoredEncrypted(t *testing.T) {
 	}
 }
 
+func TestPEPsAreScreenedWithTheirOwnFlagAndClientsChooseTheLists(t *testing.T) {
+	f := setupWith(t, true, func(s *liststest.Sources, _ *lists.Publisher) { s.WithPEP(t) })
+	status, body := f.post(t, f.a.Secret, `{"type":"person","name":"Jane Quincy Example","dateOfBirth":"1961-04-02"}`)
+	m := firstMatch(body)
+	if status != 201 || body["outcome"] != "clear" || body["pep"] != true || body["pepOutcome"] != "match" ||
+		m == nil || m["kind"] != "pep" || m["source"] != "PEP-US" || len(m["positions"].([]any)) == 0 {
+		t.Fatalf("a sitting senator: %d %v", status, body)
+	}
+	if stale, _ := body["listsStale"].([]any); stale == nil || len(stale) != 0 {
+		t.Fatalf("fresh lists called stale: %v", body["listsStale"])
+	}
+	if srcs, _ := body["listSources"].([]any); len(srcs) != 5 {
+		t.Fatalf("list sources: %v", body["listSources"])
+	}
+	status, body = f.post(t, f.a.Secret, `{"type":"person","name":"Jane Quincy Example","lists":["sanctions"]}`)
+	if status != 201 || body["pep"] != false || body["pepOutcome"] != "not_screened" || firstMatch(body) != nil {
+		t.Fatalf("sanctions only: %d %v", status, body)
+	}
+	status, body = f.post(t, f.a.Secret, `{"type":"person","name":"Ali Khorashadizadeh","lists":["pep"]}`)
+	if status != 201 || body["outcome"] != "not_screened" || firstMatch(body) != nil {
+		t.Fatalf("PEP only, a sanctioned name: %d %v", status, body)
+	}
+	// The stored screening answers the same flags.
+	status, body = f.post(t, f.a.Secret, `{"type":"person","name":"Jane Quincy Example"}`)
+	id, _ := body["id"].(string)
+	if status, got := f.get(t, f.a.Secret, id); status != 200 || got["pep"] != true || got["pepOutcome"] != "match" {
+		t.Fatalf("read back: %d %v", status, got)
+	}
+}
+
+func TestAnswersSayWhichSourcesAreStale(t *testing.T) {
+	// The lists were last refreshed 40 hours ago: every source is past the 36-hour age.
+	f := setupWith(t, true, func(_ *liststest.Sources, p *lists.Publisher) {
+		p.Now = func() time.Time { return time.Now().Add(-40 * time.Hour) }
+	})
+	status, body := f.post(t, f.a.Secret, `{"type":"person","name":"John Smith"}`)
+	stale, _ := body["listsStale"].([]any)
+	if status != 201 || len(stale) != 3 {
+		t.Fatalf("stale sources: %d %v", status, body)
+	}
+	for _, s := range body["listSources"].([]any) {
+		src := s.(map[string]any)
+		if src["stale"] != true || src["ageHours"].(float64) < 39.9 {
+			t.Fatalf("source age: %v", src)
+		}
+	}
+}
+
 func TestAnUnlistedNameIsClear(t *testing.T) {
 	f := setup(t, true)
 	status, body := f.post(t, f.a.Secret, `{"type":"person","name":"Maria Schneider","dateOfBirth":"1985-02","country":"DE"}`)
@@ -251,6 +308,11 @@ func TestBadQueriesAreRefusedWithACodeAndNothingIsStored(t *testing.T) {
 		"ETH that is not 40 hex":  {`{"type":"address","asset":"ETH","address":"0x8576acc5c05d6ce88f4e49bf65bdf0c62f91353"}`, "invalid_address"},
 		"a BTC address under ETH": {`{"type":"address","asset":"ETH","address":"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"}`, "invalid_address"},
 		"a URI holding nothing":   {`{"type":"address","asset":"XBT","address":"bitcoin:?amount=1"}`, "invalid_address"},
+		"EIP-55 checksum broken":  {`{"type":"address","asset":"ETH","address":"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"}`, "invalid_address"},
+		"an unsupported asset":    {`{"type":"address","asset":"FOO","address":"0x7DB418B5D567A4E0E8C59AD71BE1FCE48F3E6107"}`, "unsupported_asset"},
+		"lists on an address":     {`{"type":"address","asset":"XBT","address":"149w62rY42aZBox8fGcmqNsXUzSStKeq8C","lists":["pep"]}`, "field_not_allowed"},
+		"an unknown list kind":    {`{"type":"person","name":"John Smith","lists":["adverse_media"]}`, "invalid_lists"},
+		"an empty list of kinds":  {`{"type":"person","name":"John Smith","lists":[]}`, "invalid_lists"},
 		"name on an address":      {`{"type":"address","asset":"XBT","address":"149w62rY42aZBox8fGcmqNsXUzSStKeq8C","name":"x"}`, "field_not_allowed"},
 		"unknown field":           {`{"type":"person","name":"John Smith","passport":"X1"}`, "unknown_field"},
 		"invalid UTF-8 in name":   {"{\"type\":\"person\",\"name\":\"J\xf6rg M\xfcller\"}", "invalid_utf8"},

@@ -23,6 +23,7 @@ func main() {
 		var env config.Env
 		bucket := env.Required("LISTS_BUCKET")
 		reload := env.Int("LIST_RELOAD_SECONDS", int(lists.DefaultReloadInterval/time.Second))
+		maxAge := env.Int(lists.EnvMaxListAgeHours, int(lists.DefaultMaxListAge/time.Hour))
 		if err := env.Err(); err != nil {
 			return nil, err
 		}
@@ -40,7 +41,7 @@ func main() {
 		if _, err := loader.Current(ctx); err != nil {
 			deps.Log.Warn("no list version loaded at cold start", "error", err)
 		}
-		screener := lists.NewScreener(deps.Store, deps.Audit, enc, loader)
+		screener := lists.NewScreener(deps.Store, deps.Audit, enc, loader, lists.WithMaxListAge(time.Duration(maxAge)*time.Hour))
 		return newServer(deps, screener, idempotency.New(deps.Store)).Handle, nil
 	})
 }

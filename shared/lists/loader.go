@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,6 +39,9 @@ type Loaded struct {
 	// LoadTime is how long reading and decoding the index took (S3 GetObject + LoadBytes).
 	LoadTime time.Duration
 	Bytes    int
+	// Sources are the sources' refresh statuses as HEAD had them at the last check (every
+	// reload interval, even when the version did not change).
+	Sources []SourceStatus
 }
 
 // Loader keeps the current list version in memory for a process. It is safe for
@@ -128,6 +132,11 @@ func (l *Loader) reload(ctx context.Context) error {
 		return fmt.Errorf("lists: read head: %w", err)
 	}
 	if cur := l.cur.Load(); cur != nil && cur.Version == h.ListVersion {
+		if !slices.Equal(cur.Sources, h.Sources) {
+			next := *cur
+			next.Sources = h.Sources
+			l.cur.Store(&next)
+		}
 		return nil
 	}
 	start := time.Now()
@@ -140,7 +149,7 @@ func (l *Loader) reload(ctx context.Context) error {
 		return fmt.Errorf("lists: load %s: %w", h.IndexKey, err)
 	}
 	next := &Loaded{Index: ix, Version: h.ListVersion, PublishedAt: h.PublishedAt,
-		LoadedAt: l.now(), LoadTime: time.Since(start), Bytes: len(body)}
+		LoadedAt: l.now(), LoadTime: time.Since(start), Bytes: len(body), Sources: h.Sources}
 	l.cur.Store(next)
 	l.log.Info("list version loaded", "version", next.Version, "bytes", next.Bytes, "loadMs", next.LoadTime.Milliseconds())
 	return nil

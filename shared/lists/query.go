@@ -43,7 +43,16 @@ type Query struct {
 	Country     string `json:"country,omitempty"`
 	Asset       string `json:"asset,omitempty"`
 	Address     string `json:"address,omitempty"`
+	// Lists chooses the kinds of list a named query is screened against: "sanctions",
+	// "pep" or both (the default).
+	Lists []string `json:"lists,omitempty"`
 }
+
+// Kinds of list a query may ask for.
+const (
+	ListSanctions = string(screening.KindSanctions)
+	ListPEP       = string(screening.KindPEP)
+)
 
 var (
 	dateRe    = regexp.MustCompile(`^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$`)
@@ -74,7 +83,7 @@ func (q Query) Normalize(now time.Time) (Query, error) {
 }
 
 func (q Query) checkAddress() error {
-	if q.Name != "" || q.DateOfBirth != "" || q.Nationality != "" || q.Country != "" {
+	if q.Name != "" || q.DateOfBirth != "" || q.Nationality != "" || q.Country != "" || len(q.Lists) > 0 {
 		return failure.InvalidInput("field_not_allowed", "an address screening takes only asset and address")
 	}
 	if q.Asset == "" {
@@ -145,7 +154,27 @@ func (q Query) checkNamed(now time.Time) error {
 	if q.Country != "" && !isCountryCode(q.Country) {
 		return failure.InvalidInput("invalid_country", "country must be an ISO 3166-1 alpha-2 code")
 	}
+	if len(q.Lists) > 2 {
+		return failure.InvalidInput("invalid_lists", "lists takes at most \"sanctions\" and \"pep\"")
+	}
+	for _, l := range q.Lists {
+		if l != ListSanctions && l != ListPEP {
+			return failure.InvalidInput("invalid_lists", "lists must name \"sanctions\", \"pep\" or both")
+		}
+	}
+	if q.Lists != nil && len(q.Lists) == 0 {
+		return failure.InvalidInput("invalid_lists", "lists, when given, must name at least one kind of list")
+	}
 	return nil
+}
+
+// kinds are the engine's list kinds the query asks for (nil: all).
+func (q Query) kinds() []screening.ListKind {
+	var out []screening.ListKind
+	for _, l := range q.Lists {
+		out = append(out, screening.ListKind(l))
+	}
+	return out
 }
 
 func validDate(s string, now time.Time) bool {

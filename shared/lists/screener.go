@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 
@@ -55,9 +58,11 @@ type Request struct {
 type Match struct {
 	EntityID    string                 `json:"entityId,omitempty"`
 	Source      string                 `json:"source"`
+	Kind        string                 `json:"kind"` // the kind of list: sanctions or pep
 	EntityType  string                 `json:"entityType,omitempty"`
 	PrimaryName string                 `json:"primaryName,omitempty"`
 	Programs    []string               `json:"programs,omitempty"`
+	Positions   []string               `json:"positions,omitempty"` // a PEP's public functions
 	Score       float64                `json:"score"`
 	Outcome     string                 `json:"outcome"`
 	Explanation *screening.Explanation `json:"explanation,omitempty"`
@@ -70,19 +75,39 @@ type AddressExplanation struct {
 	Listed     string `json:"listed"`
 	Normalized string `json:"normalized"`
 	Chain      string `json:"chain"`
+	// ListedOn is the list of the entity the address belongs to, when it is not the list
+	// that published the address (an OFAC address file entry of an SDN entity).
+	ListedOn string `json:"listedOn,omitempty"`
+}
+
+// SourceAge is how old one source's data is in the version that answered.
+type SourceAge struct {
+	Source      string  `json:"source"`
+	Kind        string  `json:"kind"`
+	RefreshedAt string  `json:"refreshedAt"` // when it was last fetched and parsed well
+	AgeHours    float64 `json:"ageHours"`
+	Stale       bool    `json:"stale"`
 }
 
 // Screening is one recorded screening as the API shows it.
 type Screening struct {
-	ID          string   `json:"id"`
-	Kind        string   `json:"kind"`
-	Reference   string   `json:"reference,omitempty"`
-	Outcome     string   `json:"outcome"`
-	ListVersion string   `json:"listVersion"`
-	ScreenedAt  string   `json:"screenedAt"`
-	Query       Query    `json:"query"`
-	Matches     []Match  `json:"matches"`
-	Notes       []string `json:"notes,omitempty"`
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	Reference string `json:"reference,omitempty"`
+	// Outcome grades the sanctions matches (not_screened when only PEP lists were asked
+	// for); PEP says a PEP match reached review, PEPOutcome grades the best one.
+	Outcome     string `json:"outcome"`
+	PEP         bool   `json:"pep"`
+	PEPOutcome  string `json:"pepOutcome,omitempty"`
+	ListVersion string `json:"listVersion"`
+	// ListsStale names the sources whose data is older than the configured age: the
+	// answer may miss their latest designations.
+	ListsStale  []string    `json:"listsStale"`
+	ListSources []SourceAge `json:"listSources,omitempty"`
+	ScreenedAt  string      `json:"screenedAt"`
+	Query       Query       `json:"query"`
+	Matches     []Match     `json:"matches"`
+	Notes       []string    `json:"notes,omitempty"`
 }
 
 // record is the stored screening. Plaintext holds only references, codes and scores;
@@ -96,7 +121,11 @@ type record struct {
 	Reference   string         `dynamodbav:"reference,omitempty"`
 	UserID      string         `dynamodbav:"userId,omitempty"`
 	Outcome     string         `dynamodbav:"outcome"`
+	PEP         bool           `dynamodbav:"pep,omitempty"`
+	PEPOutcome  string         `dynamodbav:"pepOutcome,omitempty"`
 	ListVersion string         `dynamodbav:"listVersion"`
+	ListsStale  []string       `dynamodbav:"listsStale,omitempty"`
+	ListSources []SourceAge    `dynamodbav:"listSources,omitempty"`
 	ScreenedAt  string         `dynamodbav:"screenedAt"`
 	Actor       string         `dynamodbav:"actor"`
 	Matches     []matchSummary `dynamodbav:"matches"`
@@ -107,6 +136,7 @@ type record struct {
 type matchSummary struct {
 	EntityID string   `dynamodbav:"entityId,omitempty"`
 	Source   string   `dynamodbav:"source"`
+	Kind     string   `dynamodbav:"kind,omitempty"`
 	Score    float64  `dynamodbav:"score"`
 	Outcome  string   `dynamodbav:"outcome"`
 	Reasons  []string `dynamodbav:"reasons,omitempty"`
@@ -132,12 +162,29 @@ func (r record) Indexes() store.Indexes {
 // Screener screens queries against the current list version and records each screening.
 // It is the in-process API other functions call; POST /v1/screenings is a thin layer on it.
 type Screener struct {
-	store *store.Store
-	audit *audit.Log
-	enc   envelope.Encrypter
-	lists IndexSource
-	opts  screening.Options
-	now   func() time.Time
+	store  *store.Store
+	audit  *audit.Log
+	enc    envelope.Encrypter
+	lists  IndexSource
+	opts   screening.Options
+	maxAge time.Duration
+	now    func() time.Time
+}
+
+// EnvMaxListAgeHours configures the age past which a source is stale.
+const EnvMaxListAgeHours = "LIST_MAX_AGE_HOURS"
+
+// DefaultMaxListAge is how old a source's data may be before answers call it stale: a
+// day's refresh that failed once is not stale; one that failed for a day and a half is.
+const DefaultMaxListAge = 36 * time.Hour
+
+// WithMaxListAge sets the age past which a source is stale (default DefaultMaxListAge).
+func WithMaxListAge(d time.Duration) ScreenerOption {
+	return func(s *Screener) {
+		if d > 0 {
+			s.maxAge = d
+		}
+	}
 }
 
 // ScreenerOption configures a Screener.
@@ -153,7 +200,7 @@ func WithScreenerClock(now func() time.Time) ScreenerOption {
 
 // NewScreener returns a screener.
 func NewScreener(st *store.Store, log *audit.Log, enc envelope.Encrypter, src IndexSource, opts ...ScreenerOption) *Screener {
-	s := &Screener{store: st, audit: log, enc: enc, lists: src, opts: screening.DefaultOptions(), now: time.Now}
+	s := &Screener{store: st, audit: log, enc: enc, lists: src, opts: screening.DefaultOptions(), maxAge: DefaultMaxListAge, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
@@ -207,17 +254,21 @@ func (s *Screener) ScreenThen(ctx context.Context, by audit.Actor, tenant store.
 
 	out := Screening{ID: store.NewID(), Kind: kind, Reference: req.Reference, ListVersion: loaded.Version,
 		ScreenedAt: store.FormatTime(now), Query: q}
+	out.ListSources, out.ListsStale = ages(loaded.Sources, now, s.maxAge)
 	var summaries []matchSummary
 	if q.Type == TypeAddress {
 		if out.Outcome, out.Matches, summaries, err = screenAddress(loaded.Index, q); err != nil {
 			return Screening{}, err
 		}
 	} else {
-		out.Outcome, out.Matches, out.Notes, summaries = screenName(loaded.Index, q, s.opts)
+		var r screening.Result
+		r, out.Matches, summaries = screenName(loaded.Index, q, s.opts)
+		out.Outcome, out.PEP, out.PEPOutcome, out.Notes = string(r.Outcome), r.PEP, string(r.PEPOutcome), r.Notes
 	}
 
 	rec := record{Tenant: string(tenant), ID: out.ID, Kind: kind, Type: q.Type, Reference: req.Reference,
-		UserID: req.UserID, Outcome: out.Outcome, ListVersion: out.ListVersion, ScreenedAt: out.ScreenedAt,
+		UserID: req.UserID, Outcome: out.Outcome, PEP: out.PEP, PEPOutcome: out.PEPOutcome, ListVersion: out.ListVersion,
+		ListsStale: out.ListsStale, ListSources: out.ListSources, ScreenedAt: out.ScreenedAt,
 		Actor: by.Type + ":" + by.ID, Matches: summaries}
 	if rec.QueryEnc, err = s.seal(ctx, tenant, out.ID, PurposeQuery, q); err != nil {
 		return Screening{}, err
@@ -229,7 +280,8 @@ func (s *Screener) ScreenThen(ctx context.Context, by audit.Actor, tenant store.
 		Action: ActionPerformed, Actor: by, Subject: audit.Subject{Type: "screening", ID: out.ID},
 		Reason: out.Outcome,
 		Details: map[string]string{"outcome": out.Outcome, "listVersion": out.ListVersion, "type": q.Type,
-			"kind": kind, "matches": strconv.Itoa(len(out.Matches))},
+			"kind": kind, "matches": strconv.Itoa(len(out.Matches)), "pep": strconv.FormatBool(out.PEP),
+			"listsStale": strings.Join(out.ListsStale, ",")},
 	}, func(tx *store.Tx) {
 		tx.Create(store.ScreeningKey(tenant, out.ID), rec)
 		if then != nil {
@@ -243,6 +295,27 @@ func (s *Screener) ScreenThen(ctx context.Context, by audit.Actor, tenant store.
 		out.Matches = []Match{}
 	}
 	return out, nil
+}
+
+// ages says how old each source's data is at now, and which are stale. A version
+// published before statuses were kept has none: nothing can be said, so nothing is.
+func ages(statuses []SourceStatus, now time.Time, maxAge time.Duration) ([]SourceAge, []string) {
+	out := make([]SourceAge, 0, len(statuses))
+	stale := []string{}
+	for _, st := range statuses {
+		at, err := store.ParseTime(st.LastGoodAt)
+		if err != nil {
+			continue
+		}
+		age := now.Sub(at)
+		a := SourceAge{Source: st.Source, Kind: st.Kind, RefreshedAt: st.LastGoodAt,
+			AgeHours: math.Round(age.Hours()*10) / 10, Stale: age > maxAge}
+		if a.Stale {
+			stale = append(stale, st.Source)
+		}
+		out = append(out, a)
+	}
+	return out, stale
 }
 
 // Get reads a screening of the tenant, decrypting the query and explanations, and audits
@@ -263,8 +336,12 @@ func (s *Screener) Get(ctx context.Context, by audit.Actor, tenant store.TenantI
 	if rec.Tenant != string(tenant) {
 		return Screening{}, notFound
 	}
-	out := Screening{ID: rec.ID, Kind: rec.Kind, Reference: rec.Reference, Outcome: rec.Outcome,
-		ListVersion: rec.ListVersion, ScreenedAt: rec.ScreenedAt}
+	out := Screening{ID: rec.ID, Kind: rec.Kind, Reference: rec.Reference, Outcome: rec.Outcome, PEP: rec.PEP,
+		PEPOutcome: rec.PEPOutcome, ListVersion: rec.ListVersion, ListsStale: rec.ListsStale, ListSources: rec.ListSources,
+		ScreenedAt: rec.ScreenedAt}
+	if out.ListsStale == nil {
+		out.ListsStale = []string{}
+	}
 	if err := s.open(ctx, tenant, rec.ID, PurposeQuery, rec.QueryEnc, &out.Query); err != nil {
 		return Screening{}, err
 	}
@@ -325,38 +402,47 @@ func checkRequest(req Request) error {
 	return nil
 }
 
-func screenName(ix *screening.Index, q Query, opts screening.Options) (string, []Match, []string, []matchSummary) {
+func screenName(ix *screening.Index, q Query, opts screening.Options) (screening.Result, []Match, []matchSummary) {
 	r := ix.Screen(screening.Query{Name: q.Name, Type: q.entityType(), DOB: q.DateOfBirth,
-		Nationality: q.Nationality, Country: q.Country}, opts)
+		Nationality: q.Nationality, Country: q.Country, Kinds: q.kinds()}, opts)
 	matches := make([]Match, 0, len(r.Matches))
 	sums := make([]matchSummary, 0, len(r.Matches))
 	for _, m := range r.Matches {
 		ex := m.Explanation
-		matches = append(matches, Match{EntityID: m.EntityID, Source: string(m.Source), EntityType: string(m.EntityType),
-			PrimaryName: m.PrimaryName, Programs: m.Programs, Score: m.Score, Outcome: string(m.Outcome), Explanation: &ex})
-		sums = append(sums, matchSummary{EntityID: m.EntityID, Source: string(m.Source), Score: m.Score,
+		matches = append(matches, Match{EntityID: m.EntityID, Source: string(m.Source), Kind: string(m.Kind), EntityType: string(m.EntityType),
+			PrimaryName: m.PrimaryName, Programs: m.Programs, Positions: m.Positions, Score: m.Score, Outcome: string(m.Outcome), Explanation: &ex})
+		sums = append(sums, matchSummary{EntityID: m.EntityID, Source: string(m.Source), Kind: string(m.Kind), Score: m.Score,
 			Outcome: string(m.Outcome), Reasons: []string{
 				"name:" + ex.MatchedNameKind + ":" + strconv.FormatFloat(ex.Name.Score, 'f', 3, 64),
 				"dob:" + ex.DOB.Agreement, "country:" + ex.Country.Agreement, "type:" + ex.Type.Agreement,
 			}})
 	}
-	return string(r.Outcome), matches, r.Notes, sums
+	return r, matches, sums
 }
 
 // screenAddress looks the address up; an address that is not valid for its asset and
 // matches nothing is refused rather than answered clear (screening.ScreenQueryAddress).
 func screenAddress(ix *screening.Index, q Query) (string, []Match, []matchSummary, error) {
 	r, err := ix.ScreenQueryAddress(q.Asset, q.Address)
+	if errors.Is(err, screening.ErrUnsupportedAsset) {
+		supported := screening.SupportedAssets()
+		slices.Sort(supported)
+		return "", nil, nil, failure.InvalidInput("unsupported_asset", "%s addresses cannot be screened; supported assets: %s",
+			q.Asset, strings.Join(supported, ", "))
+	}
 	if err != nil {
 		return "", nil, nil, failure.InvalidInput("invalid_address", "%s", err.Error())
 	}
 	matches := make([]Match, 0, len(r.Matches))
 	sums := make([]matchSummary, 0, len(r.Matches))
 	for _, m := range r.Matches {
-		matches = append(matches, Match{EntityID: m.EntityID, Source: string(m.Source), PrimaryName: m.EntityName,
-			Score: 1, Outcome: string(screening.OutcomeMatch),
-			Address: &AddressExplanation{Asset: m.Asset, Listed: m.Address, Normalized: m.Normalized, Chain: r.Chain}})
-		sums = append(sums, matchSummary{EntityID: m.EntityID, Source: string(m.Source), Score: 1,
+		ex := &AddressExplanation{Asset: m.Asset, Listed: m.Address, Normalized: m.Normalized, Chain: r.Chain}
+		if m.EntitySource != "" && m.EntitySource != m.Source {
+			ex.ListedOn = string(m.EntitySource)
+		}
+		matches = append(matches, Match{EntityID: m.EntityID, Source: string(m.Source), Kind: ListSanctions, PrimaryName: m.EntityName,
+			Programs: m.Programs, Score: 1, Outcome: string(screening.OutcomeMatch), Address: ex})
+		sums = append(sums, matchSummary{EntityID: m.EntityID, Source: string(m.Source), Kind: ListSanctions, Score: 1,
 			Outcome: string(screening.OutcomeMatch), Reasons: []string{"address:exact", "asset:" + m.Asset, "chain:" + r.Chain}})
 	}
 	return string(r.Outcome), matches, sums, nil

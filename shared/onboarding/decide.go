@@ -241,6 +241,11 @@ func (s *Service) screen(ctx context.Context, t store.TenantID, u userItem) erro
 			if sc.Outcome != "clear" && len(sc.Matches) > 0 {
 				aml.Flags = append(aml.Flags, FlagSanctions)
 			}
+			if sc.PEP {
+				// A PEP is no sanctions hit, but a material risk indicator: enhanced due
+				// diligence by a reviewer before the account opens.
+				aml.Flags = append(aml.Flags, FlagPEP)
+			}
 			for _, f := range vflags {
 				if !slices.Contains(aml.Flags, f) {
 					aml.Flags = append(aml.Flags, f)
@@ -251,6 +256,10 @@ func (s *Service) screen(ctx context.Context, t store.TenantID, u userItem) erro
 				aml.Outcome, trigger, tier = string(lifecycle.ScreeningHit), lifecycle.ScreenedHit, "high"
 			case sc.Outcome != "clear":
 				aml.Outcome, trigger, tier = string(lifecycle.ScreeningUnsure), lifecycle.ScreenedUnsure, "medium"
+			case len(sc.ListsStale) > 0:
+				// Clean against lists that stopped refreshing is not clean: a person
+				// designated since would pass. A reviewer decides (or re-screens).
+				aml.Outcome, trigger, tier = string(lifecycle.ScreeningUnsure), lifecycle.ScreenedUnsure, "medium"
 			}
 			var rv *reviewItem
 			if trigger != lifecycle.ScreenedClear {
@@ -258,8 +267,9 @@ func (s *Service) screen(ctx context.Context, t store.TenantID, u userItem) erro
 				rv, aml.ReviewID = &r, r.ID
 			}
 			c := change{Trigger: trigger, By: audit.System, MembersActive: membersActive,
-				Details: map[string]string{"screeningId": sc.ID, "listVersion": sc.ListVersion, "outcome": aml.Outcome, "flags": strings.Join(aml.Flags, ",")},
-				Mutate:  func(n *userItem) { n.AML, n.RiskTier = &aml, tier },
+				Details: map[string]string{"screeningId": sc.ID, "listVersion": sc.ListVersion, "outcome": aml.Outcome, "flags": strings.Join(aml.Flags, ","),
+					"listsStale": strings.Join(sc.ListsStale, ",")},
+				Mutate: func(n *userItem) { n.AML, n.RiskTier = &aml, tier },
 				Extra: func(tx *store.Tx, _ userItem) {
 					if rv != nil {
 						s.stageReview(tx, *rv)

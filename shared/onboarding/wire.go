@@ -119,7 +119,12 @@ func FromPlatform(ctx context.Context, d *platform.Deps, parts Part) (*Service, 
 		if _, err := loader.Current(ctx); err != nil {
 			d.Log.Warn("no list version loaded at cold start", "error", err)
 		}
-		c.Screener = lists.NewScreener(d.Store, d.Audit, c.Enc, loader)
+		var env config.Env
+		maxAge := env.Int(lists.EnvMaxListAgeHours, int(lists.DefaultMaxListAge/time.Hour))
+		if err := env.Err(); err != nil {
+			return nil, err
+		}
+		c.Screener = lists.NewScreener(d.Store, d.Audit, c.Enc, loader, lists.WithMaxListAge(time.Duration(maxAge)*time.Hour))
 	}
 	return New(c), nil
 }

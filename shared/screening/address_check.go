@@ -19,13 +19,17 @@ var ErrInvalidAddress = errors.New("invalid address")
 type AddressError struct {
 	Asset  string
 	Reason string
+	// Unsupported is set when the asset has no known address format.
+	Unsupported bool
 }
 
 func (e *AddressError) Error() string {
 	return fmt.Sprintf("not a valid %s address: %s", e.Asset, e.Reason)
 }
 
-func (e *AddressError) Is(target error) bool { return target == ErrInvalidAddress }
+func (e *AddressError) Is(target error) bool {
+	return target == ErrInvalidAddress || (e.Unsupported && target == ErrUnsupportedAsset)
+}
 
 // evmAssets are chains whose addresses are only ever 0x + 40 hex.
 var evmAssets = map[string]bool{
@@ -56,36 +60,30 @@ const maxAddressInput = 1024
 // when it refuses it. It accepts what a wallet shows or a QR code holds: a payment URI,
 // an EVM address without its 0x, an upper-case bech32. It refuses what cannot be an
 // address of the asset: for evmAssets, anything but 0x + 40 hex; for checkedAssets, a
-// string whose checksum fails (a typo, or a base58 address folded to lower case). Other
-// assets (USDT and USDC live on several chains, XMR and XRP have formats of their own)
-// are taken as written, if they are letters and digits.
+// string whose checksum fails (a typo, or a base58 address folded to lower case); for
+// EVM addresses in mixed case, a failing EIP-55 checksum; USDT and USDC take any of
+// their chains' forms, XRP and XMR their own (checkFormat). An asset with no known
+// format is refused (ErrUnsupportedAsset).
 //
 // The lists hold a few malformed addresses (OFAC once published an ETH address one
 // digit short): Index.ScreenQueryAddress still matches those, written as listed.
 func ParseAddress(asset, input string) (Address, error) {
 	asset = strings.ToUpper(strings.TrimSpace(asset))
 	if len(input) > maxAddressInput {
-		return Address{Asset: asset}, &AddressError{asset, "it is too long"}
+		return Address{Asset: asset}, &AddressError{Asset: asset, Reason: "it is too long"}
 	}
 	scheme, bare := splitPaymentURI(strings.TrimSpace(input))
 	bare = withEVMPrefix(asset, bare)
 	a := Address{Asset: asset, Bare: bare}
 	a.Key, a.Chain = NormalizeAddress(asset, input)
 	if bare == "" {
-		return a, &AddressError{asset, "it is empty"}
+		return a, &AddressError{Asset: asset, Reason: "it is empty"}
 	}
 	if !isAlnum(bare) {
-		return a, &AddressError{asset, "an address has only letters and digits"}
+		return a, &AddressError{Asset: asset, Reason: "an address has only letters and digits"}
 	}
-	switch {
-	case evmAssets[asset]:
-		if !(len(bare) == 42 && strings.EqualFold(bare[:2], "0x") && isHex(strings.ToLower(bare[2:]))) {
-			return a, &AddressError{asset, "an EVM address is 0x and 40 hex digits"}
-		}
-	case checkedAssets[asset]:
-		if !validChecksum(asset, scheme, bare) {
-			return a, &AddressError{asset, "its checksum does not match (base58check, bech32 or cashaddr)"}
-		}
+	if err := checkFormat(asset, scheme, bare); err != nil {
+		return a, err
 	}
 	return a, nil
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcutil/bech32"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
 )
 
 func TestQueryAddressesAreReducedToTheListedKey(t *testing.T) {
@@ -16,7 +18,8 @@ func TestQueryAddressesAreReducedToTheListedKey(t *testing.T) {
 	}{
 		{"an EVM address without 0x gets it", "ETH", "7Db418b5D567A4e0E8c59Ad71BE1FcE48f3E6107", eth, ChainEVM},
 		{"a token on an EVM chain too", "USDT", "7db418b5d567a4e0e8c59ad71be1fce48f3e6107", eth, ChainEVM},
-		{"an asset the checks do not know too", "SHIB", "7DB418B5D567A4E0E8C59AD71BE1FCE48F3E6107", eth, ChainEVM},
+		{"an EIP-55 checksummed address", "ETH", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", ChainEVM},
+		{"USDT on Ethereum", "USDT", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", "0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359", ChainEVM},
 		{"an EIP-681 URI loses its scheme", "ETH", "ethereum:0x7Db418b5D567A4e0E8c59Ad71BE1FcE48f3E6107", eth, ChainEVM},
 		{"an EIP-681 URI loses its chain id and parameters", "ETH", "ethereum:0x7Db418b5D567A4e0E8c59Ad71BE1FcE48f3E6107@137?value=2.014e18", eth, ChainEVM},
 		{"an EIP-681 pay- URI of a token transfer", "USDC", "ethereum:pay-0x7Db418b5D567A4e0E8c59Ad71BE1FcE48f3E6107@1/transfer?address=0x1&uint256=1", eth, ChainEVM},
@@ -113,19 +116,58 @@ func TestAddressesThatCannotBeOfTheirAssetAreRefused(t *testing.T) {
 	}
 }
 
-func TestAddressesOfAssetsWithoutChecksTakenAsWritten(t *testing.T) {
-	// USDT and USDC live on chains whose addresses carry no checksum (Solana), XRP and
-	// XMR have encodings of their own: as before, letters and digits are screened as sent.
-	for _, c := range []struct{ asset, in string }{
-		{"USDT", "tx5gv4dyfxnb3rpkzzjhmqz1efvml4reqg"},
-		{"USDC", "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV"},
-		{"XRP", "rnXyVQzgxZe7TR1EPzTkGj2jxH4LMJYh66"},
-		{"XMR", "5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320"},
-		{"FOO", "0x1234"},
+func TestEachAssetsAddressesAreCheckedForTheirOwnFormat(t *testing.T) {
+	for _, c := range []struct {
+		asset, in string
+		ok        bool
+	}{
+		// EIP-55 (the specification's own examples), and one letter's case flipped.
+		{"ETH", "0x52908400098527886E0F7030069857D2E4169EE7", true},
+		{"ETH", "0xde709f2102306220921060314715629080e2fb77", true},
+		{"ETH", "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", true},
+		{"ETH", "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6Fb", false},
+		{"ETH", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", false},
+		// USDT and USDC: any of their chains' forms, each with its own check.
+		{"USDT", "TX5GV4DyfxNB3rPkzZJhmqZ1efVmL4rEqG", true},
+		{"USDT", "tx5gv4dyfxnb3rpkzzjhmqz1efvml4reqg", false}, // a TRON address folded to lower case
+		{"USDC", "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV", true},
+		{"USDC", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d35A", false},
+		// XRP: base58check in the ledger's alphabet.
+		{"XRP", "rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh", true},
+		{"XRP", "rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTj", false},
+		// XMR: its form.
+		{"XMR", "49HqitRzdnhYjgTEAhgGpCfsjdTeMbUTU6cyR4JV1R7k2Eej9rGT8JpFiYDa4tZM6RZiFrHmMzgSrhHEqpDYKBe5B2ufNsL", true},
+		{"XMR", "5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320", false},
 	} {
-		if a, err := ParseAddress(c.asset, c.in); err != nil || a.Bare != c.in {
-			t.Errorf("%s %q: %+v %v", c.asset, c.in, a, err)
+		_, err := ParseAddress(c.asset, c.in)
+		if (err == nil) != c.ok {
+			t.Errorf("%s %q: err %v, want ok=%v", c.asset, c.in, err, c.ok)
 		}
+		if err != nil && (!errors.Is(err, ErrInvalidAddress) || errors.Is(err, ErrUnsupportedAsset)) {
+			t.Errorf("%s %q: %v is not a plain invalid address", c.asset, c.in, err)
+		}
+	}
+	for _, asset := range []string{"FOO", "SHIB", "BTC2"} {
+		if _, err := ParseAddress(asset, "0x7DB418B5D567A4E0E8C59AD71BE1FCE48F3E6107"); !errors.Is(err, ErrUnsupportedAsset) {
+			t.Errorf("%s: %v, want ErrUnsupportedAsset", asset, err)
+		}
+	}
+}
+
+func TestAnAddressListedAsWrittenStillMatchesWhateverItsForm(t *testing.T) {
+	// OFAC lists an XMR "address" that is 64 hex digits: no Monero address, yet screened
+	// as listed it must match, and one digit off it is refused rather than clear.
+	const listed = "5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320"
+	ix, err := Build(&sanctions.List{Source: sanctions.SourceOFACCrypto,
+		Addresses: []sanctions.CryptoAddress{{Asset: "XMR", Address: listed}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := ix.ScreenQueryAddress("XMR", listed); err != nil || r.Outcome != OutcomeMatch {
+		t.Fatalf("as listed: %v %+v", err, r)
+	}
+	if _, err := ix.ScreenQueryAddress("XMR", listed[:63]+"d"); !errors.Is(err, ErrInvalidAddress) {
+		t.Fatalf("one digit off: %v", err)
 	}
 }
 
