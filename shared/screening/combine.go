@@ -69,6 +69,12 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 	if a.qWords == 1 && !singleWordSuffices(a, listed, queried) {
 		c = min(c, capSingleWord)
 	}
+	if a.qWords == 2 && a.q[0].abjad {
+		// Two words of Arabic script: without written vowels their
+		// consonants fit many different names (hsyn mwswy: Hossein
+		// Musavi, Hassan Moussawi...), so they count as one.
+		c = min(c, capSingleWord)
+	}
 	return c
 }
 

@@ -51,6 +51,9 @@ func transliterate(s string) (string, bool) {
 	if isASCII(s) {
 		return s, false
 	}
+	if k, ok := koreanFromCyrillic(s); ok {
+		return k, false
+	}
 	var b strings.Builder
 	abjad := false
 	rs := []rune(s)

@@ -75,6 +75,12 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 				s.sims = append(s.sims, vocabSim{id: id, sim: 0.95})
 			}
 		}
+		// Three, when the first two are particles ("van der bilt").
+		if i > 1 && len(qt[i-2].text) <= 3 && len(qt[i-1].text) <= 3 {
+			if id, ok := ix.lookup(qt[i-2].text + qt[i-1].text + t.Text); ok {
+				s.sims = append(s.sims, vocabSim{id: id, sim: 0.95})
+			}
+		}
 	}
 	offs[len(toks)] = len(s.sims)
 	var sims [maxTok][]vocabSim

@@ -6,8 +6,8 @@ package screening
 type qtoken struct {
 	text, phon, skel string
 	abjad            bool
-	joined           bool // made by joining two adjacent tokens
-	legal            bool // a company legal form (prep_legalforms.go)
+	joined           bool  // made by joining two adjacent tokens
+	legal            bool  // a company legal form (prep_legalforms.go)
 	split            uint8 // > 0: the token is two listed tokens joined, split at this byte
 	weight           float64
 	id               int32 // vocabulary id of a listed token, -1 otherwise
@@ -220,6 +220,18 @@ func splitJoined(q []qtoken) ([]qtoken, bool) {
 func mergeAdjacent(a, b []qtoken) ([]qtoken, bool) {
 	var out []qtoken
 	for i := 0; i < len(a); i++ {
+		if i+2 < len(a) && len(a[i].text) <= 3 && len(a[i+1].text) <= 3 && hasToken(b, a[i].text+a[i+1].text+a[i+2].text) {
+			// Particles written apart: "van der bilt" is "vanderbilt".
+			if out == nil {
+				out = append(make([]qtoken, 0, len(a)), a[:i]...)
+			}
+			t := newQToken(Token{Text: a[i].text + a[i+1].text + a[i+2].text, Abjad: a[i].abjad}, 1)
+			t.weight = min(1, a[i].weight+a[i+1].weight+a[i+2].weight)
+			t.joined = true
+			out = append(out, t)
+			i += 2
+			continue
+		}
 		if i+1 < len(a) && joinMatches(a[i].text, a[i+1].text, b) {
 			if out == nil {
 				out = append(make([]qtoken, 0, len(a)), a[:i]...)
@@ -236,6 +248,15 @@ func mergeAdjacent(a, b []qtoken) ([]qtoken, bool) {
 		}
 	}
 	return out, out != nil
+}
+
+func hasToken(b []qtoken, t string) bool {
+	for j := range b {
+		if b[j].text == t {
+			return true
+		}
+	}
+	return false
 }
 
 // joinMatches reports whether x+y is (nearly) one of the tokens of b.

@@ -1,0 +1,179 @@
+package screening_test
+
+import (
+	"testing"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+	"github.com/chainfi/chainguard/shared/screening"
+)
+
+// The cases below come from a first real run of the engine; each asserts
+// the outcome an analyst needs.
+
+// top returns the best match of a result, or a zero match.
+func top(r screening.Result) screening.Match {
+	if len(r.Matches) == 0 {
+		return screening.Match{}
+	}
+	return r.Matches[0]
+}
+
+// outcomeOf returns the outcome given to one entity in a result (clear when
+// it is not among the matches).
+func outcomeOf(r screening.Result, id string) (screening.Outcome, float64) {
+	for _, m := range r.Matches {
+		if m.EntityID == id {
+			return m.Outcome, m.Score
+		}
+	}
+	return screening.OutcomeClear, 0
+}
+
+func TestDifferentPeopleAreNotCalledAMatch(t *testing.T) {
+	d := requireFixtureIndex(t)
+	r := d.ix.Screen(screening.Query{Name: "Kim Jong Un"}, screening.DefaultOptions())
+	if m := top(r); m.EntityID != "20157" && m.PrimaryName != "KIM JONG UN" {
+		t.Errorf("Kim Jong Un: top is %s %q (%v)", m.EntityID, m.PrimaryName, m.Score)
+	}
+	// "un" is not "jung": KIM, Jung Jong is another person.
+	if o, s := outcomeOf(r, "18558"); o == screening.OutcomeMatch {
+		t.Errorf("KIM, Jung Jong is a match for Kim Jong Un at %v", s)
+	}
+
+	ix := buildIndex(t, person("1", "ZUCKERBERG, Mark"))
+	// A surname that differs in its stem is not a typo.
+	if r := ix.Screen(screening.Query{Name: "Mark Zuckermann"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+		t.Errorf("Mark Zuckermann vs ZUCKERBERG, Mark: %s %v", r.Outcome, top(r).Explanation.Formula)
+	}
+}
+
+func TestInnocentPeopleAreNotSentToReviewOnNameOnly(t *testing.T) {
+	d := requireFixtureIndex(t)
+	for _, name := range []string{
+		"Benjamin Borges", // via BOR, Benjamin
+		"Andrew Castro",   // via KARUME, Andrew
+		"John",            // via a weak alias John
+		"Victoria",        // via VICTORY
+		"Daniel",          // the vessel DANIEL, for a query that did not ask for a vessel
+		"Mohammed", "Ali", "Mary", "Anna",
+	} {
+		r := d.ix.Screen(screening.Query{Name: name}, screening.DefaultOptions())
+		if r.Outcome != screening.OutcomeClear {
+			m := top(r)
+			t.Errorf("%q: %s via %q (%s)", name, r.Outcome, m.Explanation.MatchedName, m.Explanation.Formula)
+		}
+	}
+	// The vessel is found when the query asks for a vessel.
+	r := d.ix.Screen(screening.Query{Name: "Daniel", Type: sanctions.TypeVessel}, screening.DefaultOptions())
+	if m := top(r); m.EntityID != "15903" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("vessel Daniel: %s %s %v", r.Outcome, m.EntityID, m.Score)
+	}
+}
+
+func TestWeakAliasesAndSingleNamesDoNotAlertOnTheirOwn(t *testing.T) {
+	ix := buildIndex(t,
+		sanctions.Entity{ID: "1", Type: sanctions.TypePerson, Names: []sanctions.Name{
+			{Full: "OKONKWO, Chidi Emeka"}, {Full: "Tiger", Kind: sanctions.NameAlias, Weak: true}},
+			BirthDates: []sanctions.Date{{Year: 1970, Month: 5, Day: 4, Precision: sanctions.PrecisionDay}}},
+	)
+	if r := ix.Screen(screening.Query{Name: "Tiger"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+		t.Errorf("a weak alias alone: %s %s", r.Outcome, top(r).Explanation.Formula)
+	}
+	// With an agreeing birth date it is worth a look, not a match.
+	if r := ix.Screen(screening.Query{Name: "Tiger", DOB: "1970-05-04", Type: sanctions.TypePerson}, screening.DefaultOptions()); r.Outcome == screening.OutcomeMatch {
+		t.Errorf("a weak alias with birth date: %s %s", r.Outcome, top(r).Explanation.Formula)
+	}
+	if r := ix.Screen(screening.Query{Name: "Chidi"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+		t.Errorf("a single given name: %s %s", r.Outcome, top(r).Explanation.Formula)
+	}
+	if r := ix.Screen(screening.Query{Name: "Chidi Emeka Okonkwo"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeMatch {
+		t.Errorf("the full name: %s %s", r.Outcome, top(r).Explanation.Formula)
+	}
+}
+
+func TestTyposAndVariantsAreFound(t *testing.T) {
+	d := requireFixtureIndex(t)
+	tests := []struct {
+		name, wantID string
+	}{
+		{"GIM NAM UNG", "21746"}, // KIM, Nam Ung: Gim is Kim
+		{"RU JIN", "17616"},      // RYU, Jin
+		{"KIM KU", "17624"},      // KIM, Kyu
+		{"Ким Чен Ын", "20157"},  // Korean names in Cyrillic, the Russian way
+		{"Ким Чон Ын", "20157"},
+		{"IYAD AG GHALI", "15832"}, // AG is a particle of a person's name
+	}
+	for _, tt := range tests {
+		r := d.ix.Screen(screening.Query{Name: tt.name}, screening.DefaultOptions())
+		m := top(r)
+		// UN twins of OFAC entries share the top score.
+		found := false
+		for _, x := range r.Matches {
+			found = found || x.EntityID == tt.wantID && x.Score == m.Score
+		}
+		if !found || r.Outcome == screening.OutcomeClear {
+			t.Errorf("%q: %s, top %s %q %v (%s)", tt.name, r.Outcome, m.EntityID, m.Explanation.MatchedName, m.Score, m.Explanation.Formula)
+		}
+	}
+}
+
+func TestJoinedSplitAndSpeltOutNamesAreFound(t *testing.T) {
+	ix := buildIndex(t,
+		person("1", "PUTIN, Vladimir Vladimirovich"),
+		org("2", "VANDERBILT CORP"),
+		org("3", "SIEMENS AG"),
+	)
+	tests := []struct {
+		name, wantID string
+		want         screening.Outcome
+	}{
+		{"VladimirPutin", "1", screening.OutcomePotentialMatch},
+		{"van der bilt corp", "2", screening.OutcomeMatch},
+		{"Siemens Aktiengesellschaft", "3", screening.OutcomeMatch},
+	}
+	for _, tt := range tests {
+		r := ix.Screen(screening.Query{Name: tt.name}, screening.DefaultOptions())
+		m := top(r)
+		if m.EntityID != tt.wantID || severity(r.Outcome) < severity(tt.want) {
+			t.Errorf("%q: %s, top %q %v (%s), want %s", tt.name, r.Outcome, m.Explanation.MatchedName, m.Score, m.Explanation.Formula, tt.want)
+		}
+	}
+}
+
+func severity(o screening.Outcome) int {
+	switch o {
+	case screening.OutcomeMatch:
+		return 2
+	case screening.OutcomePotentialMatch:
+		return 1
+	}
+	return 0
+}
+
+func person(id, name string) sanctions.Entity {
+	return sanctions.Entity{ID: id, Type: sanctions.TypePerson, Names: []sanctions.Name{{Full: name}}}
+}
+
+func org(id, name string) sanctions.Entity {
+	return sanctions.Entity{ID: id, Type: sanctions.TypeOrganisation, Names: []sanctions.Name{{Full: name}}}
+}
+
+func buildIndex(t *testing.T, ents ...sanctions.Entity) *screening.Index {
+	t.Helper()
+	for i := range ents {
+		ents[i].Source = sanctions.SourceOFAC
+	}
+	ix, err := screening.Build(&sanctions.List{Source: sanctions.SourceOFAC, Checksums: map[string]string{"t": "1"}, Entities: ents})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func TestAPersianNameIsNotSentToReviewOnACommonNamesake(t *testing.T) {
+	d := requireFixtureIndex(t)
+	r := d.ix.Screen(screening.Query{Name: "حسین موسوی"}, screening.DefaultOptions())
+	if r.Outcome != screening.OutcomeClear {
+		t.Errorf("حسین موسوی: %s via %q (%s)", r.Outcome, top(r).Explanation.MatchedName, top(r).Explanation.Formula)
+	}
+}
