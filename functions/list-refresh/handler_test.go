@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -37,7 +39,8 @@ func TestTheScheduledRunPublishesOnceAndAnnouncesIt(t *testing.T) {
 	pub := &lists.Publisher{Store: d.Store, DB: dynamodb.NewFromConfig(cfg), Audit: d.Audit,
 		Events: events.NewPublisher(eventbridge.NewFromConfig(cfg), bus),
 		S3:     lists.NewS3Client(cfg), Bucket: liststest.Bucket(t, cfg), KMSKeyID: liststest.KMSKey(t, cfg), Sources: sources}
-	handle := newHandler(pub)
+	var emf bytes.Buffer
+	handle := newHandler(pub, &emf, time.Now)
 	sample, err := os.ReadFile("../../events/list-refresh.json")
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +53,13 @@ func TestTheScheduledRunPublishesOnceAndAnnouncesIt(t *testing.T) {
 	second, err := handle(ctx, sample)
 	if err != nil || second.Status != lists.StatusUnchanged || second.Version.ID != first.Version.ID {
 		t.Fatalf("second run: %v %+v", err, second)
+	}
+	// Each run wrote the metrics the lists-stale alarm watches: fresh sources, none failed.
+	lines := strings.Split(strings.TrimSpace(emf.String()), "\n")
+	var m struct{ OldestSourceAgeHours, SourcesFailed *float64 }
+	if len(lines) != 2 || json.Unmarshal([]byte(lines[1]), &m) != nil || m.OldestSourceAgeHours == nil || *m.OldestSourceAgeHours > 0.1 ||
+		m.SourcesFailed == nil || *m.SourcesFailed != 0 {
+		t.Fatalf("metrics: %q", emf.String())
 	}
 
 	out, err := sqs.NewFromConfig(cfg).ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 2})

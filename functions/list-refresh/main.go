@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"time"
 
 	"github.com/chainfi/chainguard/shared/config"
 	"github.com/chainfi/chainguard/shared/lists"
@@ -16,6 +18,7 @@ func main() {
 		var env config.Env
 		bucket := env.Required("LISTS_BUCKET")
 		maxMB := env.Int("LIST_MAX_FILE_MB", lists.DefaultMaxBytes>>20)
+		pepDays := env.Int(lists.EnvPEPWindowDays, 365)
 		if err := env.Err(); err != nil {
 			return nil, err
 		}
@@ -27,7 +30,8 @@ func main() {
 			Store: deps.Store, DB: deps.DB, Audit: deps.Audit, Events: deps.Events,
 			S3: lists.NewS3Client(deps.AWS), Bucket: bucket, KMSKeyID: deps.Config.KeyID,
 			Fetcher: &lists.Fetcher{MaxBytes: int64(maxMB) << 20}, Sources: sources, Log: deps.Log,
+			PEPWindow: time.Duration(pepDays) * 24 * time.Hour,
 		}
-		return newHandler(pub), nil
+		return newHandler(pub, os.Stdout, time.Now), nil
 	})
 }

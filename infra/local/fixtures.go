@@ -29,13 +29,18 @@ func fixturesDir(root string) string {
 // listSourceFiles are the fixture files that stand in for the template's list-source
 // parameters; CryptoAddressUrls takes every sanctions/crypto-addresses file.
 var listSourceFiles = map[string]string{
-	"OfacSdnUrl":      "sanctions/ofac-2021-07/sdn.csv",
-	"OfacAltUrl":      "sanctions/ofac-2021-07/alt.csv",
-	"OfacAddUrl":      "sanctions/ofac-2021-07/add.csv",
-	"OfacCommentsUrl": "sanctions/ofac-2021-07/sdn_comments.csv",
-	"UnListUrl":       "sanctions/un/UN_consolidated.xml",
-	"EuListUrl":       "sanctions/eu-2026-08-05-sample/fsf.xml",
-	"UkListUrl":       "sanctions/uk-2026-09-07-sample/uk-sanctions-list.xml",
+	"OfacSdnUrl":          "sanctions/ofac-2021-07/sdn.csv",
+	"OfacAltUrl":          "sanctions/ofac-2021-07/alt.csv",
+	"OfacAddUrl":          "sanctions/ofac-2021-07/add.csv",
+	"OfacCommentsUrl":     "sanctions/ofac-2021-07/sdn_comments.csv",
+	"UnListUrl":           "sanctions/un/UN_consolidated.xml",
+	"EuListUrl":           "sanctions/eu-2026-08-05-sample/fsf.xml",
+	"UkListUrl":           "sanctions/uk-2026-09-07-sample/uk-sanctions-list.xml",
+	"PepUsLegislatorsUrl": "pep/us-congress-2026-06/legislators-current.yaml",
+	"PepUsExecutiveUrl":   "pep/us-congress-2026-06/executive.yaml",
+	"PepAuAllUrl":         "pep/au-federal-2021/all.csv",
+	"PepAuMinistryUrl":    "pep/au-federal-2021/ministry.csv",
+	"PepAuCabinetUrl":     "pep/au-federal-2021/cabinet.csv",
 }
 
 // uncoveredListSources are the list-source parameters the template declares that neither

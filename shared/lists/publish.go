@@ -83,6 +83,8 @@ type RefreshResult struct {
 	Status  string          `json:"status"`
 	Version Version         `json:"version"`
 	Failed  []SourceFailure `json:"failed,omitempty"`
+	// Sources are the sources' statuses after the refresh (as HEAD records them).
+	Sources []SourceStatus `json:"sources,omitempty"`
 }
 
 // SourceFailure is one source that failed a refresh, and why.
@@ -157,14 +159,14 @@ func (p *Publisher) Refresh(ctx context.Context) (RefreshResult, error) {
 				return RefreshResult{}, err
 			}
 		}
-		return RefreshResult{Status: StatusUnchanged, Version: cur, Failed: failed}, nil
+		return RefreshResult{Status: StatusUnchanged, Version: cur, Failed: failed, Sources: statuses}, nil
 	}
 
 	v, err := p.publish(ctx, parsed, files, checksum, head, hasHead, cur, statuses)
 	if err != nil {
 		return RefreshResult{}, err
 	}
-	return RefreshResult{Status: StatusPublished, Version: v, Failed: failed}, nil
+	return RefreshResult{Status: StatusPublished, Version: v, Failed: failed, Sources: statuses}, nil
 }
 
 // plausible refuses a parse that cannot be the list: nothing at all (an error page, a
