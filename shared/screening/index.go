@@ -1,9 +1,11 @@
 package screening
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -142,6 +144,35 @@ func kindOf(c uint8) ListKind {
 		return KindPEP
 	}
 	return KindSanctions
+}
+
+// maxPositions is how many of a PEP's positions a match shows: the most recent, which
+// are what makes the person a PEP today (a long-serving member has dozens of terms).
+const maxPositions = 5
+
+// recentPositions orders positions most recent first (by end, then start; a position
+// without an end is held and comes first) and keeps maxPositions.
+func recentPositions(ps []sanctions.Position) []sanctions.Position {
+	out := slices.Clone(ps)
+	slices.SortStableFunc(out, func(a, b sanctions.Position) int {
+		if c := compareDates(b.End, a.End); c != 0 {
+			return c
+		}
+		return compareDates(b.Start, a.Start)
+	})
+	return out[:min(len(out), maxPositions)]
+}
+
+// compareDates orders dates by year, month and day, an absent date after every other
+// (for an end: still held).
+func compareDates(a, b sanctions.Date) int {
+	if (a.Precision == sanctions.PrecisionNone) != (b.Precision == sanctions.PrecisionNone) {
+		if a.Precision == sanctions.PrecisionNone {
+			return 1
+		}
+		return -1
+	}
+	return cmp.Or(cmp.Compare(a.Year, b.Year), cmp.Compare(a.Month, b.Month), cmp.Compare(a.Day, b.Day))
 }
 
 // positionLine renders a PEP's position for an analyst: "title, body (country), start to
@@ -299,7 +330,7 @@ func Build(lists ...*sanctions.List) (*Index, error) {
 			ix.entNameOff = append(ix.entNameOff, uint32(len(ix.nameEnt)))
 			ix.entKind = append(ix.entKind, kindCode(e.Kind))
 			if e.Kind == sanctions.KindPEP {
-				for _, p := range e.Positions {
+				for _, p := range recentPositions(e.Positions) {
 					ix.entPos = append(ix.entPos, positionLine(p))
 				}
 			}

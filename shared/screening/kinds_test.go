@@ -131,6 +131,26 @@ func TestADisagreementShowsWhatWasAskedAndWhatIsListed(t *testing.T) {
 	}
 }
 
+func TestAMatchShowsAPEPsMostRecentPositions(t *testing.T) {
+	var ps []sanctions.Position
+	for y := 1991; y <= 2025; y += 2 {
+		ps = append(ps, sanctions.Position{Title: "Representative", Country: "US",
+			Start: sanctions.Date{Year: y, Precision: sanctions.PrecisionYear}, End: sanctions.Date{Year: y + 2, Precision: sanctions.PrecisionYear}})
+	}
+	ps = append(ps, sanctions.Position{Title: "Speaker", Country: "US", Start: sanctions.Date{Year: 2019, Precision: sanctions.PrecisionYear}})
+	ix, err := Build(&sanctions.List{Source: sanctions.SourcePEPUS, Entities: []sanctions.Entity{{ID: "P", Source: sanctions.SourcePEPUS,
+		Type: sanctions.TypePerson, Kind: sanctions.KindPEP, Names: []sanctions.Name{{Full: "Theodora Quill Banner"}}, Positions: ps}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ix.Screen(Query{Name: "Theodora Quill Banner"}, DefaultOptions()).Matches[0].Positions
+	want := []string{"Speaker (US), since 2019", "Representative (US), 2025 to 2027", "Representative (US), 2023 to 2025",
+		"Representative (US), 2021 to 2023", "Representative (US), 2019 to 2021"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("positions = %q", got)
+	}
+}
+
 func TestKindsAndPositionsSurviveSerialization(t *testing.T) {
 	ix := kindsIndex(t)
 	var buf bytes.Buffer
