@@ -55,6 +55,7 @@
 //	list delta entry     LISTDELTA#src#ver / ADD|CHG|DEL#entry     -                                      -                                     changes of a version (re-screen trigger)
 //	monitoring sub       T#t#MON / U#u                             MONDUE#cadence -> next#t#u             -                                     tenant's subscriptions; due job
 //	alert                T#t#ALERT#a / ALERT                       T#t#ALERTS#status -> ts#a              T#t#U#u#ALERTS -> ts#a                get; by status; by user
+//	alert pair memory    T#t#U#u / ALERTPAIR#src#E:entity          -                                      -                                     open alert or last resolution of (user, entry) (versioned)
 //	webhook endpoint     T#t#WEBHOOKS / EP#e                       -                                      -                                     tenant's endpoints (fan-out of alerts)
 //	restriction rule     T#t#RULES / R#r                           -                                      -                                     tenant's rules (evaluated per movement)
 //	vault                T#t#V#v / VAULT                           -                                      -                                     get; status (versioned)

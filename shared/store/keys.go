@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -350,6 +352,23 @@ func AlertsByStatusPK(t TenantID, status string) string { return tenantPK(t, "AL
 
 // UserAlertsPK lists the alerts about one user on GSI2 (sort: TimeSK).
 func UserAlertsPK(t TenantID, userID string) string { return tenantPK(t, "U", seg(userID), "ALERTS") }
+
+// AlertPairKey is the memory of one (user, list entry) pair, in the user's partition: the
+// open alert's id, or the last alert's resolution with the entry's and the user's hashes
+// it was resolved on. Every write of an alert moves it on a version condition, so
+// concurrent findings for one pair make one alert. An entry id that cannot be a key
+// segment is replaced by its SHA-256 ("H:" instead of "E:"), so every id has one key.
+func AlertPairKey(t TenantID, userID, source, entityID string) Key {
+	ent := "E:" + entityID
+	if entityID == "" || strings.ContainsAny(entityID, "#\x00") || len(entityID) > 256 {
+		sum := sha256.Sum256([]byte(entityID))
+		ent = "H:" + hex.EncodeToString(sum[:])
+	}
+	return Key{PK: UserPK(t, userID), SK: AlertPairSKPrefix + seg(source) + "#" + ent}
+}
+
+// AlertPairSKPrefix selects a user's alert memories.
+const AlertPairSKPrefix = "ALERTPAIR#"
 
 // ---- client webhooks and rules -----------------------------------------------------------
 

@@ -72,3 +72,27 @@ func TestTimesAndIDsSort(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAlertPairKeys(t *testing.T) {
+	k := store.AlertPairKey("acme", "usr_1", "OFAC-SDN", "12345")
+	if k.PK != store.UserPK("acme", "usr_1") || k.SK != "ALERTPAIR#OFAC-SDN#E:12345" {
+		t.Fatalf("key %+v", k)
+	}
+	t.Run("an entry id that cannot be a segment gets its hash, one key per id", func(t *testing.T) {
+		a := store.AlertPairKey("acme", "usr_1", "UN-SC", "QDi#1")
+		b := store.AlertPairKey("acme", "usr_1", "UN-SC", "QDi#2")
+		if !strings.HasPrefix(a.SK, "ALERTPAIR#UN-SC#H:") || a == b || a != store.AlertPairKey("acme", "usr_1", "UN-SC", "QDi#1") {
+			t.Fatalf("%q %q", a.SK, b.SK)
+		}
+		if err := a.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a hashed id never collides with an id that looks like a hash", func(t *testing.T) {
+		h := store.AlertPairKey("acme", "u", "S", "x#y")
+		e := store.AlertPairKey("acme", "u", "S", strings.TrimPrefix(h.SK, "ALERTPAIR#S#H:"))
+		if h == e {
+			t.Fatal("collision")
+		}
+	})
+}
