@@ -93,6 +93,8 @@ type Index struct {
 	vtok  []qtoken      // vocabulary as comparable tokens
 	nameW []float32     // total token weight per name
 	free  chan *scratch // bounded free list of per-query scratch
+	// base is the full index a delta index was built against (BuildDelta).
+	base *Index
 }
 
 // ListInfo describes one list inside an index.
@@ -399,6 +401,26 @@ func Build(lists ...*sanctions.List) (*Index, error) {
 		ix.addrSource = append(ix.addrSource, a.src)
 		ix.addrEntity = append(ix.addrEntity, a.ent)
 	}
+	ix.derive()
+	return ix, nil
+}
+
+// BuildDelta indexes a few entries (a list version's added and changed ones) so that
+// they can be screened as the full index would screen them, at a small fraction of its
+// cost: tokens weigh what they weigh in full, where the rarity of a word is known. A
+// name screened against the delta index scores (up to candidate limits) as it does
+// against full, for the entries the delta holds. The delta index is not serialized.
+func BuildDelta(full *Index, lists ...*sanctions.List) (*Index, error) {
+	ix, err := Build(lists...)
+	if err != nil {
+		return nil, err
+	}
+	for v, t := range ix.vocab {
+		if id, ok := full.lookup(t); ok {
+			ix.vocabW[v] = full.vocabW[id]
+		}
+	}
+	ix.base = full
 	ix.derive()
 	return ix, nil
 }

@@ -169,3 +169,46 @@ func TestKindsAndPositionsSurviveSerialization(t *testing.T) {
 		t.Fatalf("after a round trip:\n%s\n%s", ja, jb)
 	}
 }
+
+func TestADeltaIndexScoresItsEntriesAsTheFullIndexDoes(t *testing.T) {
+	lists := testLists()
+	full, err := Build(lists...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The delta holds a few of the full index's entries, as a list version's changes do.
+	var delta []*sanctions.List
+	var queries []string
+	for _, l := range lists {
+		d := &sanctions.List{Source: l.Source}
+		for i := 0; i < len(l.Entities) && i < 3; i++ {
+			e := l.Entities[i]
+			d.Entities = append(d.Entities, e)
+			if n := e.PrimaryName(); len(n) > 4 {
+				queries = append(queries, n, n[:len(n)-1]+"x", "John "+n)
+			}
+		}
+		delta = append(delta, d)
+	}
+	dix, err := BuildDelta(full, delta...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, q := range queries {
+		want := map[string]float64{}
+		for _, m := range full.Screen(Query{Name: q}, Options{MinScore: 0.3, MaxResults: 50}).Matches {
+			want[string(m.Source)+"/"+m.EntityID] = m.Score
+		}
+		for _, m := range dix.Screen(Query{Name: q}, Options{MinScore: 0.3, MaxResults: 50}).Matches {
+			w, ok := want[string(m.Source)+"/"+m.EntityID]
+			if !ok || w != m.Score {
+				t.Errorf("%q: %s/%s scores %.3f in the delta, %.3f (found %v) in full", q, m.Source, m.EntityID, m.Score, w, ok)
+			}
+			compared++
+		}
+	}
+	if compared < len(queries)/2 {
+		t.Fatalf("only %d delta matches for %d queries", compared, len(queries))
+	}
+}

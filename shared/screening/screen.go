@@ -86,7 +86,7 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 	var sims [maxTok][]vocabSim
 	for i := range qt {
 		sims[i] = s.sims[offs[i]:offs[i+1]]
-		qt[i].weight = ix.queryWeight(sims[i])
+		qt[i].weight = ix.queryWeight(qt[i].text, sims[i])
 		if qt[i].legal {
 			qt[i].weight = legalFormWeight // never a reason to look at a name
 		}
@@ -188,12 +188,19 @@ func findEntity(best []scored, e uint32) int {
 }
 
 // queryWeight is the rarity weight of a query token: that of the most
-// similar listed token, or 1 for a token unlike any listed one.
-func (ix *Index) queryWeight(sims []vocabSim) float64 {
+// similar listed token, or 1 for a token unlike any listed one. A delta
+// index (BuildDelta) weighs a token it does not hold as its full index
+// does, so that its scores are the full index's.
+func (ix *Index) queryWeight(text string, sims []vocabSim) float64 {
 	best, w := 0.0, 1.0
 	for _, vs := range sims {
 		if vs.sim > best {
 			best, w = vs.sim, float64(ix.vocabW[vs.id])
+		}
+	}
+	if ix.base != nil && best < 1 {
+		if id, ok := ix.base.lookup(text); ok {
+			return float64(ix.base.vocabW[id])
 		}
 	}
 	return w
