@@ -69,6 +69,12 @@ func TestAFailingSourceNeverRemovesOrReplacesItsLastGoodData(t *testing.T) {
 	if d := e.delta(t, "OFAC-SDN", v2.ID); !slices.Equal(d["ADD"], []string{"77777"}) {
 		t.Fatalf("OFAC's change was held back: %q", d)
 	}
+	// The added entry itself is kept for delta re-screens.
+	dl, err := lists.ReadDelta(ctx, lists.NewS3Client(e.cfg), e.bucket, v2.DeltaKey)
+	if err != nil || len(dl) != 1 || dl[0].Source != "OFAC-SDN" || len(dl[0].Entities) != 1 || dl[0].Entities[0].ID != "77777" ||
+		dl[0].Entities[0].PrimaryName() != "NEWCO TRADING LLC" {
+		t.Fatalf("delta entries: %v %+v", err, dl)
+	}
 	st := status(e.head(t), "UN-SC")
 	if st.LastGoodAt != store.FormatTime(t0) || st.LastTriedAt != store.FormatTime(now) || st.Error == "" {
 		t.Fatalf("UN status: %+v", st)

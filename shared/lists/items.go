@@ -78,15 +78,18 @@ type SourceInfo struct {
 // Version is the metadata of one published version.
 type Version struct {
 	store.Meta
-	ID          string       `dynamodbav:"id" json:"version"`
-	Seq         int64        `dynamodbav:"seq" json:"seq"`
-	Previous    string       `dynamodbav:"previous,omitempty" json:"previous,omitempty"`
-	Checksum    string       `dynamodbav:"checksum" json:"checksum"` // over every file of every source
-	PublishedAt string       `dynamodbav:"publishedAt" json:"publishedAt"`
-	IndexKey    string       `dynamodbav:"indexKey" json:"indexKey"`
-	IndexBytes  int64        `dynamodbav:"indexBytes" json:"indexBytes"`
-	EntitiesKey string       `dynamodbav:"entitiesKey" json:"entitiesKey"`
-	Sources     []SourceInfo `dynamodbav:"sources" json:"sources"`
+	ID          string `dynamodbav:"id" json:"version"`
+	Seq         int64  `dynamodbav:"seq" json:"seq"`
+	Previous    string `dynamodbav:"previous,omitempty" json:"previous,omitempty"`
+	Checksum    string `dynamodbav:"checksum" json:"checksum"` // over every file of every source
+	PublishedAt string `dynamodbav:"publishedAt" json:"publishedAt"`
+	IndexKey    string `dynamodbav:"indexKey" json:"indexKey"`
+	IndexBytes  int64  `dynamodbav:"indexBytes" json:"indexBytes"`
+	EntitiesKey string `dynamodbav:"entitiesKey" json:"entitiesKey"`
+	// DeltaKey holds the added and changed entries (empty for an initial version, or when
+	// only removals happened).
+	DeltaKey string       `dynamodbav:"deltaKey,omitempty" json:"deltaKey,omitempty"`
+	Sources  []SourceInfo `dynamodbav:"sources" json:"sources"`
 	// Initial is set when there was no previous state to compare with: the delta is
 	// "everything" and no delta items are written; monitoring re-screens in full.
 	Initial bool `dynamodbav:"initial" json:"initial"`

@@ -35,6 +35,7 @@ type Loaded struct {
 	Index       *screening.Index
 	Version     string
 	PublishedAt string
+	EntitiesKey string // the version's entry hashes (ReadEntityHashes)
 	LoadedAt    time.Time
 	// LoadTime is how long reading and decoding the index took (S3 GetObject + LoadBytes).
 	LoadTime time.Duration
@@ -148,7 +149,7 @@ func (l *Loader) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("lists: load %s: %w", h.IndexKey, err)
 	}
-	next := &Loaded{Index: ix, Version: h.ListVersion, PublishedAt: h.PublishedAt,
+	next := &Loaded{Index: ix, Version: h.ListVersion, PublishedAt: h.PublishedAt, EntitiesKey: h.EntitiesKey,
 		LoadedAt: l.now(), LoadTime: time.Since(start), Bytes: len(body), Sources: h.Sources}
 	l.cur.Store(next)
 	l.log.Info("list version loaded", "version", next.Version, "bytes", next.Bytes, "loadMs", next.LoadTime.Milliseconds())

@@ -309,6 +309,7 @@ func (p *Publisher) publish(ctx context.Context, parsed []*sanctions.List, files
 	v.Initial = old == nil
 
 	var delta []DeltaEntry
+	changedEntities := map[string][]sanctions.Entity{} // source -> added and changed entries
 	for i, l := range parsed {
 		info := SourceInfo{
 			Source: string(l.Source), Kind: sourceKind(p.Sources[i]), ListVersion: l.Version(), Checksums: map[string]string{},
@@ -323,6 +324,9 @@ func (p *Publisher) publish(ctx context.Context, parsed []*sanctions.List, files
 			delta = appendDelta(delta, info.Source, v.ID, ChangeAdded, added)
 			delta = appendDelta(delta, info.Source, v.ID, ChangeChanged, changed)
 			delta = appendDelta(delta, info.Source, v.ID, ChangeRemoved, removed)
+			if es := entitiesByID(l, added, changed); len(es) > 0 {
+				changedEntities[info.Source] = es
+			}
 		}
 		v.Sources = append(v.Sources, info)
 	}
@@ -337,6 +341,18 @@ func (p *Publisher) publish(ctx context.Context, parsed []*sanctions.List, files
 	v.FilesKept = true
 	if err := p.put(ctx, v.IndexKey, buf.Bytes(), "application/octet-stream"); err != nil {
 		return Version{}, err
+	}
+	if len(changedEntities) > 0 {
+		// The added and changed entries themselves: monitoring re-screens its users
+		// against these alone (screening.BuildDelta), a small fraction of a full run.
+		body, err := gzipJSON(changedEntities)
+		if err != nil {
+			return Version{}, err
+		}
+		v.DeltaKey = "deltas/" + v.ID + ".json.gz"
+		if err := p.put(ctx, v.DeltaKey, body, "application/gzip"); err != nil {
+			return Version{}, err
+		}
 	}
 	hashes, err := gzipJSON(cur)
 	if err != nil {
@@ -417,10 +433,15 @@ type VersionEvent struct {
 	Previous string       `json:"previous,omitempty"`
 	Initial  bool         `json:"initial"`
 	Sources  []SourceInfo `json:"sources"`
+	// Where the version's added and changed entries and its entry hashes are (S3 keys in
+	// the lists bucket); DeltaKey is empty when nothing was added or changed.
+	DeltaKey    string `json:"deltaKey,omitempty"`
+	EntitiesKey string `json:"entitiesKey"`
 }
 
 func versionEvent(v Version) VersionEvent {
-	return VersionEvent{Version: v.ID, Seq: v.Seq, Previous: v.Previous, Initial: v.Initial, Sources: v.Sources}
+	return VersionEvent{Version: v.ID, Seq: v.Seq, Previous: v.Previous, Initial: v.Initial, Sources: v.Sources,
+		DeltaKey: v.DeltaKey, EntitiesKey: v.EntitiesKey}
 }
 
 func (p *Publisher) head(ctx context.Context) (Head, bool, error) {
@@ -459,19 +480,7 @@ func (p *Publisher) put(ctx context.Context, key string, body []byte, contentTyp
 }
 
 func (p *Publisher) readHashes(ctx context.Context, key string) (map[string]map[string]string, error) {
-	body, err := getObject(ctx, p.S3, p.Bucket, key)
-	if err != nil {
-		return nil, err
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("lists: %s: %w", key, err)
-	}
-	var out map[string]map[string]string
-	if err := json.NewDecoder(zr).Decode(&out); err != nil {
-		return nil, fmt.Errorf("lists: %s: %w", key, err)
-	}
-	return out, nil
+	return ReadEntityHashes(ctx, p.S3, p.Bucket, key)
 }
 
 func getObject(ctx context.Context, s ObjectStore, bucket, key string) ([]byte, error) {
@@ -586,6 +595,63 @@ func (p *Publisher) keepFiles(ctx context.Context, files map[int][]Fetched, prev
 		}
 	}
 	return nil
+}
+
+// entitiesByID picks l's entries with the given ids (ids of entities, not addresses).
+func entitiesByID(l *sanctions.List, idSets ...[]string) []sanctions.Entity {
+	want := map[string]bool{}
+	for _, ids := range idSets {
+		for _, id := range ids {
+			want[id] = true
+		}
+	}
+	var out []sanctions.Entity
+	for _, e := range l.Entities {
+		if want[e.ID] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// ReadDelta reads the added and changed entries of a version (Version.DeltaKey) as one
+// list per source, for screening.BuildDelta.
+func ReadDelta(ctx context.Context, s ObjectStore, bucket, key string) ([]*sanctions.List, error) {
+	body, err := getObject(ctx, s, bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string][]sanctions.Entity
+	if err := gunzipJSON(body, &m); err != nil {
+		return nil, fmt.Errorf("lists: %s: %w", key, err)
+	}
+	var out []*sanctions.List
+	for _, src := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, &sanctions.List{Source: sanctions.Source(src), Entities: m[src]})
+	}
+	return out, nil
+}
+
+// ReadEntityHashes reads a version's entry hashes (Version.EntitiesKey): source -> id ->
+// content hash. A changed hash means the listed entry changed.
+func ReadEntityHashes(ctx context.Context, s ObjectStore, bucket, key string) (map[string]map[string]string, error) {
+	body, err := getObject(ctx, s, bucket, key)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]map[string]string
+	if err := gunzipJSON(body, &out); err != nil {
+		return nil, fmt.Errorf("lists: %s: %w", key, err)
+	}
+	return out, nil
+}
+
+func gunzipJSON(body []byte, v any) error {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	return json.NewDecoder(zr).Decode(v)
 }
 
 func appendDelta(out []DeltaEntry, source, version, change string, ids []string) []DeltaEntry {
