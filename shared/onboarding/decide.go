@@ -211,18 +211,14 @@ func (s *Service) screen(ctx context.Context, t store.TenantID, u userItem) erro
 	if err := s.open(ctx, t, u.ID, PurposeIdentity, u.IdentityEnc, &id); err != nil {
 		return err
 	}
-	name := id.Name()
-	if letters(name) < 4 || len(strings.Fields(name)) < 2 && u.Type == TypeIndividual {
-		return s.inconclusive(ctx, t, u, "name_too_short_to_screen")
+	q, why := subjectQuery(u, id)
+	if why != "" {
+		return s.inconclusive(ctx, t, u, why)
 	}
 	vendorHit := u.AML != nil && u.AML.Outcome == string(lifecycle.ScreeningHit)
 	var vflags []string
 	if vendorHit {
 		vflags = u.AML.Flags
-	}
-	q := lists.Query{Name: name, Type: lists.TypePerson, DateOfBirth: id.DOB, Nationality: countryCode(id.Nationality), Country: countryCode(id.Country)}
-	if u.Type == TypeCompany {
-		q = lists.Query{Name: name, Type: lists.TypeOrganisation, Country: countryCode(id.Country)}
 	}
 	membersActive := false
 	if u.Type == TypeCompany {
