@@ -337,6 +337,32 @@ func MonitoringDueSK(next time.Time, t TenantID, userID string) string {
 	return FormatTime(next) + "#" + seg(string(t)) + "#" + seg(userID)
 }
 
+// MonitoringEnabledPK lists, on GSI1, the tenants whose monitoring is on (platform
+// scope: a new list version re-screens them); sort key the tenant id.
+const MonitoringEnabledPK = "MONENABLED"
+
+// MonitoringRunPK is the partition of one monitoring run: its record and its batches.
+func MonitoringRunPK(t TenantID, runID string) string { return tenantPK(t, "MONRUN", seg(runID)) }
+
+// MonitoringRunKey is a monitoring run's record (counters, status).
+func MonitoringRunKey(t TenantID, runID string) Key {
+	return Key{PK: MonitoringRunPK(t, runID), SK: "RUN"}
+}
+
+// MonitoringBatchKey marks one batch of a run as counted (so a redelivered batch is not).
+func MonitoringBatchKey(t TenantID, runID string, batch int) Key {
+	return Key{PK: MonitoringRunPK(t, runID), SK: fmt.Sprintf("B#%06d", batch)}
+}
+
+// MonitoringRunsPK lists a tenant's runs on GSI1 (sort: TimeSK of the start).
+func MonitoringRunsPK(t TenantID) string { return tenantPK(t, "MONRUNS") }
+
+// UserMonitoringKey is a monitored user's last re-screening: status, reason codes, matched
+// entry references, list version and times only.
+func UserMonitoringKey(t TenantID, userID string) Key {
+	return Key{PK: UserPK(t, userID), SK: "MONSTATUS"}
+}
+
 // RescreenKey is one re-screening result of a user (status, reason codes, times only).
 func RescreenKey(t TenantID, userID, runID string) Key {
 	return Key{PK: UserPK(t, userID), SK: "RESCR#" + seg(runID)}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -121,6 +124,37 @@ func (t *Tx) Patch(key Key, expectedVersion int64, ch Changes) *Tx {
 	}}, nil)
 }
 
+// Increment adds counters to an existing item (DynamoDB ADD: concurrent increments all
+// count) without touching its version: for tallies many writers move at once, such as a
+// run's progress. An absent item is ErrNotFound.
+func (t *Tx) Increment(key Key, counters map[string]int64) *Tx {
+	names := map[string]string{"#_pk": AttrPK}
+	values := map[string]types.AttributeValue{}
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(counters)) {
+		n := fmt.Sprintf("#c%d", len(parts))
+		v := fmt.Sprintf(":c%d", len(parts))
+		names[n], values[v] = name, number(counters[name])
+		parts = append(parts, n+" "+v)
+	}
+	var err error
+	if len(parts) == 0 {
+		err = errors.New("no counters")
+	}
+	if err == nil {
+		err = key.Validate()
+	}
+	return t.add("increment", key, types.TransactWriteItem{Update: &types.Update{
+		TableName:                           &t.s.table,
+		Key:                                 key.av(),
+		UpdateExpression:                    aws.String("ADD " + strings.Join(parts, ", ")),
+		ConditionExpression:                 aws.String("attribute_exists(#_pk)"),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}, err)
+}
+
 // Delete adds the removal of an item at expectedVersion (ErrConflict, ErrNotFound).
 func (t *Tx) Delete(key Key, expectedVersion int64) *Tx {
 	return t.add("delete", key, types.TransactWriteItem{Delete: &types.Delete{
@@ -231,6 +265,8 @@ func (t *Tx) mapReason(ctx context.Context, f TxFailure, old map[string]types.At
 	switch f.Op {
 	case "create":
 		return ErrAlreadyExists
+	case "increment":
+		return ErrNotFound // its only condition is that the item exists
 	case "update", "patch", "delete", "checkVersion":
 		cur, err := t.s.classify(ctx, f.Key, old)
 		switch {
