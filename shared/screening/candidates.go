@@ -144,12 +144,19 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 	for _, v := range equalRange(ix.phonOrder, ix.vocabPhon, q.phon) {
 		consider(v)
 	}
-	if q.abjad && len(q.skel) >= 2 {
-		for i, v := range equalRange(ix.skelOrder, ix.vocabSkel, q.skel) {
-			if i >= 2*maxSimilarVocab {
-				break
+	if q.abjad && q.akey != "" {
+		// Listed skeletons keep their first letter: the Latin spelling
+		// may start with a vowel, a glide or the article that the
+		// consonant key leaves out.
+		for _, pre := range [...]string{"", "a", "e", "i", "u", "y", "v", "al", "el"} {
+			same := equalRange(ix.skelOrder, ix.vocabSkel, pre+q.akey)
+			q.keyNames = uint16(min(65535, int(q.keyNames)+len(same)))
+			for i, v := range same {
+				if i >= 2*maxSimilarVocab {
+					break
+				}
+				consider(v)
 			}
-			consider(v)
 		}
 	}
 	// A joined query token whose halves are listed tokens of three

@@ -21,6 +21,7 @@ const (
 const (
 	capNotAllWords = 0.88 // a query word missing or only loosely matched
 	capWeakAlias   = 0.76
+	capAbjadLoose  = 0.88 // Arabic script matched by consonants, a word missing or loose
 	capSingleWord  = 0.70 // one query word against a person, vessel or aircraft, or loosely against an organisation
 )
 
@@ -69,13 +70,36 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 	if a.qWords == 1 && !singleWordSuffices(a, listed, queried) {
 		c = min(c, capSingleWord)
 	}
-	if a.qWords == 2 && a.q[0].abjad {
-		// Two words of Arabic script: without written vowels their
-		// consonants fit many different names (hsyn mwswy: Hossein
-		// Musavi, Hassan Moussawi...), so they count as one.
-		c = min(c, capSingleWord)
+	if a.q[0].abjad && !a.n[0].abjad {
+		c = min(c, abjadCap(a))
 	}
 	return c
+}
+
+// abjadKeyNames is how many listed words may share the consonant key of an
+// Arabic-script word for that word to single out a name.
+const abjadKeyNames = 12
+
+// abjadCap bounds a name in Arabic script matched to a Latin one by
+// consonants: without written vowels its words fit several names, so it
+// is never a match on its own; two words count as one (hsyn mwswy fits
+// Hossein Musavi, Hassan Moussawi...) unless one of them has consonants
+// that few listed words share.
+func abjadCap(a *alignment) float64 {
+	c := capNotAllWords
+	if !a.strong {
+		c = capAbjadLoose
+	}
+	if a.qWords > 2 {
+		return c
+	}
+	for _, p := range a.pairs[:a.npairs] {
+		t := &a.q[p.qi]
+		if p.sim >= 0.9 && len(t.akey) >= 3 && t.keyNames > 0 && t.keyNames <= abjadKeyNames {
+			return c
+		}
+	}
+	return capSingleWord
 }
 
 func nameQuality(kind sanctions.NameKind, weak bool) float64 {

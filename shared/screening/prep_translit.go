@@ -69,7 +69,13 @@ func transliterate(s string) (string, bool) {
 		}
 		if isArabic(r) {
 			abjad = true
-			b.WriteString(arabicLetter(rs, i))
+			t := arabicLetter(rs, i)
+			if t == "h" && endsInDigraphLetter(&b) {
+				// صحراوي is Sahrawi, not "Shrawi": a short vowel keeps
+				// the h from making a digraph with the consonant before.
+				b.WriteByte('a')
+			}
+			b.WriteString(t)
 			continue
 		}
 		b.WriteRune(rs[i])
@@ -146,6 +152,20 @@ func isArabicLetter(r rune) bool {
 func prevIsVowelLetter(rs []rune, i int) bool {
 	switch rs[i-1] {
 	case 'ا', 'أ', 'آ', 'و', 'ي', 'ی':
+		return true
+	}
+	return false
+}
+
+// endsInDigraphLetter reports whether the text so far ends in a consonant
+// that forms a digraph with a following h (sh, kh, gh, dh, th, zh, ch, ph).
+func endsInDigraphLetter(b *strings.Builder) bool {
+	s := b.String()
+	if s == "" {
+		return false
+	}
+	switch s[len(s)-1] {
+	case 's', 'k', 'g', 'd', 't', 'z', 'c', 'p':
 		return true
 	}
 	return false

@@ -5,17 +5,31 @@ package screening
 // "al" weigh less).
 type qtoken struct {
 	text, phon, skel string
+	akey             string // consonantKey, for tokens from Arabic script only
 	abjad            bool
-	joined           bool  // made by joining two adjacent tokens
-	legal            bool  // a company legal form (prep_legalforms.go)
-	split            uint8 // > 0: the token is two listed tokens joined, split at this byte
+	joined           bool   // made by joining two adjacent tokens
+	legal            bool   // a company legal form (prep_legalforms.go)
+	split            uint8  // > 0: the token is two listed tokens joined, split at this byte
+	keyNames         uint16 // Arabic script: listed words sharing its consonant key
 	weight           float64
 	id               int32 // vocabulary id of a listed token, -1 otherwise
 }
 
 func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
-	return qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text)}
+	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text)}
+	if t.Abjad {
+		q.akey = consonantKey(p)
+	}
+	return q
+}
+
+// keyOf is the consonant key of a token, computed when it was not kept.
+func (t *qtoken) keyOf() string {
+	if t.akey != "" || t.abjad {
+		return t.akey
+	}
+	return consonantKey(t.phon)
 }
 
 // tokenMatch says how a query token was matched to a name token.
@@ -58,17 +72,45 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 	if p := 0.98 * editSim(q.phon, n.phon); p > best {
 		best, how = p, matchPhonetic
 	}
-	if (q.abjad || n.abjad) && len(q.skel) >= 2 && len(n.skel) >= 2 {
-		s := 0.9 * jaroWinkler(q.skel, n.skel)
-		if q.skel == n.skel {
-			s = 0.92
-		}
-		if s > best {
+	if q.abjad || n.abjad {
+		if s := keySim(q, n); s > best {
 			best, how = s, matchSkeleton
 		}
 	}
 	return best, how
 }
+
+// keySim compares a token transliterated from Arabic script with a Latin
+// one by their consonant keys (the vowels of the Latin spelling were never
+// written in Arabic). A key of one consonant ("li": Ali, "mr": Omar) only
+// counts between short words; a Latin word that carries the article
+// joined ("Elsseid", "Alzubaidi") matches the Arabic word without it.
+func keySim(q, n *qtoken) float64 {
+	qk, nk := q.keyOf(), n.keyOf()
+	if len(qk) == 0 || len(nk) == 0 {
+		return 0
+	}
+	if qk == nk {
+		if len(qk) >= 2 {
+			return abjadKeySim
+		}
+		if len(q.text) <= 4 && len(n.text) <= 4 {
+			return abjadKeySim - 0.02
+		}
+		return 0
+	}
+	if len(qk) < 2 || len(nk) < 2 {
+		return 0
+	}
+	if len(nk) > 2 && nk[0] == 'l' && nk[1:] == qk || len(qk) > 2 && qk[0] == 'l' && qk[1:] == nk {
+		return abjadKeySim - 0.02
+	}
+	return 0.9 * jaroWinkler(qk, nk)
+}
+
+// abjadKeySim is the similarity of an Arabic-script word and a Latin word
+// with the same consonants.
+const abjadKeySim = 0.96
 
 // TokenPair is one aligned pair of a query token and a name token.
 type TokenPair struct {
@@ -121,7 +163,7 @@ func pairSim(q, n *qtoken, i int, known [][]vocabSim) float64 {
 	// Not found by candidate generation (two typos in one short token, a
 	// transliteration variant): compare directly when lengths allow a
 	// match at all.
-	if d := len(q.text) - len(n.text); d > 3 || d < -3 {
+	if d := len(q.text) - len(n.text); (d > 3 || d < -3) && !q.abjad && !n.abjad {
 		return 0
 	}
 	s, _ := tokenSim(q, n)
@@ -220,6 +262,14 @@ func splitJoined(q []qtoken) ([]qtoken, bool) {
 func mergeAdjacent(a, b []qtoken) ([]qtoken, bool) {
 	var out []qtoken
 	for i := 0; i < len(a); i++ {
+		if n, t, ok := abjadJoin(a, i, b); ok {
+			if out == nil {
+				out = append(make([]qtoken, 0, len(a)), a[:i]...)
+			}
+			out = append(out, t)
+			i += n - 1
+			continue
+		}
 		if i+2 < len(a) && len(a[i].text) <= 3 && len(a[i+1].text) <= 3 && hasToken(b, a[i].text+a[i+1].text+a[i+2].text) {
 			// Particles written apart: "van der bilt" is "vanderbilt".
 			if out == nil {
@@ -248,6 +298,46 @@ func mergeAdjacent(a, b []qtoken) ([]qtoken, bool) {
 		}
 	}
 	return out, out != nil
+}
+
+// abjadJoin joins, in a name from Arabic script, a word and the article
+// and word after it ("عبد الله": bd al lh) when their consonants are those
+// of one Latin word ("Abdallah", "Noureddine" with the article's l
+// assimilated), or two words that are one Latin word ("Abubakr").
+func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
+	if !a[i].abjad || i+1 >= len(a) {
+		return 0, qtoken{}, false
+	}
+	try := func(text string, n int) (int, qtoken, bool) {
+		k := consonantKey(phoneticForm(text))
+		if len(k) < 3 {
+			return 0, qtoken{}, false
+		}
+		for j := range b {
+			if !b[j].abjad && b[j].keyOf() == k {
+				w := 0.0
+				for _, t := range a[i : i+n] {
+					w += t.weight
+				}
+				t := newQToken(Token{Text: text, Abjad: true}, min(1, w))
+				t.joined = true
+				return n, t, true
+			}
+		}
+		return 0, qtoken{}, false
+	}
+	if i+2 < len(a) && a[i+1].text == "al" {
+		if n, t, ok := try(a[i].text+"al"+a[i+2].text, 3); ok {
+			return n, t, ok
+		}
+		if n, t, ok := try(a[i].text+a[i+2].text, 3); ok {
+			return n, t, ok
+		}
+	}
+	if a[i+1].text == "al" {
+		return 0, qtoken{}, false
+	}
+	return try(a[i].text+a[i+1].text, 2)
 }
 
 func hasToken(b []qtoken, t string) bool {

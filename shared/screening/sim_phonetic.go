@@ -101,3 +101,30 @@ func isVowel(c byte) bool {
 	}
 	return false
 }
+
+// consonantKey is the consonant key of a phonetic form, used to compare a
+// name transliterated from Arabic script with its Latin spellings: Arabic
+// writes neither short vowels nor, at the start of a word, a vowel of its
+// own (alif and ain carry it), and long vowels are written with the
+// letters that are also the glides y and w. So every vowel, y and w (v in
+// the phonetic form) is dropped, the first letter included, as is a final
+// h (ta marbuta: Fatima/Fatimah). "Mohammed", "Muhammad" and محمد share
+// "mhmd"; "Omar" and عمر share "mr".
+func consonantKey(p string) string {
+	if !isASCII(p) {
+		return p
+	}
+	var buf [32]byte
+	b := buf[:0]
+	for i := 0; i < len(p) && len(b) < len(buf); i++ {
+		c := p[i]
+		if isVowel(c) || c == 'y' || c == 'v' || c == 'w' || c == '\'' || c == 'h' && i == len(p)-1 && i > 0 {
+			continue
+		}
+		if len(b) > 0 && b[len(b)-1] == c {
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
