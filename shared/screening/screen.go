@@ -224,6 +224,13 @@ func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Da
 	c.comp.name = al.score
 	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0)
 	c.comp.cap = nameCap(al, flags&flagWeak != 0, typ, qType)
+	if c.comp.dob > 0 && !al.strong {
+		// A birth date that agrees accounts for the loosely matched
+		// word: the name caps are those of a name matched in full.
+		strong := *al
+		strong.strong = true
+		c.comp.cap = nameCap(&strong, flags&flagWeak != 0, typ, qType)
+	}
 	c.final = combine(c.comp)
 	return c
 }

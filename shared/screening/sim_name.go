@@ -410,6 +410,7 @@ func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
 	if a.npairs == 0 {
 		return a
 	}
+	a.loosePairs(&qSim, &nSim)
 	var qMatched, qTotal, nMatched, nTotal float64
 	a.strong = true
 	for _, p := range a.pairs[:a.npairs] {
@@ -443,6 +444,64 @@ func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
 	a.qc, a.nc = qMatched/qTotal, nMatched/nTotal
 	a.score = round3(nameQueryWeight*a.qc + (1-nameQueryWeight)*a.nc)
 	return a
+}
+
+// looseTokenSim bounds the similarity of a word with two typos (or three
+// in a long word): it counts in coverage, never as a strongly matched word.
+const looseTokenSim = 0.76
+
+// looseShortSim is that of two typos in a short word of a two-word name.
+const looseShortSim = 0.6
+
+// loosePairs pairs the words left over by the alignment when they are two
+// edits apart (three in words of nine letters or more) with the same first
+// letter, in short words only within names of three words or more: two typos in one short word ("sgon" for "song") are beyond
+// tokenSim's bound, yet beside the rest of a name matched they say more
+// than nothing.
+func (a *alignment) loosePairs(qSim, nSim *[maxTok]float64) {
+	words := 0
+	for i := range a.q {
+		if len(a.q[i].text) > 1 && !a.q[i].legal {
+			words++
+		}
+	}
+	for i := range a.q {
+		q := &a.q[i]
+		if a.qUsed[i] || len(q.text) < 4 || q.legal || q.abjad {
+			continue
+		}
+		bj, bs := -1, 0.0
+		for j := range a.n {
+			n := &a.n[j]
+			if a.nUsed[j] || len(n.text) < 4 || n.legal || n.text[0] != q.text[0] {
+				continue
+			}
+			l := max(len(q.text), len(n.text))
+			limit := looseTokenSim
+			if l <= 5 && words < 3 {
+				// Two typos in a short word of a two-word name: "Wolf"
+				// and "Wood" may be other names; alone they stay below
+				// review, an agreeing birth date lifts them.
+				limit = looseShortSim
+			}
+			allowed := 2
+			if l >= 9 {
+				allowed = 3
+			}
+			if d := osaDistance(q.text, n.text, allowed); d <= allowed {
+				if s := min(limit, 1-0.6*float64(d)/float64(l)); s > bs {
+					bj, bs = j, s
+				}
+			}
+		}
+		if bj < 0 || a.npairs == maxTok {
+			continue
+		}
+		a.qUsed[i], a.nUsed[bj] = true, true
+		qSim[i], nSim[bj] = bs, bs
+		a.pairs[a.npairs] = alignedPair{uint8(i), uint8(bj), bs}
+		a.npairs++
+	}
 }
 
 // legalWeight is a token's weight in coverage: legal forms weigh little
