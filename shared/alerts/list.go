@@ -53,7 +53,7 @@ func (s *Service) both(ctx context.Context, t store.TenantID, f Filter, cursor s
 		}
 	}
 	limit = clamp(limit)
-	var out []Alert
+	out := []Alert{}
 	if phase == phaseOpen {
 		items, next, err := s.page(ctx, f.query(t, store.IndexGSI1, store.AlertsByStatusPK(t, StatusOpen), false), inner, limit)
 		if err != nil {
