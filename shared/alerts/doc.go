@@ -33,7 +33,10 @@
 //
 // # Cost
 //
-// Raise: a new alert is 1 GetItem and 1 TransactWriteItems (4 items); evidence on an
-// open alert 2 GetItem and 1 TransactWriteItems (4 items); a redelivery 1 or 2 GetItem;
-// a finding held back by the memory 1 GetItem.
+// Raise: a new alert is 1 GetItem and 1 TransactWriteItems (alert, memory, audit record,
+// event); evidence on an open alert 2 GetItem and 1 TransactWriteItems (the same, without
+// the event when nothing material changed); a redelivery 1 GetItem (2 when it is older
+// than the alert's newest evidence); a finding held back by the memory 1 GetItem.
+// Resolve: 2 GetItem and 1 TransactWriteItems, and KMS only when the data key cache
+// misses.
 package alerts
