@@ -318,7 +318,7 @@ func negativeQueries(b *benchData) []labelled {
 	return out
 }
 
-func quality(ix *screening.Index, lists *allLists, b *benchData, verbose bool) {
+func quality(ix *screening.Index, lists *allLists, b *benchData, verbose bool, near float64) {
 	opt := screening.DefaultOptions()
 	unBench, unlabelled := unBenchQueries(lists.UN, b)
 	var qs []labelled
@@ -365,7 +365,7 @@ func quality(ix *screening.Index, lists *allLists, b *benchData, verbose bool) {
 	calibration(obs)
 	sweep(obs)
 	if verbose {
-		misses(obs, opt.Thresholds)
+		misses(obs, opt.Thresholds, near)
 	}
 }
 
@@ -544,14 +544,18 @@ func sweep(obs []observed) {
 
 // misses lists, for the tuning half only, the labelled queries missed at
 // review and the non-listed ones flagged.
-func misses(obs []observed, th screening.Thresholds) {
+func misses(obs []observed, th screening.Thresholds, near float64) {
+	fpAt := th.Review
+	if near > 0 {
+		fpAt = min(fpAt, near)
+	}
 	for i := range obs {
 		o := &obs[i]
 		if o.half != halfTune {
 			continue
 		}
 		miss := o.want != "" && (!o.right || o.topScore < th.Review)
-		fp := o.want == "" && o.topScore >= th.Review
+		fp := o.want == "" && o.topScore >= fpAt
 		if !miss && !fp {
 			continue
 		}

@@ -19,7 +19,7 @@ const (
 	fullUKEntities = 6300
 )
 
-func run(dir string, nq int, verbose bool) error {
+func run(dir string, nq int, verbose bool, near float64) error {
 	fmt.Printf("screenbench: fixtures %s, GOMAXPROCS=%d, %s\n\n", dir, runtime.GOMAXPROCS(0), runtime.Version())
 
 	t0 := time.Now()
@@ -55,7 +55,7 @@ func run(dir string, nq int, verbose bool) error {
 		return err
 	}
 	latency(all.ix, lists, bench, nq)
-	quality(all.ix, lists, bench, verbose)
+	quality(all.ix, lists, bench, verbose, near)
 	return nil
 }
 

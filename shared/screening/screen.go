@@ -64,6 +64,7 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 	unsupported := false
 	for i, t := range toks {
 		qt = append(qt, newQToken(t, 1))
+		_, qt[i].listed = ix.lookup(t.Text)
 		if !isASCII(t.Text) {
 			unsupported = true
 		}

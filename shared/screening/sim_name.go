@@ -9,6 +9,7 @@ type qtoken struct {
 	abjad            bool
 	joined           bool   // made by joining two adjacent tokens
 	legal            bool   // a company legal form (prep_legalforms.go)
+	listed           bool   // a query token that is itself a listed word
 	split            uint8  // > 0: the token is two listed tokens joined, split at this byte
 	keyNames         uint16 // Arabic script: listed words sharing its consonant key
 	weight           float64
@@ -450,6 +451,9 @@ func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
 // in a long word): it counts in coverage, never as a strongly matched word.
 const looseTokenSim = 0.76
 
+// soleLooseSim is that of the one word left on each side.
+const soleLooseSim = 0.8
+
 // looseShortSim is that of two typos in a short word of a two-word name.
 const looseShortSim = 0.6
 
@@ -459,10 +463,27 @@ const looseShortSim = 0.6
 // tokenSim's bound, yet beside the rest of a name matched they say more
 // than nothing.
 func (a *alignment) loosePairs(qSim, nSim *[maxTok]float64) {
-	words := 0
+	words, qLeft, nLeft := 0, 0, 0
 	for i := range a.q {
 		if len(a.q[i].text) > 1 && !a.q[i].legal {
 			words++
+			if !a.qUsed[i] {
+				qLeft++
+			}
+		}
+	}
+	for j := range a.n {
+		if !a.nUsed[j] && len(a.n[j].text) > 1 && !a.n[j].legal {
+			nLeft++
+		}
+	}
+	// The one word left on each side, every other word the same: only a
+	// misspelling explains the difference, unless the query word is a
+	// listed word itself (a name of its own: "Wolf" is not "Wood").
+	sole := qLeft == 1 && nLeft == 1
+	for _, p := range a.pairs[:a.npairs] {
+		if p.sim < 0.95 {
+			sole = false
 		}
 	}
 	for i := range a.q {
@@ -483,6 +504,9 @@ func (a *alignment) loosePairs(qSim, nSim *[maxTok]float64) {
 				// and "Wood" may be other names; alone they stay below
 				// review, an agreeing birth date lifts them.
 				limit = looseShortSim
+			}
+			if sole && !q.listed {
+				limit = soleLooseSim
 			}
 			allowed := 2
 			if l >= 9 {
