@@ -123,3 +123,25 @@ func (s *Service) subject(ctx context.Context, t store.TenantID, id string) (*Su
 	sum := sha256.Sum256(append([]byte(string(t)+"/"+u.ID+"/"), raw...))
 	return &Subject{UserID: u.ID, Status: u.Status, Query: q, Hash: hex.EncodeToString(sum[:16])}, nil
 }
+
+// ErrNoVendorRecheck is RecheckAML's answer for a user whose vendor cannot re-run its
+// AML check on request (MetaMap has no such call), or who has no applicant.
+var ErrNoVendorRecheck = errors.New("onboarding: the user's identity vendor has no AML recheck")
+
+// RecheckAML asks the user's identity vendor to re-run its AML check (Sumsub's
+// POST /resources/applicants/{id}/recheck/aml). The outcome comes back as a vendor event
+// and is handled as every vendor review is.
+func (s *Service) RecheckAML(ctx context.Context, t store.TenantID, userID string) error {
+	u, err := s.getUser(ctx, t, userID)
+	if err != nil {
+		return err
+	}
+	if u.KYC == nil || u.KYC.Vendor != VendorSumsub || u.KYC.ApplicantID == "" {
+		return ErrNoVendorRecheck
+	}
+	v, ok := s.Vendors[VendorSumsub].(Sumsub)
+	if !ok {
+		return ErrNoVendorRecheck
+	}
+	return v.API.RecheckAML(ctx, u.KYC.ApplicantID)
+}

@@ -193,6 +193,13 @@ func decode(item map[string]types.AttributeValue, out any, key Key) error {
 	return nil
 }
 
+// Marshal is the item the store writes for entity under key (with its indexes, entity
+// type and version 1): for bulk writes (BatchWriteItem) of items without optimistic
+// locking.
+func Marshal(key Key, item Entity) (map[string]types.AttributeValue, error) {
+	return encode(key, item, 1)
+}
+
 // Unmarshal decodes one raw item (from a Page or a ConditionError) into out.
 func Unmarshal(item map[string]types.AttributeValue, out any) error {
 	key := Key{}
