@@ -90,8 +90,22 @@ func abjadCap(a *alignment) float64 {
 	if !a.strong {
 		c = capAbjadLoose
 	}
-	if a.qWords > 2 {
+	words := 0
+	for i := range a.q {
+		if len(a.q[i].text) > 1 && !a.q[i].legal && a.q[i].text != "al" {
+			words++
+		}
+	}
+	if words > 2 {
 		return c
+	}
+	// Two words (the article aside): both must have the consonants of
+	// their Latin words; one only near in consonants is another name as
+	// often as another spelling.
+	for _, p := range a.pairs[:a.npairs] {
+		if a.q[p.qi].text != "al" && p.sim < abjadKeySim-0.02 {
+			return capSingleWord
+		}
 	}
 	for _, p := range a.pairs[:a.npairs] {
 		t := &a.q[p.qi]
