@@ -61,11 +61,44 @@ func canonicalLegalForm(w string) string {
 		return ""
 	}
 	for long, f := range legalFormWords {
-		if long[0] == w[0] && osaDistance(w, long, 1) <= 1 {
+		if long[0] == w[0] && osaDistance(w, long, legalTypos(long)) <= legalTypos(long) {
 			return f
 		}
 	}
 	return ""
+}
+
+// legalTypos is how many edits a spelt-out legal-form word may carry and
+// still be recognised: two in words of seven letters or more ("LIIETD",
+// "CMPAWY"), one in shorter ones.
+func legalTypos(long string) int {
+	if len(long) >= 7 {
+		return 2
+	}
+	return 1
+}
+
+// phraseWordMatches says whether word w of a name spells the legal-form
+// word p of a phrase: the same, or one edit apart in words of four
+// letters or more with the same first letter; edits counts them, and a
+// phrase may carry two in all.
+func phraseWordMatches(w, p string, edits *int) bool {
+	if w == p {
+		return true
+	}
+	if len(p) < 4 || len(w) < 3 || w[0] != p[0] || *edits >= 2 {
+		return false
+	}
+	allowed := min(2-*edits, 1)
+	if len(p) >= 7 {
+		allowed = 2 - *edits
+	}
+	d := osaDistance(w, p, allowed)
+	if d > allowed {
+		return false
+	}
+	*edits += d
+	return true
 }
 
 // canonicalLegalForms rewrites spelt-out legal forms to their canonical
@@ -96,13 +129,18 @@ func legalPhraseAt(words []string, i int) (int, string) {
 		if i+len(p.words) > len(words) {
 			continue
 		}
-		ok := true
+		ok, edits, exact := true, 0, 0
 		for k, w := range p.words {
-			if words[i+k] != w {
+			if words[i+k] == w {
+				exact++
+			}
+			if !phraseWordMatches(words[i+k], w, &edits) {
 				ok = false
 				break
 			}
 		}
+		// A misspelt phrase still needs half its words as written.
+		ok = ok && 2*exact >= len(p.words)
 		if ok {
 			return len(p.words), p.form
 		}

@@ -412,6 +412,7 @@ func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
 		return a
 	}
 	a.loosePairs(&qSim, &nSim)
+	a.soleDifference(&qSim, &nSim)
 	var qMatched, qTotal, nMatched, nTotal float64
 	a.strong = true
 	for _, p := range a.pairs[:a.npairs] {
@@ -451,8 +452,9 @@ func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
 // in a long word): it counts in coverage, never as a strongly matched word.
 const looseTokenSim = 0.76
 
-// soleLooseSim is that of the one word left on each side.
-const soleLooseSim = 0.8
+// soleTypoSim is the similarity of the one word that differs between two
+// names otherwise the same, two edits apart (soleDifference).
+const soleTypoSim = 0.84
 
 // looseShortSim is that of two typos in a short word of a two-word name.
 const looseShortSim = 0.6
@@ -463,27 +465,10 @@ const looseShortSim = 0.6
 // tokenSim's bound, yet beside the rest of a name matched they say more
 // than nothing.
 func (a *alignment) loosePairs(qSim, nSim *[maxTok]float64) {
-	words, qLeft, nLeft := 0, 0, 0
+	words := 0
 	for i := range a.q {
 		if len(a.q[i].text) > 1 && !a.q[i].legal {
 			words++
-			if !a.qUsed[i] {
-				qLeft++
-			}
-		}
-	}
-	for j := range a.n {
-		if !a.nUsed[j] && len(a.n[j].text) > 1 && !a.n[j].legal {
-			nLeft++
-		}
-	}
-	// The one word left on each side, every other word the same: only a
-	// misspelling explains the difference, unless the query word is a
-	// listed word itself (a name of its own: "Wolf" is not "Wood").
-	sole := qLeft == 1 && nLeft == 1
-	for _, p := range a.pairs[:a.npairs] {
-		if p.sim < 0.95 {
-			sole = false
 		}
 	}
 	for i := range a.q {
@@ -505,9 +490,6 @@ func (a *alignment) loosePairs(qSim, nSim *[maxTok]float64) {
 				// review, an agreeing birth date lifts them.
 				limit = looseShortSim
 			}
-			if sole && !q.listed {
-				limit = soleLooseSim
-			}
 			allowed := 2
 			if l >= 9 {
 				allowed = 3
@@ -526,6 +508,51 @@ func (a *alignment) loosePairs(qSim, nSim *[maxTok]float64) {
 		a.pairs[a.npairs] = alignedPair{uint8(i), uint8(bj), bs}
 		a.npairs++
 	}
+}
+
+// soleDifference lifts the one pair of words that differ when every other
+// word of both names is the same and nothing is left over: two edits in
+// one word ("Mikbv Lee" for "Mike Lee") are then a misspelling, unless the
+// query word is a listed word itself, a name of its own ("Wolf" is not
+// "Wood").
+func (a *alignment) soleDifference(qSim, nSim *[maxTok]float64) {
+	k := -1
+	for x, p := range a.pairs[:a.npairs] {
+		if p.sim >= 0.95 {
+			continue
+		}
+		if k >= 0 {
+			return
+		}
+		k = x
+	}
+	if k < 0 || a.npairs < 1 {
+		return
+	}
+	for i := range a.q {
+		if !a.qUsed[i] && len(a.q[i].text) > 1 && !a.q[i].legal {
+			return
+		}
+	}
+	for j := range a.n {
+		if !a.nUsed[j] && len(a.n[j].text) > 1 && !a.n[j].legal {
+			return
+		}
+	}
+	p := &a.pairs[k]
+	q, n := &a.q[p.qi], &a.n[p.nj]
+	if p.sim >= soleTypoSim || q.listed || q.abjad || q.legal || len(q.text) < 4 || len(n.text) < 4 || q.text[0] != n.text[0] {
+		return
+	}
+	allowed := 2
+	if max(len(q.text), len(n.text)) >= 9 {
+		allowed = 3
+	}
+	if osaDistance(q.text, n.text, allowed) > allowed {
+		return
+	}
+	p.sim = soleTypoSim
+	qSim[p.qi], nSim[p.nj] = p.sim, p.sim
 }
 
 // legalWeight is a token's weight in coverage: legal forms weigh little
