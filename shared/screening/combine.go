@@ -139,7 +139,7 @@ func singleWordSuffices(a *alignment, listed, queried sanctions.EntityType) bool
 		return false
 	}
 	for i := range a.q {
-		if a.qUsed[i] && !a.q[i].legal && (len(a.q[i].text) < 5 || a.q[i].abjad) {
+		if a.qUsed[i] && !a.q[i].legal && len(a.q[i].text) > 1 && (len(a.q[i].text) < 5 || a.q[i].abjad) {
 			return false
 		}
 	}

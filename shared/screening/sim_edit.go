@@ -109,3 +109,39 @@ func osaDistance(a, b string, limit int) int {
 	}
 	return prev[lb]
 }
+
+// damerauDistance is the unrestricted Damerau-Levenshtein distance of two
+// words of at most 32 bytes (or limit+1 for longer ones): unlike
+// osaDistance it counts a transposition with a letter slipped between
+// ("kvlein" for "kevin") as two edits, not three. It is used only on the
+// few word pairs the alignment leaves over.
+func damerauDistance(a, b string, limit int) int {
+	la, lb := len(a), len(b)
+	if la-lb > limit || lb-la > limit || la > 32 || lb > 32 {
+		return limit + 1
+	}
+	var d [34][34]int
+	var last [256]int // last row where each byte occurred in a (1-based)
+	inf := la + lb
+	d[0][0] = inf
+	for i := 0; i <= la; i++ {
+		d[i+1][0], d[i+1][1] = inf, i
+	}
+	for j := 0; j <= lb; j++ {
+		d[0][j+1], d[1][j+1] = inf, j
+	}
+	for i := 1; i <= la; i++ {
+		db := 0
+		for j := 1; j <= lb; j++ {
+			i1, j1 := last[b[j-1]], db
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost, db = 0, j
+			}
+			d[i+1][j+1] = min(d[i][j]+cost, d[i+1][j]+1, d[i][j+1]+1,
+				d[i1][j1]+(i-i1-1)+1+(j-j1-1))
+		}
+		last[a[i-1]] = i
+	}
+	return min(d[la+1][lb+1], limit+1)
+}

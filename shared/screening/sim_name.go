@@ -494,7 +494,7 @@ func (a *alignment) loosePairs(qSim, nSim *[maxTok]float64) {
 			if l >= 9 {
 				allowed = 3
 			}
-			if d := osaDistance(q.text, n.text, allowed); d <= allowed {
+			if d := damerauDistance(q.text, n.text, allowed); d <= allowed {
 				if s := min(limit, 1-0.6*float64(d)/float64(l)); s > bs {
 					bj, bs = j, s
 				}
@@ -548,7 +548,7 @@ func (a *alignment) soleDifference(qSim, nSim *[maxTok]float64) {
 	if max(len(q.text), len(n.text)) >= 9 {
 		allowed = 3
 	}
-	if osaDistance(q.text, n.text, allowed) > allowed {
+	if damerauDistance(q.text, n.text, allowed) > allowed {
 		return
 	}
 	p.sim = soleTypoSim

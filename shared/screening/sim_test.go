@@ -189,3 +189,26 @@ func TestNormalizeAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestDamerauDistanceCountsASlippedTranspositionAsTwo(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"kevin", "kevin", 0},
+		{"kevin", "kvein", 1},
+		{"kevin", "kvlein", 2},
+		{"fischer", "fisecr", 2},
+		{"santos", "sngatos", 2},
+		{"wood", "wolf", 2},
+		{"abc", "xyz", 3},
+	}
+	for _, tt := range tests {
+		if got := damerauDistance(tt.a, tt.b, 3); got != tt.want {
+			t.Errorf("damerauDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+		if got := osaDistance(tt.a, tt.b, 3); got < tt.want {
+			t.Errorf("osaDistance(%q, %q) = %d below the unrestricted distance %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
