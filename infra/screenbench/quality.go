@@ -363,6 +363,7 @@ func quality(ix *screening.Index, lists *allLists, b *benchData, verbose bool, n
 	targets(obs, opt.Thresholds)
 	detail(obs, opt.Thresholds)
 	calibration(obs)
+	calibrationMap(obs)
 	sweep(obs)
 	if verbose {
 		misses(obs, opt.Thresholds, near)
@@ -581,4 +582,84 @@ func hasArabic(s string) bool {
 		}
 	}
 	return false
+}
+
+// isotonic fits, by pool-adjacent-violators, the share of right top
+// entries as a non-decreasing function of the top score. It returns the
+// fitted blocks: their lowest score and share.
+func isotonic(obs []observed, sel func(*observed) bool) (lo, p []float64, n []int) {
+	type pt struct {
+		s float64
+		y float64
+	}
+	var pts []pt
+	for i := range obs {
+		if sel(&obs[i]) {
+			y := 0.0
+			if obs[i].right {
+				y = 1
+			}
+			pts = append(pts, pt{obs[i].topScore, y})
+		}
+	}
+	sort.Slice(pts, func(i, j int) bool { return pts[i].s < pts[j].s })
+	for _, q := range pts {
+		lo, p, n = append(lo, q.s), append(p, q.y), append(n, 1)
+		for k := len(p) - 1; k > 0 && p[k-1] >= p[k]; k-- {
+			tot := n[k-1] + n[k]
+			p[k-1] = (p[k-1]*float64(n[k-1]) + p[k]*float64(n[k])) / float64(tot)
+			n[k-1] = tot
+			lo, p, n = lo[:k], p[:k], n[:k]
+		}
+	}
+	return lo, p, n
+}
+
+// fitted is the isotonic share at score s.
+func fitted(lo, p []float64, s float64) float64 {
+	i := sort.SearchFloat64s(lo, s+1e-9) - 1
+	if i < 0 {
+		return 0
+	}
+	return p[i]
+}
+
+// calibrationMap fits, on the tuning half, the probability that the top
+// entry is the right one as a monotone function of the top score, per
+// query class, and shows it at a few scores with the held-out half's
+// observed share per band beside it. The shares depend on the mix of the
+// labelled sets (the prior), so they compare classes, not absolute risk.
+func calibrationMap(obs []observed) {
+	classes := []string{className, classNameDOB}
+	fmt.Println("Calibration map: P(top entry right | top score), isotonic fit on the tuning half; held-out observed share per band beside it")
+	fmt.Printf("%-11s", "score")
+	for _, c := range classes {
+		fmt.Printf(" %22s", c+" fit/held")
+	}
+	fmt.Println()
+	type fit struct{ lo, p []float64 }
+	fits := make([]fit, len(classes))
+	for k, c := range classes {
+		c := c
+		lo, p, _ := isotonic(obs, func(o *observed) bool { return o.half == halfTune && o.class == c })
+		fits[k] = fit{lo, p}
+	}
+	knots := []float64{0.5, 0.6, 0.7, 0.75, 0.8, 0.82, 0.85, 0.88, 0.9, 0.92, 0.95, 1.0}
+	for i, s := range knots {
+		hi := 1.0001
+		if i+1 < len(knots) {
+			hi = knots[i+1]
+		}
+		fmt.Printf("%-11s", fmt.Sprintf("%.2f-%.2f", s, min(hi, 1)))
+		for k, c := range classes {
+			c := c
+			h := count(obs, func(o *observed) bool {
+				return o.class == c && o.topScore >= s && o.topScore < hi
+			}, func(o *observed) bool { return o.right })[halfHeld]
+			fmt.Printf(" %9.1f%% %s", 100*fitted(fits[k].lo, fits[k].p, s), calCell(h))
+		}
+		fmt.Println()
+	}
+	fmt.Println("(fit: share right at the band's lower score; held: share right / queries in the band)")
+	fmt.Println()
 }
