@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -54,7 +55,8 @@ type Runner struct {
 	fns         map[string]*function
 	router      *router
 	authorizers map[string]*jwtAuthorizer // by "<api logical id>/<authorizer>"
-	schedules   []stack.Schedule
+	schedules   []stack.Schedule          // template schedules, and those functions create (schedMu)
+	schedMu     sync.Mutex
 	records     *recordLog
 	builds      []buildResult
 	credentials *credentialsFile
@@ -447,7 +449,10 @@ func (rn *Runner) banner() {
 	for _, line := range rn.router.routeTable() {
 		p("route           %s", line)
 	}
-	for _, s := range rn.schedules {
+	rn.schedMu.Lock()
+	schedules := slices.Clone(rn.schedules)
+	rn.schedMu.Unlock()
+	for _, s := range schedules {
 		p("schedule        %-36s %-18s -> %s   (POST %s/_local/schedules/%s with %s: 1)", s.Name, s.Expression, s.FunctionID, rn.URL(), s.Name, controlHeader)
 	}
 	rn.vendorLines(p)

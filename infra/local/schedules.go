@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -236,6 +237,11 @@ func (c *cronExpr) dayMatches(d time.Time) bool {
 // list for on-demand firing.
 func (rn *Runner) startSchedules(ctx context.Context) {
 	rn.schedules = rn.dep.Schedules
+	rn.wg.Add(1)
+	go func() {
+		defer rn.wg.Done()
+		rn.watchScheduleGroups(ctx)
+	}()
 	if !rn.opts.Schedules {
 		return
 	}
@@ -288,7 +294,7 @@ func (rn *Runner) runSchedule(ctx context.Context, s stack.Schedule, expr schedu
 // fire invokes a schedule's target with its Input, or with the event the service
 // sends when there is none.
 func (rn *Runner) fire(ctx context.Context, s stack.Schedule, at time.Time) Result {
-	payload := []byte(s.Input)
+	payload := []byte(schedulerInput(s.Input, s, at))
 	if s.Input == "" {
 		payload = scheduledEvent(s, at, rn.dep.Account, rn.dep.Region)
 	}
@@ -310,6 +316,8 @@ func scheduledEvent(s stack.Schedule, at time.Time, account, region string) []by
 }
 
 func (rn *Runner) findSchedule(name string) (stack.Schedule, bool) {
+	rn.schedMu.Lock()
+	defer rn.schedMu.Unlock()
 	for _, s := range rn.schedules {
 		if s.Name == name || s.Source == name {
 			return s, true
@@ -343,10 +351,15 @@ func (rn *Runner) handleFireSchedule(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rn *Runner) handleListSchedules(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, rn.schedules)
+	rn.schedMu.Lock()
+	list := slices.Clone(rn.schedules)
+	rn.schedMu.Unlock()
+	writeJSON(w, http.StatusOK, list)
 }
 
 func (rn *Runner) scheduleNames() []string {
+	rn.schedMu.Lock()
+	defer rn.schedMu.Unlock()
 	names := make([]string, len(rn.schedules))
 	for i, s := range rn.schedules {
 		names[i] = s.Name

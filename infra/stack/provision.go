@@ -43,7 +43,10 @@ type Deployment struct {
 	Queues    []QueueSource  // SQS event sources and EventBridge relay queues
 	Streams   []StreamSource // DynamoDB stream event sources
 	Schedules []Schedule
-	Skipped   []string // "LogicalID (Type): why"
+	// ScheduleGroups are the groups the template declares: schedules the functions create
+	// in them at run time (tenants' monitoring) are the runner's to find and fire.
+	ScheduleGroups []string
+	Skipped        []string // "LogicalID (Type): why"
 }
 
 // Options tune Provision.
@@ -259,23 +262,25 @@ type creator func(ctx context.Context, id string, props map[string]any) (Physica
 
 func (p *provisioner) creators() map[string]creator {
 	return map[string]creator{
-		"AWS::KMS::Key":                p.kmsKey,
-		"AWS::KMS::Alias":              p.kmsAlias,
-		"AWS::DynamoDB::Table":         p.table,
-		"AWS::Events::EventBus":        p.eventBus,
-		"AWS::Events::Rule":            p.eventRule,
-		"AWS::SQS::Queue":              p.queue,
-		"AWS::SQS::QueuePolicy":        p.queuePolicy,
-		"AWS::Scheduler::Schedule":     p.schedule,
-		"AWS::Cognito::UserPool":       p.userPool,
-		"AWS::Cognito::UserPoolClient": p.userPoolClient,
-		"AWS::Cognito::UserPoolGroup":  p.userPoolGroup,
-		"AWS::Logs::LogGroup":          p.logGroup,
-		"AWS::CloudWatch::Alarm":       p.alarm,
-		"AWS::Serverless::HttpApi":     p.httpAPI,
-		"AWS::S3::Bucket":              p.bucket,
-		"AWS::S3::BucketPolicy":        p.bucketPolicy,
-		"AWS::SecretsManager::Secret":  p.secret,
+		"AWS::KMS::Key":                 p.kmsKey,
+		"AWS::KMS::Alias":               p.kmsAlias,
+		"AWS::DynamoDB::Table":          p.table,
+		"AWS::Events::EventBus":         p.eventBus,
+		"AWS::Events::Rule":             p.eventRule,
+		"AWS::SQS::Queue":               p.queue,
+		"AWS::SQS::QueuePolicy":         p.queuePolicy,
+		"AWS::Scheduler::Schedule":      p.schedule,
+		"AWS::Scheduler::ScheduleGroup": p.scheduleGroup,
+		"AWS::IAM::Role":                p.role,
+		"AWS::Cognito::UserPool":        p.userPool,
+		"AWS::Cognito::UserPoolClient":  p.userPoolClient,
+		"AWS::Cognito::UserPoolGroup":   p.userPoolGroup,
+		"AWS::Logs::LogGroup":           p.logGroup,
+		"AWS::CloudWatch::Alarm":        p.alarm,
+		"AWS::Serverless::HttpApi":      p.httpAPI,
+		"AWS::S3::Bucket":               p.bucket,
+		"AWS::S3::BucketPolicy":         p.bucketPolicy,
+		"AWS::SecretsManager::Secret":   p.secret,
 	}
 }
 

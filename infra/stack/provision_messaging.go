@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -384,6 +385,32 @@ func (p *provisioner) schedule(ctx context.Context, id string, props map[string]
 		})
 	}
 	return Physical{Ref: s.Name, Attrs: map[string]string{"Arn": arn}}, nil
+}
+
+// scheduleGroup creates a schedule group (the functions create schedules in it through
+// the Scheduler API; the runner fires them).
+func (p *provisioner) scheduleGroup(ctx context.Context, id string, props map[string]any) (Physical, error) {
+	name := p.name(props, "Name", id)
+	out, err := p.sched.CreateScheduleGroup(ctx, &scheduler.CreateScheduleGroupInput{Name: aws.String(name)})
+	var conflict *schedtypes.ConflictException
+	arn := p.arn("scheduler", "schedule-group/"+name)
+	switch {
+	case errors.As(err, &conflict):
+	case err != nil:
+		return Physical{}, fmt.Errorf("create schedule group %s: %w", name, err)
+	default:
+		arn = aws.ToString(out.ScheduleGroupArn)
+	}
+	p.update(func(d *Deployment) { d.ScheduleGroups = append(d.ScheduleGroups, name) })
+	return Physical{Ref: name, Attrs: map[string]string{"Arn": arn}}, nil
+}
+
+// role stands in for an IAM role: local runs enforce no IAM, but what references the
+// role (a function's environment, a schedule's target) gets its ARN.
+func (p *provisioner) role(_ context.Context, id string, props map[string]any) (Physical, error) {
+	name := p.name(props, "RoleName", id)
+	p.logf("note        %-28s role %s is not created: local runs enforce no IAM", id, name)
+	return Physical{Ref: name, Attrs: map[string]string{"Arn": fmt.Sprintf("arn:aws:iam::%s:role/%s", p.d.Account, name)}}, nil
 }
 
 func (p *provisioner) addSchedule(s Schedule) {
