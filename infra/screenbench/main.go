@@ -23,6 +23,7 @@ func main() {
 	dir := flag.String("fixtures", "", "fixture folder (default: $CHAINGUARD_FIXTURES or ../shared/fixtures)")
 	nq := flag.Int("queries", 2000, "queries per latency class")
 	verbose := flag.Bool("v", false, "print missed positives and flagged negatives")
+	monitor := flag.Int("monitor-users", 0, "also measure monitoring re-screens of this many synthetic users (full and delta runs)")
 	near := flag.Float64("near", 0, "with -v, print tuning-half non-listed queries flagged at this lower threshold too")
 	flag.Parse()
 	runtime.GOMAXPROCS(1)
@@ -34,7 +35,7 @@ func main() {
 		}
 		*dir = d
 	}
-	if err := run(*dir, *nq, *verbose, *near); err != nil {
+	if err := run(*dir, *nq, *verbose, *near, *monitor); err != nil {
 		fmt.Fprintf(os.Stderr, "screenbench: %v\n", err)
 		os.Exit(1)
 	}

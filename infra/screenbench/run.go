@@ -19,7 +19,7 @@ const (
 	fullUKEntities = 6300
 )
 
-func run(dir string, nq int, verbose bool, near float64) error {
+func run(dir string, nq int, verbose bool, near float64, monitorUsers int) error {
 	fmt.Printf("screenbench: fixtures %s, GOMAXPROCS=%d, %s\n\n", dir, runtime.GOMAXPROCS(0), runtime.Version())
 
 	t0 := time.Now()
@@ -53,6 +53,10 @@ func run(dir string, nq int, verbose bool, near float64) error {
 	bench, err := loadBench(filepath.Join(dir, "screening-bench"))
 	if err != nil {
 		return err
+	}
+	if monitorUsers > 0 {
+		// Monitoring alone: the latency and quality report run without the flag.
+		return monitoringBench(all.ix, lists, bench, monitorUsers)
 	}
 	latency(all.ix, lists, bench, nq)
 	quality(all.ix, lists, bench, verbose, near)
