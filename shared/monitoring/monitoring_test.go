@@ -79,6 +79,7 @@ type env struct {
 	sqs      *sqs.Client
 	queueURL string
 	tenant   store.TenantID
+	calls    *emulator.Calls // every client's AWS calls
 }
 
 const group = "chainguard-test-monitoring"
@@ -86,7 +87,9 @@ const group = "chainguard-test-monitoring"
 func setup(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	cfg := emulator.TestConfig(t)
+	calls := &emulator.Calls{}
+	cfg := emulator.TestConfig(t).Copy()
+	cfg.APIOptions = append(cfg.APIOptions, calls.Middleware)
 	table := stack.TestTable(t, cfg)
 	db := dynamodb.NewFromConfig(cfg)
 	secret := make([]byte, 32)
@@ -101,7 +104,7 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{cfg: cfg, st: st, src: liststest.MiniSources(t), tenant: store.TenantID("t-mon" + strings.ToLower(store.NewID()[20:]))}
+	e := &env{cfg: cfg, st: st, calls: calls, src: liststest.MiniSources(t), tenant: store.TenantID("t-mon" + strings.ToLower(store.NewID()[20:]))}
 	bucket := liststest.Bucket(t, cfg)
 	sources, err := e.src.URLs.Sources()
 	if err != nil {
@@ -411,4 +414,55 @@ func TestBadConfigurationsAreRefusedAndChangeNothing(t *testing.T) {
 func isCode(err error, code string) bool {
 	var fe *failure.Error
 	return code != "" && errors.As(err, &fe) && fe.Code == code
+}
+
+// TestCallsPerUserScreened counts what monitoring asks of AWS: planning per user, and a
+// worker's batch per user (the figure the README's cost estimate uses).
+func TestCallsPerUserScreened(t *testing.T) {
+	const n = 50
+	e := setup(t)
+	e.svc.BatchSize = n
+	ctx := context.Background()
+	for i := range n {
+		e.activeUser(t, fmt.Sprintf("u-%d", i), onboarding.Identity{FirstName: "Clean", LastName: fmt.Sprintf("Person%c%c%c", 'a'+i%26, 'a'+i/26, 'k'), DOB: "1990-01-01", Nationality: "SWE"})
+	}
+	cfg := monitoring.DefaultConfig()
+	cfg.Enabled = true
+	if _, err := e.svc.PutConfig(ctx, client, e.tenant, cfg, 0); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(t)
+	e.calls.Reset()
+	run, err := e.svc.Plan(ctx, monitoring.Trigger{Tenant: string(e.tenant), Kind: monitoring.TriggerManual})
+	if err != nil || run.Planned != n || run.Batches != 1 {
+		t.Fatalf("plan: %v %+v", err, run)
+	}
+	plan := e.calls.Reset()
+	out, err := e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(e.queueURL), MaxNumberOfMessages: 1})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("receive: %v", err)
+	}
+	var b monitoring.Batch
+	if err := json.Unmarshal([]byte(aws.ToString(out.Messages[0].Body)), &b); err != nil {
+		t.Fatal(err)
+	}
+	e.calls.Reset()
+	if res, err := e.svc.ScreenBatch(ctx, b); err != nil || res.Screened != n {
+		t.Fatalf("screen: %v %+v", err, res)
+	}
+	work := e.calls.Reset()
+	total := 0
+	for _, c := range work {
+		total += c
+	}
+	t.Logf("planning %d users: %v", n, plan)
+	t.Logf("screening a batch of %d users: %v (%.2f calls per user)", n, work, float64(total)/n)
+	// One read per user (the user item; the identity's data key is cached), a status
+	// write per 25 users, and a few calls per batch.
+	if per := float64(total) / n; per > 1.2 {
+		t.Fatalf("%.2f AWS calls per user screened: %v", per, work)
+	}
+	if work["KMS.Decrypt"] > 2 {
+		t.Fatalf("a KMS call per user: %v", work)
+	}
 }
