@@ -93,8 +93,10 @@ type Index struct {
 	vtok  []qtoken      // vocabulary as comparable tokens
 	nameW []float32     // total token weight per name
 	free  chan *scratch // bounded free list of per-query scratch
-	// base is the full index a delta index was built against (BuildDelta).
-	base *Index
+	// base is the full index a delta index was built against (BuildDelta), and baseW
+	// its token weights by token (a map: a query looks up each of its tokens).
+	base  *Index
+	baseW map[string]float32
 }
 
 // ListInfo describes one list inside an index.
@@ -421,6 +423,10 @@ func BuildDelta(full *Index, lists ...*sanctions.List) (*Index, error) {
 		}
 	}
 	ix.base = full
+	ix.baseW = make(map[string]float32, len(full.vocab))
+	for v, t := range full.vocab {
+		ix.baseW[t] = full.vocabW[v]
+	}
 	ix.derive()
 	return ix, nil
 }

@@ -199,9 +199,9 @@ func (ix *Index) queryWeight(text string, sims []vocabSim) float64 {
 			best, w = vs.sim, float64(ix.vocabW[vs.id])
 		}
 	}
-	if ix.base != nil && best < 1 {
-		if id, ok := ix.base.lookup(text); ok {
-			return float64(ix.base.vocabW[id])
+	if ix.baseW != nil && best < 1 {
+		if w, ok := ix.baseW[text]; ok {
+			return float64(w)
 		}
 	}
 	return w
