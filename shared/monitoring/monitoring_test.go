@@ -138,7 +138,8 @@ func setup(t *testing.T) *env {
 	e.svc = &monitoring.Service{Store: st, DB: db, Audit: log, Scheduler: sched,
 		Target: monitoring.ScheduleTarget{Group: group, TargetArn: "arn:aws:lambda:us-east-1:123456789012:function:planner",
 			RoleArn: "arn:aws:iam::123456789012:role/scheduler"},
-		Queue: e.sqs, QueueURL: e.queueURL, Users: e.onb, Lists: loader, Objects: s3c, Bucket: bucket, Alerts: e.al, BatchSize: 7}
+		Queue: e.sqs, QueueURL: e.queueURL, Users: e.onb, Lists: loader, Objects: s3c, Bucket: bucket, Alerts: e.al, BatchSize: 7,
+		Snapshots: s3c, SnapshotBucket: liststest.Bucket(t, cfg), Enc: enc}
 	return e
 }
 
@@ -289,7 +290,9 @@ func TestANewlyListedUserGetsExactlyOneAlertAndKeepsThePlatformStatus(t *testing
 	// v2 lists the victim: the delta run finds them, once.
 	v2 := e.publish(t, func(sdn string) string { return sdn + listedRow + "\n" })
 	runs, err := e.svc.PlanListVersion(ctx, v2)
-	if err != nil || len(runs) != 1 || !runs[0].Delta || runs[0].Planned != 13 {
+	// The full run's snapshot (2 batches of 13 users) and the 13 users created in the
+	// 48 hours before it, read one by one: the same people twice, alerted once.
+	if err != nil || len(runs) != 1 || !runs[0].Delta || runs[0].Planned != 13 || runs[0].Batches != 4 {
 		t.Fatalf("delta runs: %v %+v", err, runs)
 	}
 	batches := e.drain(t)
@@ -297,7 +300,7 @@ func TestANewlyListedUserGetsExactlyOneAlertAndKeepsThePlatformStatus(t *testing
 	if len(open) != 1 || open[0].UserID != victim || open[0].EntityID != "88888" || open[0].ListSource != "OFAC-SDN" {
 		t.Fatalf("alerts after v2: %+v", open)
 	}
-	if r, _ := e.svc.GetRun(ctx, e.tenant, runs[0].ID); r.Status != monitoring.RunDone || r.Alerts != 1 || r.Screened != 13 {
+	if r, _ := e.svc.GetRun(ctx, e.tenant, runs[0].ID); r.Status != monitoring.RunDone || r.Alerts != 1 || r.Screened != 26 {
 		t.Fatalf("delta run: %+v", r)
 	}
 	// Client monitoring never touches the platform's view of the user.
@@ -416,8 +419,9 @@ func isCode(err error, code string) bool {
 	return code != "" && errors.As(err, &fe) && fe.Code == code
 }
 
-// TestCallsPerUserScreened counts what monitoring asks of AWS: planning per user, and a
-// worker's batch per user (the figure the README's cost estimate uses).
+// TestCallsPerUserScreened counts what monitoring asks of AWS per user: a full run's
+// batch, and a delta run's batch read from the full run's snapshot (the figures the
+// README's cost estimate uses).
 func TestCallsPerUserScreened(t *testing.T) {
 	const n = 50
 	e := setup(t)
@@ -431,38 +435,54 @@ func TestCallsPerUserScreened(t *testing.T) {
 	if _, err := e.svc.PutConfig(ctx, client, e.tenant, cfg, 0); err != nil {
 		t.Fatal(err)
 	}
-	e.drain(t)
+	perUser := func(name string, calls map[string]int, users int) float64 {
+		total := 0
+		for _, c := range calls {
+			total += c
+		}
+		per := float64(total) / float64(users)
+		t.Logf("%s, %d users: %v (%.3f calls per user)", name, users, calls, per)
+		return per
+	}
+
 	e.calls.Reset()
 	run, err := e.svc.Plan(ctx, monitoring.Trigger{Tenant: string(e.tenant), Kind: monitoring.TriggerManual})
 	if err != nil || run.Planned != n || run.Batches != 1 {
 		t.Fatalf("plan: %v %+v", err, run)
 	}
-	plan := e.calls.Reset()
-	out, err := e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(e.queueURL), MaxNumberOfMessages: 1})
-	if err != nil || len(out.Messages) != 1 {
-		t.Fatalf("receive: %v", err)
+	perUser("planning a full run", e.calls.Reset(), n)
+	e.drain(t)
+	full := perUser("screening a full run's batch (with its snapshot)", e.calls.Reset(), n)
+
+	v2 := e.publish(t, func(sdn string) string { return sdn + listedRow + "\n" })
+	e.calls.Reset()
+	runs, err := e.svc.PlanListVersion(ctx, v2)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("delta: %v %+v", err, runs)
 	}
-	var b monitoring.Batch
-	if err := json.Unmarshal([]byte(aws.ToString(out.Messages[0].Body)), &b); err != nil {
+	perUser("planning a delta run", e.calls.Reset(), n)
+	// Only the snapshot's batch: the users created in the 48 hours before it are read
+	// one by one, as a full run does (measured above).
+	out, err := e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(e.queueURL), MaxNumberOfMessages: 10})
+	if err != nil {
 		t.Fatal(err)
 	}
 	e.calls.Reset()
-	if res, err := e.svc.ScreenBatch(ctx, b); err != nil || res.Screened != n {
-		t.Fatalf("screen: %v %+v", err, res)
+	var delta float64
+	for _, m := range out.Messages {
+		var b monitoring.Batch
+		if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.SnapshotRun == "" {
+			continue
+		}
+		if res, err := e.svc.ScreenBatch(ctx, b); err != nil || res.Screened != n {
+			t.Fatalf("snapshot batch: %v %+v", err, res)
+		}
+		delta = perUser("screening a delta run's snapshot batch", e.calls.Reset(), n)
 	}
-	work := e.calls.Reset()
-	total := 0
-	for _, c := range work {
-		total += c
-	}
-	t.Logf("planning %d users: %v", n, plan)
-	t.Logf("screening a batch of %d users: %v (%.2f calls per user)", n, work, float64(total)/n)
-	// One read per user (the user item; the identity's data key is cached), a status
-	// write per 25 users, and a few calls per batch.
-	if per := float64(total) / n; per > 1.2 {
-		t.Fatalf("%.2f AWS calls per user screened: %v", per, work)
-	}
-	if work["KMS.Decrypt"] > 2 {
-		t.Fatalf("a KMS call per user: %v", work)
+	if full > 1.3 || delta == 0 || delta > 0.2 {
+		t.Fatalf("calls per user: full %.2f, delta %.2f", full, delta)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -27,6 +28,10 @@ type Batch struct {
 	ListVersion string `json:"listVersion,omitempty"`
 	DeltaKey    string `json:"deltaKey,omitempty"`
 	EntitiesKey string `json:"entitiesKey,omitempty"`
+	// SnapshotRun, set on delta runs, names the full run whose batch SnapshotBatch holds
+	// the users to screen (UserIDs is empty then).
+	SnapshotRun   string `json:"snapshotRun,omitempty"`
+	SnapshotBatch int    `json:"snapshotBatch,omitempty"`
 }
 
 // usersPage is how many users one index query reads while planning.
@@ -104,10 +109,31 @@ func (s *Service) Plan(ctx context.Context, trig Trigger) (Run, error) {
 		}
 		return nil
 	}
+	// A delta run screens the newest full run's snapshot, and reads one by one only the
+	// users created since (or shortly before) it.
+	var since time.Time
+	if run.Delta {
+		snap, ok, err := s.snapshot(ctx, t)
+		if err != nil {
+			return Run{}, err
+		}
+		if ok {
+			for i := range int(snap.Batches) {
+				pending = append(pending, Batch{Tenant: string(t), RunID: run.ID, No: no, ListVersion: trig.ListVersion,
+					DeltaKey: trig.DeltaKey, EntitiesKey: trig.EntitiesKey, SnapshotRun: snap.RunID, SnapshotBatch: i})
+				no++
+				if err := flush(false); err != nil {
+					return Run{}, err
+				}
+			}
+			at, _ := store.ParseTime(snap.PlannedAt)
+			since = at.Add(-snapshotOverlap)
+		}
+	}
 	for _, st := range onboarding.MonitoredStatuses {
 		cursor := ""
 		for {
-			ids, next, err := s.Users.UsersInStatus(ctx, t, st, cursor, usersPage)
+			ids, next, err := s.Users.UsersInStatus(ctx, t, st, since, cursor, usersPage)
 			if err != nil {
 				return Run{}, err
 			}
@@ -205,6 +231,9 @@ func (s *Service) finishIfComplete(ctx context.Context, t store.TenantID, id str
 		}
 		_, err := s.Store.Patch(ctx, store.MonitoringRunKey(t, id), it.Version,
 			store.Changes{Set: map[string]any{"status": RunDone, "finishedAt": store.FormatTime(s.now())}})
+		if err == nil {
+			return s.markSnapshot(ctx, t, it.Run)
+		}
 		if !errors.Is(err, store.ErrConflict) {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chainfi/chainguard/shared/alerts"
 	"github.com/chainfi/chainguard/shared/lists"
+	"github.com/chainfi/chainguard/shared/onboarding"
 	"github.com/chainfi/chainguard/shared/sanctions"
 	"github.com/chainfi/chainguard/shared/screening"
 	"github.com/chainfi/chainguard/shared/store"
@@ -59,9 +60,26 @@ func (s *Service) ScreenBatch(ctx context.Context, b Batch) (BatchResult, error)
 	if err != nil {
 		return BatchResult{}, err
 	}
-	subjects, skipped, err := s.Users.Subjects(ctx, t, b.UserIDs)
+	var (
+		subjects []onboarding.Subject
+		skipped  map[string]error
+	)
+	if b.SnapshotRun != "" {
+		if !store.ValidID(b.SnapshotRun) || b.SnapshotBatch < 0 {
+			return BatchResult{}, fmt.Errorf("monitoring: malformed batch")
+		}
+		subjects, err = s.readSnapshot(ctx, t, b.SnapshotRun, b.SnapshotBatch)
+	} else {
+		subjects, skipped, err = s.Users.Subjects(ctx, t, b.UserIDs)
+	}
 	if err != nil {
 		return BatchResult{}, err
+	}
+	if b.DeltaKey == "" {
+		// A full run's batch is a delta run's input until the next full run.
+		if err := s.writeSnapshot(ctx, t, b, subjects); err != nil {
+			return BatchResult{}, err
+		}
 	}
 	opts := screening.DefaultOptions()
 	opts.Thresholds = cfg.Thresholds
@@ -120,7 +138,11 @@ func (s *Service) ScreenBatch(ctx context.Context, b Batch) (BatchResult, error)
 				st.Reasons = append(st.Reasons, "vendor_recheck_requested")
 			}
 		}
-		statuses = append(statuses, st)
+		// A delta run keeps only what it found: a user it cleared keeps the status of the
+		// last full run (a write per user would make a delta run cost what a full one does).
+		if b.DeltaKey == "" || len(st.Matches) > 0 {
+			statuses = append(statuses, st)
+		}
 		res.Screened++
 	}
 	if len(errs) > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chainfi/chainguard/shared/alerts"
 	"github.com/chainfi/chainguard/shared/audit"
+	"github.com/chainfi/chainguard/shared/envelope"
 	"github.com/chainfi/chainguard/shared/lifecycle"
 	"github.com/chainfi/chainguard/shared/lists"
 	"github.com/chainfi/chainguard/shared/onboarding"
@@ -19,7 +20,8 @@ import (
 // Users is what monitoring needs of onboarding: the tenant's users by status, and their
 // screening queries (in memory only).
 type Users interface {
-	UsersInStatus(ctx context.Context, t store.TenantID, st lifecycle.Status, cursor string, limit int) ([]string, string, error)
+	// UsersInStatus pages the users in st created at or after since (zero: all).
+	UsersInStatus(ctx context.Context, t store.TenantID, st lifecycle.Status, since time.Time, cursor string, limit int) ([]string, string, error)
 	Subjects(ctx context.Context, t store.TenantID, ids []string) ([]onboarding.Subject, map[string]error, error)
 }
 
@@ -43,6 +45,9 @@ type Queue interface {
 	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
 }
 
+// SnapshotStore is the monitoring bucket.
+type SnapshotStore = lists.ObjectStore
+
 // BatchWriter writes the users' monitoring statuses in bulk.
 type BatchWriter interface {
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
@@ -62,9 +67,13 @@ type Service struct {
 	Objects   lists.ObjectStore // the lists bucket (delta entries, entry hashes)
 	Bucket    string
 	Alerts    Alerter
-	Vendor    AMLRechecker // nil: vendor rechecks are not available
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Snapshots hold full runs' subjects for delta runs (nil: delta runs read every user).
+	Snapshots      SnapshotStore
+	SnapshotBucket string
+	Enc            envelope.Encrypter
+	Vendor         AMLRechecker // nil: vendor rechecks are not available
+	Log            *slog.Logger
+	Now            func() time.Time
 	// BatchSize is how many users one queue message carries (default 100).
 	BatchSize int
 

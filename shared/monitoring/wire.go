@@ -2,12 +2,15 @@ package monitoring
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/scheduler"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/chainfi/chainguard/shared/alerts"
 	"github.com/chainfi/chainguard/shared/config"
+	"github.com/chainfi/chainguard/shared/envelope"
 	"github.com/chainfi/chainguard/shared/lists"
 	"github.com/chainfi/chainguard/shared/onboarding"
 	"github.com/chainfi/chainguard/shared/platform"
@@ -23,6 +26,7 @@ const (
 	EnvListsBucket   = "LISTS_BUCKET"
 	EnvBatchSize     = "MONITORING_BATCH_SIZE"
 	EnvVendorRecheck = "MONITORING_VENDOR_RECHECK" // "true" wires the identity vendors
+	EnvBucket        = "MONITORING_BUCKET"         // full runs' snapshots, for delta runs
 )
 
 // Part names what a function needs of the wiring.
@@ -56,6 +60,10 @@ func FromPlatform(ctx context.Context, d *platform.Deps, parts Part) (*Service, 
 		bucket = env.Required(EnvListsBucket)
 	}
 	recheck := env.Get(EnvVendorRecheck, "") == "true"
+	snapshots := ""
+	if parts&(NeedQueue|NeedScreening) != 0 {
+		snapshots = env.Get(EnvBucket, "")
+	}
 	if err := env.Err(); err != nil {
 		return nil, err
 	}
@@ -72,6 +80,17 @@ func FromPlatform(ctx context.Context, d *platform.Deps, parts Part) (*Service, 
 		if recheck && parts&NeedScreening != 0 {
 			s.Vendor = users
 		}
+	}
+	if snapshots != "" {
+		s.Snapshots, s.SnapshotBucket = lists.NewS3Client(d.AWS), snapshots
+		if d.Config.KeyID == "" {
+			return nil, fmt.Errorf("%s is required: snapshots of monitored users are stored encrypted", config.EnvKeyID)
+		}
+		enc, err := envelope.New(kms.NewFromConfig(d.AWS), d.Config.KeyID)
+		if err != nil {
+			return nil, err
+		}
+		s.Enc = enc
 	}
 	if parts&NeedScreening != 0 {
 		s3c := lists.NewS3Client(d.AWS)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/chainfi/chainguard/shared/lifecycle"
 	"github.com/chainfi/chainguard/shared/lists"
@@ -33,10 +34,14 @@ func subjectQuery(u userItem, id Identity) (q lists.Query, why string) {
 	return lists.Query{Name: name, Type: lists.TypePerson, DateOfBirth: id.DOB, Nationality: countryCode(id.Nationality), Country: countryCode(id.Country)}, ""
 }
 
-// UsersInStatus pages a tenant's users in one status, oldest first (the status index).
-func (s *Service) UsersInStatus(ctx context.Context, t store.TenantID, st lifecycle.Status, cursor string, limit int) ([]string, string, error) {
-	page, err := s.Store.Query(ctx, store.QueryInput{Index: store.IndexGSI1, PK: store.UsersByStatusPK(t, string(st)),
-		Tenant: t, Limit: limit, Cursor: cursor})
+// UsersInStatus pages a tenant's users in one status created at or after since (zero:
+// all), oldest first (the status index, sorted by creation).
+func (s *Service) UsersInStatus(ctx context.Context, t store.TenantID, st lifecycle.Status, since time.Time, cursor string, limit int) ([]string, string, error) {
+	q := store.QueryInput{Index: store.IndexGSI1, PK: store.UsersByStatusPK(t, string(st)), Tenant: t, Limit: limit, Cursor: cursor}
+	if !since.IsZero() {
+		q.SKFrom = store.FormatTime(since)
+	}
+	page, err := s.Store.Query(ctx, q)
 	if err != nil {
 		return nil, "", fmt.Errorf("onboarding: users in %s: %w", st, err)
 	}

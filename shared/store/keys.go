@@ -354,6 +354,10 @@ func MonitoringBatchKey(t TenantID, runID string, batch int) Key {
 	return Key{PK: MonitoringRunPK(t, runID), SK: fmt.Sprintf("B#%06d", batch)}
 }
 
+// MonitoringSnapshotKey points at a tenant's newest complete full run, whose subjects a
+// delta run screens.
+func MonitoringSnapshotKey(t TenantID) Key { return Key{PK: tenantPK(t), SK: "MONSNAPSHOT"} }
+
 // MonitoringRunsPK lists a tenant's runs on GSI1 (sort: TimeSK of the start).
 func MonitoringRunsPK(t TenantID) string { return tenantPK(t, "MONRUNS") }
 
