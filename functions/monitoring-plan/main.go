@@ -19,5 +19,5 @@ func main() {
 			return nil, err
 		}
 		return newHandler(svc, d.Log), nil
-	})
+	}, platform.WithCursors()) // it pages the users
 }

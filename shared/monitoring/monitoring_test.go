@@ -292,7 +292,7 @@ func TestANewlyListedUserGetsExactlyOneAlertAndKeepsThePlatformStatus(t *testing
 	runs, err := e.svc.PlanListVersion(ctx, v2)
 	// The full run's snapshot (2 batches of 13 users) and the 13 users created in the
 	// 48 hours before it, read one by one: the same people twice, alerted once.
-	if err != nil || len(runs) != 1 || !runs[0].Delta || runs[0].Planned != 13 || runs[0].Batches != 4 {
+	if err != nil || len(runs) != 1 || !runs[0].Delta || runs[0].Planned != 26 || runs[0].Batches != 4 {
 		t.Fatalf("delta runs: %v %+v", err, runs)
 	}
 	batches := e.drain(t)

@@ -128,6 +128,7 @@ func (s *Service) Plan(ctx context.Context, trig Trigger) (Run, error) {
 			}
 			at, _ := store.ParseTime(snap.PlannedAt)
 			since = at.Add(-snapshotOverlap)
+			planned += snap.Users
 		}
 	}
 	for _, st := range onboarding.MonitoredStatuses {

@@ -53,6 +53,7 @@ type snapshotItem struct {
 	TenantID  string `dynamodbav:"tenantId"`
 	RunID     string `dynamodbav:"runId"`
 	Batches   int64  `dynamodbav:"batches"`
+	Users     int64  `dynamodbav:"users"`
 	PlannedAt string `dynamodbav:"plannedAt"`
 }
 
@@ -118,7 +119,7 @@ func (s *Service) markSnapshot(ctx context.Context, t store.TenantID, r Run) err
 	if s.Snapshots == nil || r.Delta || r.Batches == 0 {
 		return nil
 	}
-	err := s.Store.PutIf(ctx, store.MonitoringSnapshotKey(t), snapshotItem{TenantID: string(t), RunID: r.ID, Batches: r.Batches, PlannedAt: r.PlannedAt},
+	err := s.Store.PutIf(ctx, store.MonitoringSnapshotKey(t), snapshotItem{TenantID: string(t), RunID: r.ID, Batches: r.Batches, Users: r.Screened, PlannedAt: r.PlannedAt},
 		store.Cond{Expr: "attribute_not_exists(#pk) OR #at < :at", Names: map[string]string{"#pk": store.AttrPK, "#at": "plannedAt"},
 			Values: map[string]any{":at": r.PlannedAt}})
 	if errors.Is(err, store.ErrConditionFailed) {
