@@ -37,6 +37,12 @@ type userStatus struct {
 
 func (userStatus) EntityType() string { return "monitoring_status" }
 
+// subject is a user to screen, with the query prepared once.
+type subject struct {
+	onboarding.Subject
+	prepared screening.Prepared
+}
+
 // BatchResult says what screening one batch did.
 type BatchResult struct {
 	Screened, Skipped, Alerts int
@@ -61,7 +67,7 @@ func (s *Service) ScreenBatch(ctx context.Context, b Batch) (BatchResult, error)
 		return BatchResult{}, err
 	}
 	var (
-		subjects []onboarding.Subject
+		subjects []subject
 		skipped  map[string]error
 	)
 	if b.SnapshotRun != "" {
@@ -70,7 +76,13 @@ func (s *Service) ScreenBatch(ctx context.Context, b Batch) (BatchResult, error)
 		}
 		subjects, err = s.readSnapshot(ctx, t, b.SnapshotRun, b.SnapshotBatch)
 	} else {
-		subjects, skipped, err = s.Users.Subjects(ctx, t, b.UserIDs)
+		var subs []onboarding.Subject
+		subs, skipped, err = s.Users.Subjects(ctx, t, b.UserIDs)
+		for _, sub := range subs {
+			q := sub.Query
+			subjects = append(subjects, subject{Subject: sub, prepared: screening.Prepare(screening.Query{Name: q.Name,
+				Type: entityType(q.Type), DOB: q.DateOfBirth, Nationality: q.Nationality, Country: q.Country})})
+		}
 	}
 	if err != nil {
 		return BatchResult{}, err
@@ -97,9 +109,9 @@ func (s *Service) ScreenBatch(ctx context.Context, b Batch) (BatchResult, error)
 		st := userStatus{TenantID: string(t), UserID: sub.UserID, RunID: b.RunID, ListVersion: version, Delta: b.DeltaKey != "",
 			Outcome: string(screening.OutcomeClear), ScreenedAt: store.FormatTime(now)}
 		if len(kinds) > 0 {
-			q := sub.Query
-			r := ix.Screen(screening.Query{Name: q.Name, Type: entityType(q.Type), DOB: q.DateOfBirth,
-				Nationality: q.Nationality, Country: q.Country, Kinds: kinds}, opts)
+			p := sub.prepared
+			p.Query.Kinds = kinds
+			r := ix.ScreenPrepared(p, opts)
 			st.Outcome, st.PEP = string(r.Outcome), r.PEP
 			for _, m := range r.Matches {
 				if m.Outcome == screening.OutcomeClear {

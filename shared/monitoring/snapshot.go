@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/chainfi/chainguard/shared/envelope"
-	"github.com/chainfi/chainguard/shared/lists"
 	"github.com/chainfi/chainguard/shared/onboarding"
+	"github.com/chainfi/chainguard/shared/screening"
 	"github.com/chainfi/chainguard/shared/store"
 )
 
@@ -41,10 +41,12 @@ const snapshotOverlap = 48 * time.Hour
 // monthly cadence whose run failed) is ignored and the delta run reads every user.
 const snapshotMaxAge = 35 * 24 * time.Hour
 
+// snapshotSubject is a user as a delta run screens them: the query already prepared
+// (screening.Prepare), so that the delta run does not prepare it again.
 type snapshotSubject struct {
-	UserID string      `json:"u"`
-	Query  lists.Query `json:"q"`
-	Hash   string      `json:"h"`
+	UserID   string             `json:"u"`
+	Prepared screening.Prepared `json:"p"`
+	Hash     string             `json:"h"`
 }
 
 // snapshotItem points at the tenant's newest complete full run.
@@ -64,13 +66,13 @@ func snapshotKey(t store.TenantID, runID string, batch int) string {
 }
 
 // writeSnapshot stores a full run's batch of subjects.
-func (s *Service) writeSnapshot(ctx context.Context, t store.TenantID, b Batch, subs []onboarding.Subject) error {
+func (s *Service) writeSnapshot(ctx context.Context, t store.TenantID, b Batch, subs []subject) error {
 	if s.Snapshots == nil {
 		return nil
 	}
 	out := make([]snapshotSubject, len(subs))
 	for i, sub := range subs {
-		out[i] = snapshotSubject{UserID: sub.UserID, Query: sub.Query, Hash: sub.Hash}
+		out[i] = snapshotSubject{UserID: sub.UserID, Prepared: sub.prepared, Hash: sub.Hash}
 	}
 	raw, err := json.Marshal(out)
 	if err != nil {
@@ -89,7 +91,7 @@ func (s *Service) writeSnapshot(ctx context.Context, t store.TenantID, b Batch, 
 }
 
 // readSnapshot reads one batch of a snapshot.
-func (s *Service) readSnapshot(ctx context.Context, t store.TenantID, runID string, batch int) ([]onboarding.Subject, error) {
+func (s *Service) readSnapshot(ctx context.Context, t store.TenantID, runID string, batch int) ([]subject, error) {
 	out, err := s.Snapshots.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.SnapshotBucket), Key: aws.String(snapshotKey(t, runID, batch))})
 	if err != nil {
 		return nil, fmt.Errorf("monitoring: read snapshot: %w", err)
@@ -107,9 +109,9 @@ func (s *Service) readSnapshot(ctx context.Context, t store.TenantID, runID stri
 	if err := json.Unmarshal(raw, &subs); err != nil {
 		return nil, fmt.Errorf("monitoring: snapshot: %w", err)
 	}
-	res := make([]onboarding.Subject, len(subs))
+	res := make([]subject, len(subs))
 	for i, sub := range subs {
-		res[i] = onboarding.Subject{UserID: sub.UserID, Query: sub.Query, Hash: sub.Hash}
+		res[i] = subject{Subject: onboarding.Subject{UserID: sub.UserID, Hash: sub.Hash}, prepared: sub.Prepared}
 	}
 	return res, nil
 }

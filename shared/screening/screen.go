@@ -43,9 +43,35 @@ func (ix *Index) putScratch(s *scratch) {
 // from the inverted index and at most maxCandidates names are scored.
 // Screen is safe for concurrent use.
 func (ix *Index) Screen(q Query, opt Options) Result {
+	return ix.ScreenPrepared(Prepare(q), opt)
+}
+
+// Prepared is a query whose name went through PrepareName and whose qualifiers are
+// parsed: the part of screening that depends on the query alone. A caller that screens
+// the same people again and again (monitoring's delta runs) keeps it instead of the
+// name. It holds personal data as much as the query does.
+type Prepared struct {
+	Tokens    []Token        `json:"t"`
+	DOB       sanctions.Date `json:"d,omitzero"`
+	Countries []string       `json:"c,omitempty"`
+	// Query keeps the type and the kinds of list (Name and DOB are not needed again).
+	Query Query `json:"q"`
+}
+
+// Prepare prepares q for ScreenPrepared.
+func Prepare(q Query) Prepared {
+	p := Prepared{Tokens: PrepareName(q.Name, q.Type), Countries: queryCountries(q), Query: q}
+	p.DOB, _ = ParseQueryDate(q.DOB)
+	p.Query.Name, p.Query.DOB = "", ""
+	return p
+}
+
+// ScreenPrepared is Screen for a prepared query: the same answer, without preparing.
+func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
+	q := p.Query
 	opt = opt.withDefaults()
 	res := Result{Outcome: OutcomeClear, Matches: []Match{}, ListVersion: ix.Version()}
-	toks := PrepareName(q.Name, q.Type)
+	toks := p.Tokens
 	if len(toks) == 0 {
 		res.Notes = append(res.Notes, "empty name after normalisation")
 		res.settle(q)
@@ -64,7 +90,11 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 	unsupported := false
 	for i, t := range toks {
 		qt = append(qt, newQToken(t, 1))
-		_, qt[i].listed = ix.lookup(t.Text)
+		if ix.baseW != nil {
+			_, qt[i].listed = ix.baseW[t.Text] // listed in full, as the full index sees it
+		} else {
+			_, qt[i].listed = ix.lookup(t.Text)
+		}
 		if !isASCII(t.Text) {
 			unsupported = true
 		}
@@ -97,8 +127,7 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 		res.Notes = append(res.Notes, "name contains a script without transliteration; only exact same-script names can match")
 	}
 
-	qDOB, _ := ParseQueryDate(q.DOB)
-	qCty := queryCountries(q)
+	qDOB, qCty := p.DOB, p.Countries
 	s.best = s.best[:0]
 	for _, n := range ix.candidates(s, qt, sims[:len(qt)]) {
 		e := ix.nameEnt[n]
