@@ -28,11 +28,16 @@ type Batch struct {
 	ListVersion string `json:"listVersion,omitempty"`
 	DeltaKey    string `json:"deltaKey,omitempty"`
 	EntitiesKey string `json:"entitiesKey,omitempty"`
-	// SnapshotRun, set on delta runs, names the full run whose batch SnapshotBatch holds
-	// the users to screen (UserIDs is empty then).
-	SnapshotRun   string `json:"snapshotRun,omitempty"`
-	SnapshotBatch int    `json:"snapshotBatch,omitempty"`
+	// SnapshotRun, set on delta runs, names the full run whose batches SnapshotBatches
+	// hold the users to screen (UserIDs is empty then): a delta run's message carries
+	// several, since screening them costs microseconds per user.
+	SnapshotRun     string `json:"snapshotRun,omitempty"`
+	SnapshotBatches []int  `json:"snapshotBatches,omitempty"`
 }
+
+// snapshotBatchesPerMessage is how many snapshot objects a delta run's message carries
+// (1,000 users: a few milliseconds of screening, ten S3 reads).
+const snapshotBatchesPerMessage = 10
 
 // usersPage is how many users one index query reads while planning.
 const usersPage = 500
@@ -118,9 +123,13 @@ func (s *Service) Plan(ctx context.Context, trig Trigger) (Run, error) {
 			return Run{}, err
 		}
 		if ok {
-			for i := range int(snap.Batches) {
+			for first := 0; first < int(snap.Batches); first += snapshotBatchesPerMessage {
+				var nos []int
+				for i := first; i < min(first+snapshotBatchesPerMessage, int(snap.Batches)); i++ {
+					nos = append(nos, i)
+				}
 				pending = append(pending, Batch{Tenant: string(t), RunID: run.ID, No: no, ListVersion: trig.ListVersion,
-					DeltaKey: trig.DeltaKey, EntitiesKey: trig.EntitiesKey, SnapshotRun: snap.RunID, SnapshotBatch: i})
+					DeltaKey: trig.DeltaKey, EntitiesKey: trig.EntitiesKey, SnapshotRun: snap.RunID, SnapshotBatches: nos})
 				no++
 				if err := flush(false); err != nil {
 					return Run{}, err

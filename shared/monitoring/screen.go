@@ -71,10 +71,19 @@ func (s *Service) ScreenBatch(ctx context.Context, b Batch) (BatchResult, error)
 		skipped  map[string]error
 	)
 	if b.SnapshotRun != "" {
-		if !store.ValidID(b.SnapshotRun) || b.SnapshotBatch < 0 {
+		if !store.ValidID(b.SnapshotRun) || len(b.SnapshotBatches) > snapshotBatchesPerMessage {
 			return BatchResult{}, fmt.Errorf("monitoring: malformed batch")
 		}
-		subjects, err = s.readSnapshot(ctx, t, b.SnapshotRun, b.SnapshotBatch)
+		for _, no := range b.SnapshotBatches {
+			if no < 0 {
+				return BatchResult{}, fmt.Errorf("monitoring: malformed batch")
+			}
+			var subs []subject
+			if subs, err = s.readSnapshot(ctx, t, b.SnapshotRun, no); err != nil {
+				break
+			}
+			subjects = append(subjects, subs...)
+		}
 	} else {
 		var subs []onboarding.Subject
 		subs, skipped, err = s.Users.Subjects(ctx, t, b.UserIDs)
