@@ -55,7 +55,7 @@ func (s *Service) Plan(ctx context.Context, trig Trigger) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
-	run := Run{ID: runID(trig), Trigger: trig.Kind, ListVersion: trig.ListVersion, Delta: trig.Kind == TriggerListVersion,
+	run := Run{ID: runID(trig, s.now()), Trigger: trig.Kind, ListVersion: trig.ListVersion, Delta: trig.Kind == TriggerListVersion,
 		Status: RunPlanning, StartedAt: store.FormatTime(s.now())}
 	switch {
 	case !cfg.Enabled:

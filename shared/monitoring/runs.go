@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/chainfi/chainguard/shared/failure"
 	"github.com/chainfi/chainguard/shared/store"
@@ -65,9 +67,14 @@ func (batchItem) EntityType() string { return "monitoring_batch" }
 
 // runID names a run after what triggered it, so that a redelivered trigger finds its run:
 // a scheduled occurrence, or a list version. Manual runs get a fresh id.
-func runID(t Trigger) string {
+func runID(t Trigger, now time.Time) string {
 	if t.Kind == TriggerManual {
 		return store.NewID()
+	}
+	if t.Kind == TriggerSchedule && (t.At == "" || strings.HasPrefix(t.At, "<")) {
+		// The scheduler did not fill its scheduled time in: the hour stands in, so that a
+		// retry within the hour is still one run and the next occurrence another.
+		t.At = now.UTC().Truncate(time.Hour).Format(time.RFC3339)
 	}
 	sum := sha256.Sum256([]byte(t.Tenant + "\x00" + t.Kind + "\x00" + t.At + "\x00" + t.ListVersion))
 	return "R" + hex.EncodeToString(sum[:12])
