@@ -33,6 +33,9 @@ type labelled struct {
 	want  string // "source|id" of the right entity, "" for non-listed
 	half  int
 	q     screening.Query
+	// listed, for queries in another script, is the right entry's Latin
+	// names, printed beside a miss (-v).
+	listed []string
 }
 
 // observed is a labelled query with the top of its result.
@@ -41,6 +44,10 @@ type observed struct {
 	topScore float64
 	right    bool // the right entity has the top score (ties with a twin entry on another list count)
 	top      *screening.Match
+	// wanted is the right entity's match when it was scored at all, and
+	// rank its place in the result (-v: why a positive was missed).
+	wanted *screening.Match
+	rank   int
 }
 
 func entityKey(src sanctions.Source, id string) string { return string(src) + "|" + id }
@@ -55,15 +62,22 @@ func halfOf(id string) int {
 func screenAll(ix *screening.Index, qs []labelled) []observed {
 	probe := screening.DefaultOptions()
 	probe.MinScore = 0.3
+	probe.MaxResults = 48 // every candidate scored above MinScore, to tell why a positive was missed
 	out := make([]observed, len(qs))
 	for i, q := range qs {
 		r := ix.Screen(q.q, probe)
 		o := observed{labelled: q}
 		if len(r.Matches) > 0 {
 			o.topScore, o.top = r.Matches[0].Score, &r.Matches[0]
-			for _, m := range r.Matches {
-				if m.Score == o.topScore && entityKey(m.Source, m.EntityID) == q.want {
+			for j, m := range r.Matches {
+				if entityKey(m.Source, m.EntityID) != q.want {
+					continue
+				}
+				if m.Score == o.topScore {
 					o.right = true
+				}
+				if o.wanted == nil {
+					o.wanted, o.rank = &r.Matches[j], j
 				}
 			}
 		}
@@ -258,11 +272,17 @@ func arabicQueries(un *sanctions.List) ([]labelled, *sanctions.List) {
 	for _, e := range un.Entities {
 		c := e
 		c.Names = nil
+		var latin []string
+		for _, n := range e.Names {
+			if n.Kind != sanctions.NameOriginalScript {
+				latin = append(latin, n.Full)
+			}
+		}
 		for _, n := range e.Names {
 			if n.Kind == sanctions.NameOriginalScript {
 				if hasArabic(n.Full) {
 					out = append(out, labelled{kind: "sanctions", list: "UN", class: className, set: "arabic script",
-						want: entityKey(e.Source, e.ID), half: halfOf(e.ID), q: screening.Query{Name: n.Full}})
+						want: entityKey(e.Source, e.ID), half: halfOf(e.ID), q: screening.Query{Name: n.Full}, listed: latin})
 				}
 				continue
 			}
@@ -563,6 +583,17 @@ func misses(obs []observed, th screening.Thresholds, near float64) {
 		fmt.Printf("%s/%s/%s/%s want=%s right=%v top=%.3f q=%q dob=%q", o.kind, o.list, o.class, o.set, o.want, o.right, o.topScore, o.q.Name, o.q.DOB)
 		if o.top != nil {
 			fmt.Printf(" got=%s|%s matched=%q %s", o.top.Source, o.top.EntityID, o.top.Explanation.MatchedName, o.top.Explanation.Formula)
+		}
+		if miss {
+			switch w := o.wanted; {
+			case w == nil:
+				fmt.Print("\n\twanted: no candidate (or below 0.3)")
+			default:
+				fmt.Printf("\n\twanted: rank %d matched=%q %s", o.rank+1, w.Explanation.MatchedName, w.Explanation.Formula)
+			}
+		}
+		if len(o.listed) > 0 {
+			fmt.Printf("\n\tprepared %q; listed %q", screening.NormalizeName(o.q.Name, o.q.Type), o.listed)
 		}
 		fmt.Println()
 	}

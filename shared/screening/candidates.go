@@ -148,7 +148,7 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 		// Listed skeletons keep their first letter: the Latin spelling
 		// may start with a vowel, a glide or the article that the
 		// consonant key leaves out.
-		for _, pre := range [...]string{"", "a", "e", "i", "u", "y", "v", "al", "el"} {
+		for _, pre := range abjadPrefixes {
 			same := equalRange(ix.skelOrder, ix.vocabSkel, pre+q.akey)
 			q.keyNames = uint16(min(65535, int(q.keyNames)+len(same)))
 			for i, v := range same {
@@ -179,6 +179,40 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 		seg := out[base:]
 		sort.Slice(seg, func(i, j int) bool { return seg[i].sim > seg[j].sim })
 		out = out[:base+maxSimilarVocab]
+	}
+	return out
+}
+
+// abjadPrefixes are the letters a listed Latin word may begin with that
+// the consonant key of an Arabic-script word leaves out: a vowel, a glide
+// or the article.
+var abjadPrefixes = [...]string{"", "a", "e", "i", "u", "y", "v", "al", "el"}
+
+// abjadCompoundVocab appends, for the last word of an Arabic-script
+// compound of a word, the article and a word ("حبيب الله", "نصير الدين",
+// "عبد الرحمن"), the listed words with the consonants of the compound
+// written as one ("Habibullah", "Nasiruddin", "Abdulrahman"). They find
+// candidates only (half): compareNames joins the words (abjadJoin).
+func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []vocabSim {
+	i := len(q) - 1
+	if i < 2 || !q[i].abjad || q[i-1].text != "al" || len(q[i-2].text) < 2 {
+		return out
+	}
+	for _, text := range [2]string{q[i-2].text + "al" + q[i].text, q[i-2].text + q[i].text} {
+		k := consonantKey(phoneticForm(text))
+		if len(k) < 3 {
+			continue
+		}
+		for _, pre := range abjadPrefixes {
+			for j, v := range equalRange(ix.skelOrder, ix.vocabSkel, pre+k) {
+				if j >= maxSimilarVocab {
+					break
+				}
+				if !slices.ContainsFunc(out[base:], func(s vocabSim) bool { return s.id == v }) {
+					out = append(out, vocabSim{id: v, sim: abjadKeySim - 0.02, half: true})
+				}
+			}
+		}
 	}
 	return out
 }

@@ -40,6 +40,8 @@ func TestTransliterate(t *testing.T) {
 		{"صدام حسين", "sdam hsin", true},
 		{"التكريتي", "al tkriti", true},
 		{"محمد", "mhmd", true},
+		{"عبد الواحد", "bd al wahd", true},
+		{"ثناء اللہ", "thna al lh", true},
 		{"Mohammed", "Mohammed", false},
 	}
 	for _, tt := range tests {

@@ -39,6 +39,9 @@ var arabicConsonants = map[rune]string{
 	'ل': "l", 'م': "m", 'ن': "n", 'ه': "h", 'ة': "a", 'ء': "", 'ئ': "",
 	'ؤ': "", 'پ': "p", 'چ': "ch", 'ژ': "zh", 'گ': "g", 'ک': "k", 'ڤ': "v",
 	'ـ': "",
+	// Urdu: heh goal and do-chashmi heh, teh marbuta goal, tteh, ddal,
+	// rreh, noon ghunna ("ثناء اللہ" is Sanaullah, "الطاھر" al-Tahir).
+	'ہ': "h", 'ھ': "h", 'ۃ': "a", 'ٹ': "t", 'ڈ': "d", 'ڑ': "r", 'ں': "n",
 	// harakat, when written
 	'\u064E': "a", '\u064F': "u", '\u0650': "i", '\u064B': "", '\u064C': "",
 	'\u064D': "", '\u0652': "", '\u0670': "a",
@@ -101,7 +104,7 @@ func isArabic(r rune) bool {
 // of a word becomes a separate word, as lists write "AL-TIKRITI".
 func arabicLetter(rs []rune, i int) string {
 	r := rs[i]
-	start := i == 0 || !isArabicLetter(rs[i-1])
+	start := i == 0 || !isArabicLetter(rs[i-1]) || afterArticle(rs, i)
 	switch r {
 	case 'ا', 'أ', 'آ', 'ى', 'ٱ':
 		if start && r == 'ا' && i+1 < len(rs) && rs[i+1] == 'ل' && i+2 < len(rs) && isArabicLetter(rs[i+2]) {
@@ -115,7 +118,7 @@ func arabicLetter(rs []rune, i int) string {
 			return "w"
 		}
 		return "u"
-	case 'ي', 'ی', 'ې', 'ۍ':
+	case 'ي', 'ی', 'ې', 'ۍ', 'ے':
 		if start || prevIsVowelLetter(rs, i) {
 			return "y"
 		}
@@ -143,6 +146,12 @@ func arabicLetter(rs []rune, i int) string {
 		return t
 	}
 	return ""
+}
+
+// afterArticle reports whether rs[i] begins the word after the article
+// "ال" written joined: الواحد is al-Wahid, not al-"uahd".
+func afterArticle(rs []rune, i int) bool {
+	return i >= 2 && rs[i-1] == 'ل' && rs[i-2] == 'ا' && (i == 2 || !isArabicLetter(rs[i-3]))
 }
 
 func isArabicLetter(r rune) bool {

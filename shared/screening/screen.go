@@ -112,6 +112,7 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 				s.sims = append(s.sims, vocabSim{id: id, sim: 0.95})
 			}
 		}
+		s.sims = ix.abjadCompoundVocab(qt[:i+1], offs[i], s.sims)
 	}
 	offs[len(toks)] = len(s.sims)
 	var sims [maxTok][]vocabSim

@@ -336,7 +336,9 @@ func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
 		}
 	}
 	if a[i+1].text == "al" {
-		return 0, qtoken{}, false
+		// The article joined to the word before it: عبد ال is "Abdul",
+		// "Abdel".
+		return try(a[i].text+"al", 2)
 	}
 	return try(a[i].text+a[i+1].text, 2)
 }
