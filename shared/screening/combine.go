@@ -113,7 +113,66 @@ func abjadCap(a *alignment) float64 {
 			return c
 		}
 	}
+	pair := 1
+	for _, p := range a.pairs[:a.npairs] {
+		t := &a.q[p.qi]
+		if t.text == "al" {
+			continue
+		}
+		if t.keyNames == 0 || !longVowelsAgree(t.phon, a.n[p.nj].phon) {
+			return capSingleWord
+		}
+		pair *= int(t.keyNames)
+	}
+	// Both words spelt alike, long vowels included, and together rare:
+	// Djamel Akkacha (jmal kasha), not Hossein Musavi (hsin mwswi).
+	if a.npairs >= 2 && pair <= abjadPairNames {
+		return c
+	}
 	return capSingleWord
+}
+
+// abjadPairNames bounds the product of the numbers of listed words that
+// share the consonant keys of the two words of an Arabic-script name for
+// the pair to single out a name.
+const abjadPairNames = 1500
+
+// longVowelsAgree reports whether the long vowels and glides that Arabic
+// script writes (alif, waw, ya: a, u/w, i/y in the transliteration) are in
+// the Latin spelling, in order: حسين (hsin) is Hussein, not Ehsan; هانيه
+// (hanih) is Haniyeh, not Khan. Both are phonetic forms; a first vowel is
+// free (an initial alif carries any vowel).
+func longVowelsAgree(ar, la string) bool {
+	if len(ar) > 0 && isVowel(ar[0]) {
+		ar = ar[1:]
+	}
+	j := 0
+	for i := 0; i < len(ar); i++ {
+		c := ar[i]
+		for j < len(la) && !vowelClassMatch(c, la[j]) {
+			j++
+		}
+		if j == len(la) {
+			return false
+		}
+		j++
+	}
+	return true
+}
+
+// vowelClassMatch says whether a letter of the Arabic transliteration may
+// be written as Latin letter l: a long vowel as the vowels and glides that
+// render it, any other letter as itself.
+func vowelClassMatch(c, l byte) bool {
+	switch c {
+	case 'a':
+		return l == 'a' || l == 'e'
+	case 'i', 'y':
+		return l == 'i' || l == 'e' || l == 'y'
+	case 'u', 'v':
+		return l == 'u' || l == 'o' || l == 'v'
+	}
+	return c == l
 }
 
 func nameQuality(kind sanctions.NameKind, weak bool) float64 {

@@ -212,3 +212,24 @@ func TestDamerauDistanceCountsASlippedTranspositionAsTwo(t *testing.T) {
 		}
 	}
 }
+
+func TestLongVowelsWrittenInArabicScriptAreInTheLatinSpelling(t *testing.T) {
+	tests := []struct {
+		ar, la string
+		want   bool
+	}{
+		{"hsin", "husein", true},   // حسين, Hussein
+		{"hsin", "ehsan", false},   // حسين is not Ehsan
+		{"hani", "han", false},     // هانيه is not Khan
+		{"jmal", "jamel", true},    // جمال, Djamel
+		{"aslam", "islam", true},   // an initial alif carries any vowel
+		{"turk", "turek", true},    // تورک, Torek
+		{"mnsur", "mansur", true},  // منصور
+		{"mnsur", "mansar", false}, // the waw is written
+	}
+	for _, tt := range tests {
+		if got := longVowelsAgree(phoneticForm(tt.ar), phoneticForm(tt.la)); got != tt.want {
+			t.Errorf("longVowelsAgree(%q, %q) = %v, want %v", tt.ar, tt.la, got, tt.want)
+		}
+	}
+}
