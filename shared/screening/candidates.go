@@ -204,7 +204,9 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 			continue
 		}
 		for _, pre := range abjadPrefixes {
-			for j, v := range equalRange(ix.skelOrder, ix.vocabSkel, pre+k) {
+			same := equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
+			q[i].compoundNames = uint16(min(65535, int(q[i].compoundNames)+len(same)))
+			for j, v := range same {
 				if j >= maxSimilarVocab {
 					break
 				}

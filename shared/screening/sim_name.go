@@ -12,6 +12,7 @@ type qtoken struct {
 	listed           bool   // a query token that is itself a listed word
 	split            uint8  // > 0: the token is two listed tokens joined, split at this byte
 	keyNames         uint16 // Arabic script: listed words sharing its consonant key
+	compoundNames    uint16 // last word of word-article-word: listed words with the compound's key
 	weight           float64
 	id               int32 // vocabulary id of a listed token, -1 otherwise
 }
@@ -328,11 +329,11 @@ func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
 		return 0, qtoken{}, false
 	}
 	if i+2 < len(a) && a[i+1].text == "al" {
-		if n, t, ok := try(a[i].text+"al"+a[i+2].text, 3); ok {
-			return n, t, ok
-		}
-		if n, t, ok := try(a[i].text+a[i+2].text, 3); ok {
-			return n, t, ok
+		for _, text := range [2]string{a[i].text + "al" + a[i+2].text, a[i].text + a[i+2].text} {
+			if n, t, ok := try(text, 3); ok {
+				t.keyNames = a[i+2].compoundNames
+				return n, t, ok
+			}
 		}
 	}
 	if a[i+1].text == "al" {
