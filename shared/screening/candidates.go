@@ -177,10 +177,47 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 	}
 	if len(out)-base > maxSimilarVocab {
 		seg := out[base:]
-		sort.Slice(seg, func(i, j int) bool { return seg[i].sim > seg[j].sim })
+		if q.abjad {
+			ix.sortAbjadVocab(q, seg)
+		} else {
+			sort.Slice(seg, func(i, j int) bool { return seg[i].sim > seg[j].sim })
+		}
 		out = out[:base+maxSimilarVocab]
 	}
 	return out
+}
+
+// sortAbjadVocab orders the listed words similar to an Arabic-script word
+// best first. Many share its consonants equally (mhmd: Muhammad, Mahmud,
+// Mohammed...); among those, the spellings that have its long vowels come
+// first (yunis, not Anas, for ywns), then the commoner ones, which are
+// more often its spelling.
+func (ix *Index) sortAbjadVocab(q *qtoken, seg []vocabSim) {
+	rank := make([]float32, len(seg))
+	for i, v := range seg {
+		rank[i] = 1 - ix.vocabW[v.id]
+		if longVowelsAgree(q.phon, ix.vocabPhon[v.id]) {
+			rank[i] += 2
+		}
+	}
+	sort.Sort(byAbjadRank{seg, rank})
+}
+
+type byAbjadRank struct {
+	seg  []vocabSim
+	rank []float32
+}
+
+func (b byAbjadRank) Len() int { return len(b.seg) }
+func (b byAbjadRank) Less(i, j int) bool {
+	if b.seg[i].sim != b.seg[j].sim {
+		return b.seg[i].sim > b.seg[j].sim
+	}
+	return b.rank[i] > b.rank[j]
+}
+func (b byAbjadRank) Swap(i, j int) {
+	b.seg[i], b.seg[j] = b.seg[j], b.seg[i]
+	b.rank[i], b.rank[j] = b.rank[j], b.rank[i]
 }
 
 // abjadPrefixes are the letters a listed Latin word may begin with that
