@@ -256,6 +256,18 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 	return out
 }
 
+// abjadWeight is the weight of an Arabic-script word: that of its commonest
+// Latin spelling. A few listed names written in Arabic script make "mhmd"
+// a rare word; محمد is as common as Muhammad.
+func (ix *Index) abjadWeight(w float64, sims []vocabSim) float64 {
+	for _, vs := range sims {
+		if !vs.half && vs.sim >= abjadKeySim-0.02 {
+			w = min(w, float64(ix.vocabW[vs.id]))
+		}
+	}
+	return w
+}
+
 // candidates accumulates, for every listed name sharing a similar token
 // with the query, a cheap score (weighted best token similarity per query
 // token) and returns the best maxCandidates names. No entity is visited
@@ -275,6 +287,10 @@ func (ix *Index) candidates(s *scratch, q []qtoken, sims [][]vocabSim) []uint32 
 		}
 		for _, vs := range sims[i] {
 			val := float32(vs.sim * q[i].weight)
+			if vs.half && q[i].abjad {
+				// A compound (abjadCompoundVocab) weighs as the listed word.
+				val = max(val, float32(vs.sim)*ix.vocabW[vs.id])
+			}
 			for _, n := range ix.postNames[ix.postOff[vs.id]:ix.postOff[vs.id+1]] {
 				switch s.lastQ[n] {
 				case -1:
