@@ -14,6 +14,7 @@ type Token struct {
 // PrepareName runs the name preparation pipeline. Each step lives in its own
 // prep_*.go file and is tested on its own:
 //
+//  0. unmask: invisible characters, reversed text and Latin look-alike letters
 //  1. reorder "LAST, First" to "First LAST" (persons and unknown types)
 //  2. transliterate Cyrillic, Greek and Arabic script to Latin
 //  3. fold Unicode: compatibility decomposition, accents stripped, lower case
@@ -23,7 +24,7 @@ type Token struct {
 //     ("Aktiengesellschaft" -> "ag", "Limited Liability Company" -> "llc");
 //     persons excluded
 func PrepareName(name string, typ sanctions.EntityType) []Token {
-	s := reorderLastFirst(name, typ)
+	s := reorderLastFirst(unmask(name), typ)
 	s, abjad := transliterate(s)
 	s = fold(s)
 	words := tokenize(s)

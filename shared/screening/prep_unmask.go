@@ -1,0 +1,112 @@
+package screening
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// unmask undoes what makes a name read one way to a person and another to a matcher,
+// before anything else sees it (step 0 of PrepareName):
+//
+//   - invisible format characters (zero-width space and joiners, soft hyphen, word
+//     joiner, byte-order mark, direction marks and embeddings) are removed, so that they
+//     cannot split a word in two: "Bas\u200bhar" is "Bashar";
+//   - text behind a right-to-left override is displayed reversed: it is reversed back
+//     to what a reader sees;
+//   - fillers that render blank (Hangul fillers, the Arabic tatweel) are removed;
+//   - letters that look like Latin ones are read as those Latin letters: small capitals
+//     and IPA letters always (no name is written in them), Cyrillic and Greek ones when
+//     the word also holds Latin letters (a mixed word is a disguise: "Ѕаddаm" with
+//     Cyrillic Ѕ and а is "Saddam"; a word wholly in Cyrillic is transliterated later).
+func unmask(s string) string {
+	clean := true
+	for _, r := range s {
+		if r >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	rs := make([]rune, 0, len(s))
+	override := -1 // index in rs where a right-to-left override began
+	closeOverride := func() {
+		if override >= 0 {
+			slices.Reverse(rs[override:])
+			override = -1
+		}
+	}
+	for _, r := range s {
+		switch {
+		case r == '\u202E': // RIGHT-TO-LEFT OVERRIDE
+			closeOverride()
+			override = len(rs)
+		case r == '\u202C' || r == '\u202D' || r == '\u2069': // POP, LRO, PDI end an override
+			closeOverride()
+		case unicode.Is(unicode.Cf, r), r == '\u3164', r == '\u115F', r == '\u1160', r == '\uFFA0', r == '\u0640':
+			// format characters and blank fillers: dropped
+		default:
+			rs = append(rs, r)
+		}
+	}
+	closeOverride()
+	words := strings.Fields(string(rs))
+	for i, w := range words {
+		words[i] = latinLookalikes(w)
+	}
+	return strings.Join(words, " ")
+}
+
+// latinLookalikes maps the letters of w that imitate Latin ones.
+func latinLookalikes(w string) string {
+	hasLatin, hasOther := false, false
+	for _, r := range w {
+		switch {
+		case r < 0x80 && unicode.IsLetter(r):
+			hasLatin = true
+		case unicode.In(r, unicode.Cyrillic, unicode.Greek):
+			if _, ok := lookalikes[r]; ok {
+				hasOther = true
+			}
+		}
+	}
+	var b strings.Builder
+	for _, r := range w {
+		if l, ok := alwaysLatin[r]; ok {
+			b.WriteRune(l)
+			continue
+		}
+		if hasLatin && hasOther {
+			if l, ok := lookalikes[r]; ok {
+				b.WriteRune(l)
+				continue
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// alwaysLatin are Latin-script letters no name is written in: small capitals and IPA
+// letters that imitate ordinary ones.
+var alwaysLatin = map[rune]rune{
+	'ɑ': 'a', 'ɐ': 'a', 'ɓ': 'b', 'ɔ': 'o', 'ɕ': 'c', 'ɖ': 'd', 'ɗ': 'd', 'ɛ': 'e', 'ɡ': 'g', 'ɦ': 'h', 'ɨ': 'i',
+	'ɩ': 'i', 'ɪ': 'i', 'ɫ': 'l', 'ɱ': 'm', 'ɲ': 'n', 'ɳ': 'n', 'ɵ': 'o', 'ɹ': 'r', 'ʀ': 'r', 'ʂ': 's', 'ʈ': 't',
+	'ʉ': 'u', 'ʋ': 'v', 'ʏ': 'y', 'ʐ': 'z', 'ʙ': 'b', 'ʜ': 'h', 'ʟ': 'l', 'ɢ': 'g', 'ɴ': 'n',
+	'ᴀ': 'a', 'ᴄ': 'c', 'ᴅ': 'd', 'ᴇ': 'e', 'ᴊ': 'j', 'ᴋ': 'k', 'ᴍ': 'm', 'ᴏ': 'o', 'ᴘ': 'p', 'ᴛ': 't',
+	'ᴜ': 'u', 'ᴠ': 'v', 'ᴡ': 'w', 'ᴢ': 'z', 'ꜱ': 's', 'ꞯ': 'q', 'ı': 'i', 'ȷ': 'j',
+}
+
+// lookalikes are Cyrillic and Greek letters drawn like Latin ones.
+var lookalikes = map[rune]rune{
+	// Cyrillic
+	'А': 'A', 'В': 'B', 'Е': 'E', 'К': 'K', 'М': 'M', 'Н': 'H', 'О': 'O', 'Р': 'P', 'С': 'C', 'Т': 'T', 'У': 'Y', 'Х': 'X',
+	'Ѕ': 'S', 'І': 'I', 'Ј': 'J', 'Ԁ': 'D', 'Ԛ': 'Q', 'Ԝ': 'W', 'Ү': 'Y', 'Һ': 'H', 'Ӏ': 'I',
+	'а': 'a', 'в': 'b', 'е': 'e', 'к': 'k', 'м': 'm', 'н': 'h', 'о': 'o', 'р': 'p', 'с': 'c', 'т': 't', 'у': 'y', 'х': 'x',
+	'ѕ': 's', 'і': 'i', 'ј': 'j', 'ԁ': 'd', 'ԛ': 'q', 'ԝ': 'w', 'ү': 'y', 'һ': 'h', 'ӏ': 'l', 'ь': 'b', 'ѵ': 'v',
+	// Greek
+	'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ζ': 'Z', 'Η': 'H', 'Ι': 'I', 'Κ': 'K', 'Μ': 'M', 'Ν': 'N', 'Ο': 'O', 'Ρ': 'P', 'Τ': 'T',
+	'Υ': 'Y', 'Χ': 'X', 'α': 'a', 'ι': 'i', 'κ': 'k', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'τ': 't', 'υ': 'u', 'χ': 'x', 'ϲ': 'c',
+}
