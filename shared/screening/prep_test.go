@@ -42,6 +42,9 @@ func TestTransliterate(t *testing.T) {
 		{"محمد", "mhmd", true},
 		{"عبد الواحد", "bd al wahd", true},
 		{"ثناء اللہ", "thna al lh", true},
+		{"عبد الروف ذاکر", "bd al ruf zakr", true},
+		{"قاري سیف الله توخى", "qari sif al lh tukhi", true},
+		{"يحيى", "yhia", true},
 		{"Mohammed", "Mohammed", false},
 	}
 	for _, tt := range tests {

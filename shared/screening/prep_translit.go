@@ -60,6 +60,7 @@ func transliterate(s string) (string, bool) {
 	var b strings.Builder
 	abjad := false
 	rs := []rune(s)
+	persian := isPersian(rs)
 	for i := 0; i < len(rs); i++ {
 		r := unicode.ToLower(rs[i])
 		if t, ok := cyrillic[r]; ok {
@@ -72,7 +73,7 @@ func transliterate(s string) (string, bool) {
 		}
 		if isArabic(r) {
 			abjad = true
-			t := arabicLetter(rs, i)
+			t := arabicLetter(rs, i, persian)
 			if t == "h" && endsInDigraphLetter(&b) {
 				// صحراوي is Sahrawi, not "Shrawi": a short vowel keeps
 				// the h from making a digraph with the consonant before.
@@ -102,8 +103,20 @@ func isArabic(r rune) bool {
 // consonants ("w", "y") at the start of a word or after a long vowel, and
 // long vowels ("u", "i") after a consonant. The article "al-" at the start
 // of a word becomes a separate word, as lists write "AL-TIKRITI".
-func arabicLetter(rs []rune, i int) string {
+//
+// In Persian, Dari, Pashto and Urdu writing (persian), dhal, dad and zah
+// are all z (ذاکر is Zakir, نذیر Nazir) and a final alif maqsura is i
+// (توخى is Tokhi), where Arabic has dh, d, z and a (يحيى is Yahya).
+func arabicLetter(rs []rune, i int, persian bool) string {
 	r := rs[i]
+	if persian {
+		switch r {
+		case 'ذ', 'ض', 'ظ':
+			return "z"
+		case 'ى':
+			return "i"
+		}
+	}
 	start := i == 0 || !isArabicLetter(rs[i-1]) || afterArticle(rs, i)
 	switch r {
 	case 'ا', 'أ', 'آ', 'ى', 'ٱ':
@@ -146,6 +159,19 @@ func arabicLetter(rs []rune, i int) string {
 		return t
 	}
 	return ""
+}
+
+// isPersian reports whether an Arabic-script name is written with the
+// letters of Persian, Dari, Pashto or Urdu (yeh and keheh in their
+// Persian forms, peh, tcheh, jeh, gaf, Urdu heh).
+func isPersian(rs []rune) bool {
+	for _, r := range rs {
+		switch r {
+		case 'ی', 'ک', 'پ', 'چ', 'ژ', 'گ', 'ہ', 'ے', 'ٹ', 'ڈ', 'ڑ':
+			return true
+		}
+	}
+	return false
 }
 
 // afterArticle reports whether rs[i] begins the word after the article
