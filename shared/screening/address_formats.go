@@ -2,6 +2,7 @@ package screening
 
 import (
 	"errors"
+	"math/bits"
 	"strings"
 
 	"github.com/btcsuite/btcd/btcutil/base58"
@@ -57,7 +58,7 @@ func checkFormat(asset, scheme, bare string) error {
 		}
 	case asset == "XMR":
 		if !validMonero(bare) {
-			return &AddressError{Asset: asset, Reason: "a Monero address is 95 (or 106, integrated) base58 characters starting with 4 or 8"}
+			return &AddressError{Asset: asset, Reason: "a Monero address is 95 (or 106, integrated) base58 characters whose checksum must match"}
 		}
 	default:
 		return &AddressError{Asset: asset, Reason: "the asset is not supported", Unsupported: true}
@@ -119,18 +120,61 @@ func validXRP(s string) bool {
 	return validBase58Check(string(b))
 }
 
-// validMonero checks the form of a Monero address (its checksum needs Monero's own
-// block-wise base58, which the lists do not justify).
+// validMonero checks a Monero address: Monero's own base58 (blocks of 8 bytes written as
+// 11 characters), a network byte, the keys (and an integrated address's payment id), and
+// the first 4 bytes of the Keccak-256 of the rest as its checksum.
 func validMonero(s string) bool {
-	if (len(s) != 95 && len(s) != 106) || (s[0] != '4' && s[0] != '8') {
+	if (len(s) != 95 && len(s) != 106) || (s[0] != '4' && s[0] != '8' && s[0] != '5' && s[0] != '7' && s[0] != '9' && s[0] != 'A' && s[0] != 'B') {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if strings.IndexByte(bitcoinAlphabet, s[i]) < 0 {
-			return false
+	data, ok := moneroBase58Decode(s)
+	if !ok || (len(data) != 69 && len(data) != 77) {
+		return false
+	}
+	h := sha3.NewLegacyKeccak256()
+	h.Write(data[:len(data)-4])
+	sum := h.Sum(nil)
+	return string(sum[:4]) == string(data[len(data)-4:])
+}
+
+// moneroBlockSizes[n] is how many characters encode a block of n bytes.
+var moneroBlockSizes = [...]int{0, 2, 3, 5, 6, 7, 9, 10, 11}
+
+func moneroBase58Decode(s string) ([]byte, bool) {
+	var out []byte
+	for len(s) > 0 {
+		chunk := s[:min(11, len(s))]
+		s = s[len(chunk):]
+		size := -1
+		for n, l := range moneroBlockSizes {
+			if l == len(chunk) {
+				size = n
+			}
+		}
+		if size < 0 {
+			return nil, false
+		}
+		var v uint64
+		for i := 0; i < len(chunk); i++ {
+			d := strings.IndexByte(bitcoinAlphabet, chunk[i])
+			if d < 0 {
+				return nil, false
+			}
+			hi, lo := bits.Mul64(v, 58)
+			lo, carry := bits.Add64(lo, uint64(d), 0)
+			if hi != 0 || carry != 0 {
+				return nil, false
+			}
+			v = lo
+		}
+		if size < 8 && v>>(8*size) != 0 {
+			return nil, false
+		}
+		for i := size - 1; i >= 0; i-- {
+			out = append(out, byte(v>>(8*i)))
 		}
 	}
-	return true
+	return out, true
 }
 
 // isSolana: a Solana address is the base58 of a 32-byte key (no checksum).

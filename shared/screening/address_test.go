@@ -138,6 +138,10 @@ func TestEachAssetsAddressesAreCheckedForTheirOwnFormat(t *testing.T) {
 		// XMR: its form.
 		{"XMR", "49HqitRzdnhYjgTEAhgGpCfsjdTeMbUTU6cyR4JV1R7k2Eej9rGT8JpFiYDa4tZM6RZiFrHmMzgSrhHEqpDYKBe5B2ufNsL", true},
 		{"XMR", "5be5543ff73456ab9f2d207887e2af87322c651ea1a873c5b25b7ffae456c320", false},
+		// Monero's checksum: one character changed, two swapped, a made-up address.
+		{"XMR", "49HqitRzdnhYjgTEAhgGpCfsjdTeMbUTU6cyR4JV1R7k2Eej9rGT8JpFiYDa4tZM6RZiFrHmMzgSrhHEqpDYKBe5B2ufNsM", false},
+		{"XMR", "49HqitRzdnhYjgTEAhgGpCfsjdTeMbUTU6cyR4JV1R7k2Eej9rGT8JpFiYDa4tZM6RZiFrHmMzgSrhHEqpDYKBe5B2ufsNL", false},
+		{"XMR", "4" + strings.Repeat("1", 94), false},
 	} {
 		_, err := ParseAddress(c.asset, c.in)
 		if (err == nil) != c.ok {
