@@ -119,6 +119,9 @@ func abjadCap(a *alignment) float64 {
 		if t.text == "al" {
 			continue
 		}
+		if t.text == a.n[p.nj].text {
+			continue // spelt as listed, vowels and all: as a Latin query would be
+		}
 		if t.keyNames == 0 || !longVowelsAgree(t.phon, a.n[p.nj].phon) {
 			return capSingleWord
 		}
