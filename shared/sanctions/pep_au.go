@@ -2,7 +2,9 @@ package sanctions
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -116,8 +118,19 @@ func ParsePEPAU(in PEPAUFiles) (*List, error) {
 		if pm[e.ID] && !hasPosition(e, "Prime Minister") {
 			e.Positions = append(e.Positions, Position{Title: "Prime Minister", Body: "Australian Government", Country: "AU"})
 		}
+		// The dataset's id is the surname and the birth year ("Morrison1968"): personal
+		// data, and entity ids travel in alerts, webhooks and logs. The id becomes an
+		// opaque one; the person stays findable by the Wikidata reference.
+		e.ID = AUEntityID(e.ID)
 	}
 	return l, nil
+}
+
+// AUEntityID is the entity id of the AU dataset's uniqueID: "au-" and 16 hex digits of
+// its SHA-256, stable across publications.
+func AUEntityID(uniqueID string) string {
+	sum := sha256.Sum256([]byte("PEP-AU/" + uniqueID))
+	return "au-" + hex.EncodeToString(sum[:8])
 }
 
 func auEntity(row csvRow) (Entity, bool) {

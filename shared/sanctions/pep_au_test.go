@@ -23,7 +23,7 @@ func TestParsePEPAUReadsPeopleMinistriesAndCabinets(t *testing.T) {
 		t.Fatalf("source %s entities %d skipped %d checksums %d", l.Source, len(l.Entities), l.Skipped, len(l.Checksums))
 	}
 
-	m := entityByID(t, l, "Example1950")
+	m := entityByID(t, l, AUEntityID("Example1950"))
 	wantNames := []Name{{Full: "Margaret Anne Example"}, {Full: "Margaret Example", Kind: NameAlias}, {Full: "Peggy Example", Kind: NameAlias}, {Full: "Margaret Anne Sample", Kind: NameFormerly}}
 	if len(m.Names) != len(wantNames) {
 		t.Fatalf("names = %+v", m.Names)
@@ -41,7 +41,7 @@ func TestParsePEPAUReadsPeopleMinistriesAndCabinets(t *testing.T) {
 		t.Errorf("an undated membership = %+v", m.Positions)
 	}
 
-	s := entityByID(t, l, "Sample1901")
+	s := entityByID(t, l, AUEntityID("Sample1901"))
 	if !s.Deceased || s.DeathDate.String() != "1980-01-02" || s.BirthDates[0].String() != "1901" || s.Remarks != "Presumed dead." {
 		t.Errorf("deceased with a birth year: %+v", s)
 	}
@@ -52,7 +52,7 @@ func TestParsePEPAUReadsPeopleMinistriesAndCabinets(t *testing.T) {
 		t.Errorf("member, senator, dated prime minister and no undated one: %+v", s.Positions)
 	}
 
-	a := entityByID(t, l, "Minister1965")
+	a := entityByID(t, l, AUEntityID("Minister1965"))
 	want := []Position{
 		{Title: "Member of the House of Representatives", Body: "Parliament of Australia", Country: "AU"},
 		{Title: "Treasurer", Body: "Example Ministry (60)", Country: "AU", Start: day("2016-07-19"), End: day("2018-08-24")},
@@ -68,7 +68,7 @@ func TestParsePEPAUReadsPeopleMinistriesAndCabinets(t *testing.T) {
 		}
 	}
 
-	c := entityByID(t, l, "Senator1972")
+	c := entityByID(t, l, AUEntityID("Senator1972"))
 	if len(c.Names) != 3 || c.Names[1] != (Name{Full: "Chloe Smith", Kind: NameAlias}) || c.Names[2] != (Name{Full: "Chloe Jones", Kind: NameFormerly}) {
 		t.Errorf("also and formerly names = %+v", c.Names)
 	}
@@ -146,15 +146,15 @@ func TestParsePEPAUSkipsAndCountsRowsItCannotUse(t *testing.T) {
 	if len(l.Entities) != 3 || l.Skipped != 5 {
 		t.Fatalf("entities %d skipped %d: %+v", len(l.Entities), l.Skipped, l.Entities)
 	}
-	ok := entityByID(t, l, "Ok1950")
+	ok := entityByID(t, l, AUEntityID("Ok1950"))
 	if len(ok.BirthDates) != 0 || ok.Deceased || len(ok.Positions) != 2 {
 		t.Errorf("impossible birth date and unreadable death date are dropped, not guessed: %+v", ok)
 	}
-	short := entityByID(t, l, "Short1960")
+	short := entityByID(t, l, AUEntityID("Short1960"))
 	if len(short.Positions) != 1 || short.Positions[0].Title != "Minister" || !short.Positions[0].Start.IsZero() {
 		t.Errorf("a short row and a ministry row without a title or a valid start: %+v", short)
 	}
-	if m := entityByID(t, l, "Latin1970"); m.PrimaryName() != "Jürgen Müller" {
+	if m := entityByID(t, l, AUEntityID("Latin1970")); m.PrimaryName() != "Jürgen Müller" {
 		t.Errorf("Latin-1 name = %q", m.PrimaryName())
 	}
 }
@@ -203,7 +203,7 @@ func TestPEPAUFixtureCountsEveryoneAndDropsTheDeceased(t *testing.T) {
 
 func TestPEPAUFixtureHasAMinisterWithHisMinistryFieldByField(t *testing.T) {
 	l := parseAUFixture(t)
-	m := entityByID(t, l, "Morrison1968")
+	m := entityByID(t, l, AUEntityID("Morrison1968"))
 	if m.PrimaryName() != "Scott John Morrison" || m.Names[1].Full != "Scott Morrison" || m.Gender != "Male" ||
 		m.BirthDates[0].String() != "1968-05-13" || m.BirthPlaces[0].Text != "Sydney" || m.Reference != "Q7436908" || m.Deceased {
 		t.Errorf("entity = %+v", m)
@@ -232,7 +232,7 @@ func TestPEPAUFixtureHasAMinisterWithHisMinistryFieldByField(t *testing.T) {
 
 func TestPEPAUFixtureDropsADeceasedPrimeMinister(t *testing.T) {
 	l := parseAUFixture(t)
-	h := entityByID(t, l, "Hawke1929")
+	h := entityByID(t, l, AUEntityID("Hawke1929"))
 	if !h.Deceased || h.DeathDate.String() != "2019-05-16" || h.Names[2].Full != "Bob Hawke" {
 		t.Errorf("entity = %+v", h)
 	}
@@ -244,7 +244,7 @@ func TestPEPAUFixtureDropsADeceasedPrimeMinister(t *testing.T) {
 			t.Fatalf("%s is deceased and current", e.ID)
 		}
 	}
-	adams := entityByID(t, l, "Adams1943")
+	adams := entityByID(t, l, AUEntityID("Adams1943"))
 	if !adams.Deceased || adams.Names[len(adams.Names)-1] != (Name{Full: "Judith Anne Bird", Kind: NameFormerly}) {
 		t.Errorf("maiden name of a deceased senator = %+v", adams.Names)
 	}
