@@ -81,19 +81,82 @@ func expression(cadence string) (string, error) {
 	if m == nil {
 		return "", failure.InvalidInput("invalid_cadence", "cadence must be daily, weekly, monthly or cron(minutes hours day-of-month month day-of-week year)")
 	}
-	// At most once an hour: one minute, and at most 24 hours named.
-	if n, err := strconv.Atoi(m[1]); err != nil || n < 0 || n > 59 {
-		return "", failure.InvalidInput("invalid_cadence", "a cron cadence must name one minute (0-59): runs are at most hourly")
+	// At most once an hour: one minute, hours without steps.
+	if n, err := strconv.Atoi(m[1]); err != nil || n < 0 || n > 59 || m[1] != strconv.Itoa(n) {
+		return "", failure.InvalidInput("invalid_cadence", "a cron cadence names one minute (0-59): runs are at most hourly")
 	}
-	for _, h := range strings.Split(m[2], ",") {
-		if strings.ContainsAny(h, "*/") && h != "*" {
-			return "", failure.InvalidInput("invalid_cadence", "the hours of a cron cadence are numbers, ranges or *")
+	fields := []struct {
+		name, v  string
+		lo, hi   int
+		names    map[string]int
+		question bool
+	}{
+		{"hours", m[2], 0, 23, nil, false},
+		{"day-of-month", m[3], 1, 31, nil, true},
+		{"month", m[4], 1, 12, monthNames, false},
+		{"day-of-week", m[5], 1, 7, dayNames, true},
+		{"year", m[6], time.Now().UTC().Year(), 2199, nil, false},
+	}
+	for _, f := range fields {
+		if f.v == "?" && f.question {
+			continue
+		}
+		if !cronField(f.v, f.lo, f.hi, f.names, f.name != "hours") {
+			return "", failure.InvalidInput("invalid_cadence", "the %s field of the cron cadence %q is not valid (values %d-%d)", f.name, f.v, f.lo, f.hi)
 		}
 	}
 	if (m[3] == "?") == (m[5] == "?") {
 		return "", failure.InvalidInput("invalid_cadence", "a cron cadence sets exactly one of day-of-month and day-of-week to ?")
 	}
 	return cadence, nil
+}
+
+var (
+	monthNames = map[string]int{"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12}
+	dayNames   = map[string]int{"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+)
+
+// cronField checks one field of an EventBridge cron expression: *, or a comma list of
+// values and ranges (a-b) within lo..hi (names where the field has them), with a step
+// (/n) when steps is set. A year field in the past refuses every value before lo.
+func cronField(v string, lo, hi int, names map[string]int, steps bool) bool {
+	if v == "*" {
+		return true
+	}
+	value := func(s string) (int, bool) {
+		if n, ok := names[strings.ToUpper(s)]; ok {
+			return n, true
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || s != strconv.Itoa(n) || n < lo || n > hi {
+			return 0, false
+		}
+		return n, true
+	}
+	for _, item := range strings.Split(v, ",") {
+		base, step, hasStep := strings.Cut(item, "/")
+		if hasStep {
+			n, err := strconv.Atoi(step)
+			if !steps || err != nil || n < 1 || n > hi || step != strconv.Itoa(n) {
+				return false
+			}
+			if base == "*" {
+				continue
+			}
+		}
+		from, to, isRange := strings.Cut(base, "-")
+		a, ok := value(from)
+		if !ok {
+			return false
+		}
+		if isRange {
+			b, ok := value(to)
+			if !ok || b < a {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (c Config) validate() error {

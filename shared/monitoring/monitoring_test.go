@@ -379,18 +379,26 @@ func TestBadConfigurationsAreRefusedAndChangeNothing(t *testing.T) {
 		edit func(*monitoring.Config)
 		code string
 	}{
-		"unknown cadence":    {func(c *monitoring.Config) { c.Cadence = "hourly" }, "invalid_cadence"},
-		"every minute":       {func(c *monitoring.Config) { c.Cadence = "cron(* * * * ? *)" }, "invalid_cadence"},
-		"every five minutes": {func(c *monitoring.Config) { c.Cadence = "cron(0/5 * * * ? *)" }, "invalid_cadence"},
-		"hours by step":      {func(c *monitoring.Config) { c.Cadence = "cron(0 */2 * * ? *)" }, "invalid_cadence"},
-		"both days given":    {func(c *monitoring.Config) { c.Cadence = "cron(0 2 1 * MON *)" }, "invalid_cadence"},
-		"no check at all":    {func(c *monitoring.Config) { c.Checks = monitoring.Checks{} }, "invalid_checks"},
-		"an unknown list":    {func(c *monitoring.Config) { c.Checks.Lists = []string{"adverse_media"} }, "invalid_checks"},
-		"a list twice":       {func(c *monitoring.Config) { c.Checks.Lists = []string{"pep", "pep"} }, "invalid_checks"},
-		"review above match": {func(c *monitoring.Config) { c.Thresholds.Review, c.Thresholds.Match = 0.95, 0.9 }, "invalid_thresholds"},
-		"review too low":     {func(c *monitoring.Config) { c.Thresholds.Review = 0.2 }, "invalid_thresholds"},
-		"match above one":    {func(c *monitoring.Config) { c.Thresholds.Match = 1.5 }, "invalid_thresholds"},
-		"a stale version":    {func(c *monitoring.Config) {}, "version_mismatch"},
+		"unknown cadence":     {func(c *monitoring.Config) { c.Cadence = "hourly" }, "invalid_cadence"},
+		"every minute":        {func(c *monitoring.Config) { c.Cadence = "cron(* * * * ? *)" }, "invalid_cadence"},
+		"every five minutes":  {func(c *monitoring.Config) { c.Cadence = "cron(0/5 * * * ? *)" }, "invalid_cadence"},
+		"hours by step":       {func(c *monitoring.Config) { c.Cadence = "cron(0 */2 * * ? *)" }, "invalid_cadence"},
+		"both days given":     {func(c *monitoring.Config) { c.Cadence = "cron(0 2 1 * MON *)" }, "invalid_cadence"},
+		"hour 99":             {func(c *monitoring.Config) { c.Cadence = "cron(0 99 * * ? *)" }, "invalid_cadence"},
+		"day 32":              {func(c *monitoring.Config) { c.Cadence = "cron(0 2 32 * ? *)" }, "invalid_cadence"},
+		"month 13":            {func(c *monitoring.Config) { c.Cadence = "cron(0 2 1 13 ? *)" }, "invalid_cadence"},
+		"a word for a day":    {func(c *monitoring.Config) { c.Cadence = "cron(0 2 ? * FOO *)" }, "invalid_cadence"},
+		"minus zero":          {func(c *monitoring.Config) { c.Cadence = "cron(-0 2 * * ? *)" }, "invalid_cadence"},
+		"Arabic-Indic digits": {func(c *monitoring.Config) { c.Cadence = "cron(0 \u0663 * * ? *)" }, "invalid_cadence"},
+		"a year gone by":      {func(c *monitoring.Config) { c.Cadence = "cron(0 2 * * ? 2020)" }, "invalid_cadence"},
+		"a range backwards":   {func(c *monitoring.Config) { c.Cadence = "cron(0 2 ? * FRI-MON *)" }, "invalid_cadence"},
+		"no check at all":     {func(c *monitoring.Config) { c.Checks = monitoring.Checks{} }, "invalid_checks"},
+		"an unknown list":     {func(c *monitoring.Config) { c.Checks.Lists = []string{"adverse_media"} }, "invalid_checks"},
+		"a list twice":        {func(c *monitoring.Config) { c.Checks.Lists = []string{"pep", "pep"} }, "invalid_checks"},
+		"review above match":  {func(c *monitoring.Config) { c.Thresholds.Review, c.Thresholds.Match = 0.95, 0.9 }, "invalid_thresholds"},
+		"review too low":      {func(c *monitoring.Config) { c.Thresholds.Review = 0.2 }, "invalid_thresholds"},
+		"match above one":     {func(c *monitoring.Config) { c.Thresholds.Match = 1.5 }, "invalid_thresholds"},
+		"a stale version":     {func(c *monitoring.Config) {}, "version_mismatch"},
 	} {
 		c := good
 		c.Checks.Lists = append([]string(nil), good.Checks.Lists...)
@@ -408,7 +416,7 @@ func TestBadConfigurationsAreRefusedAndChangeNothing(t *testing.T) {
 	}
 	// A cron the client may use.
 	ok := good
-	ok.Cadence = "cron(30 1,13 ? * MON-FRI *)"
+	ok.Cadence = "cron(30 1,13 ? JAN-JUN MON-FRI 2026-2199)"
 	if c, err := e.svc.PutConfig(ctx, client, e.tenant, ok, saved.Version); err != nil || c.ScheduleExpression != ok.Cadence {
 		t.Fatalf("a twice-daily weekday cron: %+v %v", c, err)
 	}
