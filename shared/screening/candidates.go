@@ -232,10 +232,22 @@ var abjadPrefixes = [...]string{"", "a", "e", "i", "u", "y", "v", "al", "el"}
 // candidates only (half): compareNames joins the words (abjadJoin).
 func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []vocabSim {
 	i := len(q) - 1
-	if i < 2 || !q[i].abjad || q[i-1].text != "al" || len(q[i-2].text) < 2 {
+	if i < 1 || !q[i].abjad {
 		return out
 	}
-	for _, text := range [2]string{q[i-2].text + "al" + q[i].text, q[i-2].text + q[i].text} {
+	var texts [2]string
+	switch {
+	case q[i].text == "al" && len(q[i-1].text) >= 2:
+		texts[0] = q[i-1].text + "al" // عبد ال: Abdul, Abdel
+	case i >= 2 && q[i-1].text == "al" && len(q[i-2].text) >= 2:
+		texts = [2]string{q[i-2].text + "al" + q[i].text, q[i-2].text + q[i].text}
+	default:
+		return out
+	}
+	for _, text := range texts {
+		if text == "" {
+			continue
+		}
 		k := consonantKey(phoneticForm(text))
 		if len(k) < 3 {
 			continue
@@ -259,7 +271,8 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 // abjadWeight is the weight of an Arabic-script word: that of its commonest
 // Latin spelling. A few listed names written in Arabic script make "mhmd"
 // a rare word; محمد is as common as Muhammad.
-func (ix *Index) abjadWeight(w float64, sims []vocabSim) float64 {
+func (ix *Index) abjadWeight(q *qtoken, sims []vocabSim) float64 {
+	w := q.weight
 	for _, vs := range sims {
 		if !vs.half && vs.sim >= abjadKeySim-0.02 {
 			w = min(w, float64(ix.vocabW[vs.id]))

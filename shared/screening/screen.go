@@ -120,7 +120,7 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 		sims[i] = s.sims[offs[i]:offs[i+1]]
 		qt[i].weight = ix.queryWeight(qt[i].text, sims[i])
 		if qt[i].abjad {
-			qt[i].weight = ix.abjadWeight(qt[i].weight, sims[i])
+			qt[i].weight = ix.abjadWeight(&qt[i], sims[i])
 		}
 		if qt[i].legal {
 			qt[i].weight = legalFormWeight // never a reason to look at a name
