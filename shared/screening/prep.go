@@ -28,7 +28,11 @@ func PrepareName(name string, typ sanctions.EntityType) []Token {
 	s, abjad := transliterate(s)
 	s = fold(s)
 	words := tokenize(s)
-	words = dropHonorifics(words)
+	if abjad {
+		words = dropTransliteratedHonorifics(words)
+	} else {
+		words = dropHonorifics(words)
+	}
 	if typ != sanctions.TypePerson {
 		words = canonicalLegalForms(words)
 	}

@@ -5,7 +5,7 @@ var honorifics = map[string]bool{
 	"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true,
 	"prof": true, "sir": true, "dame": true, "lord": true, "lady": true,
 	"rev": true, "hon": true, "sheikh": true, "shaikh": true, "sheik": true,
-	"shaykh": true, "sheykh": true, "haji": true, "hajji": true, "hadji": true, "alhaj": true,
+	"shaykh": true, "sheykh": true, "shikh": true, "haji": true, "hajji": true, "hadji": true, "alhaj": true,
 	"alhajj": true, "mullah": true, "mulla": true, "maulvi": true,
 	"maulavi": true, "mawlawi": true, "moulvi": true, "qari": true,
 }
@@ -13,6 +13,22 @@ var honorifics = map[string]bool{
 // dropHonorifics removes honorifics unless nothing else would remain.
 func dropHonorifics(words []string) []string {
 	return dropIf(words, func(w string) bool { return honorifics[w] }, func(rest []string) bool { return len(rest) > 0 })
+}
+
+// latinTitles are honorifics written only in Latin letters. A name
+// transliterated from Arabic script has no such title but words that look
+// like them: عمر (Omar, Amr) is "mr" without its vowels.
+var latinTitles = map[string]bool{
+	"mr": true, "mrs": true, "ms": true, "miss": true, "mx": true, "dr": true,
+	"prof": true, "sir": true, "dame": true, "lord": true, "lady": true,
+	"rev": true, "hon": true,
+}
+
+// dropTransliteratedHonorifics is dropHonorifics for a name transliterated
+// from Arabic script: its titles are Sheikh, Haji, Mullah, Qari..., never
+// Mr or Dr.
+func dropTransliteratedHonorifics(words []string) []string {
+	return dropIf(words, func(w string) bool { return honorifics[w] && !latinTitles[w] }, func(rest []string) bool { return len(rest) > 0 })
 }
 
 // dropIf removes the words matching drop, but only when keep accepts what

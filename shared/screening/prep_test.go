@@ -126,7 +126,9 @@ func TestNormalizeNamePipeline(t *testing.T) {
 		{"YAN, Xiaobing", sanctions.TypePerson, "xiaobing yan"},
 		{"Mr. José  Müller-Lüdenscheidt", sanctions.TypePerson, "jose muller ludenscheidt"},
 		{"Шейх Саддам Хусейн", sanctions.TypePerson, "saddam khuseyn"},
-		{"Ali Sa", sanctions.TypePerson, "ali sa"}, // legal forms are not dropped from people
+		{"Ali Sa", sanctions.TypePerson, "ali sa"},                   // legal forms are not dropped from people
+		{"سيف الله بن عمر", sanctions.TypePerson, "sif al lh bn mr"}, // عمر (Omar) is no "Mr"
+		{"حاجی عمر", sanctions.TypePerson, "mr"},                     // شيخ is a title
 	}
 	for _, tt := range tests {
 		if got := NormalizeName(tt.in, tt.typ); got != tt.want {
