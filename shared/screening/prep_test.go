@@ -45,6 +45,8 @@ func TestTransliterate(t *testing.T) {
 		{"عبد الروف ذاکر", "bd al ruf zakr", true},
 		{"قاري سیف الله توخى", "qari sif al lh tukhi", true},
 		{"يحيى", "yhia", true},
+		{"عبدالحليم", "bd al hlim", true},
+		{"عبدالله", "bd al lh", true},
 		{"Mohammed", "Mohammed", false},
 	}
 	for _, tt := range tests {

@@ -73,6 +73,9 @@ func transliterate(s string) (string, bool) {
 		}
 		if isArabic(r) {
 			abjad = true
+			if abdArticle(rs, i) {
+				b.WriteByte(' ') // عبدالحليم: Abd al-Halim
+			}
 			t := arabicLetter(rs, i, persian)
 			if t == "h" && endsInDigraphLetter(&b) {
 				// صحراوي is Sahrawi, not "Shrawi": a short vowel keeps
@@ -141,7 +144,7 @@ func arabicLetter(rs []rune, i int, persian bool) string {
 		return "i"
 	case 'ل':
 		// "ال" at the start of a word: the article, written apart.
-		if i >= 1 && rs[i-1] == 'ا' && (i == 1 || !isArabicLetter(rs[i-2])) && i+1 < len(rs) && isArabicLetter(rs[i+1]) {
+		if i >= 1 && rs[i-1] == 'ا' && (i == 1 || !isArabicLetter(rs[i-2]) || abdArticle(rs, i-1)) && i+1 < len(rs) && isArabicLetter(rs[i+1]) {
 			return "l "
 		}
 		return "l"
@@ -159,6 +162,17 @@ func arabicLetter(rs []rune, i int, persian bool) string {
 		return t
 	}
 	return ""
+}
+
+// abdArticle reports whether rs[i] is the alif of the article written
+// joined after عبد ("servant of"), which begins a word: عبدالحليم is
+// عبد الحليم, so both spellings meet the same Latin ones (Abdul Halim,
+// Abdelhalim, Abd al-Halim).
+func abdArticle(rs []rune, i int) bool {
+	if i < 3 || rs[i] != 'ا' || i+2 >= len(rs) || rs[i+1] != 'ل' || !isArabicLetter(rs[i+2]) {
+		return false
+	}
+	return rs[i-3] == 'ع' && rs[i-2] == 'ب' && rs[i-1] == 'د' && (i == 3 || !isArabicLetter(rs[i-4]))
 }
 
 // isPersian reports whether an Arabic-script name is written with the
