@@ -47,6 +47,7 @@ func TestTransliterate(t *testing.T) {
 		{"يحيى", "yhia", true},
 		{"عبدالحليم", "bd al hlim", true},
 		{"عبدالله", "bd al lh", true},
+		{"ﻤﺤﻤﺪ ﻛﺮﻴﻡ", "mhmd krim", true}, // presentation forms
 		{"Mohammed", "Mohammed", false},
 	}
 	for _, tt := range tests {

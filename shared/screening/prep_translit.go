@@ -3,6 +3,8 @@ package screening
 import (
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // cyrillic maps lower-case Cyrillic letters (Russian, Ukrainian, Belarusian,
@@ -56,6 +58,11 @@ func transliterate(s string) (string, bool) {
 	}
 	if k, ok := koreanFromCyrillic(s); ok {
 		return k, false
+	}
+	if hasPresentationForms(s) {
+		// ﻤﺤﻤﺪ is محمد in the shapes a letter takes in a word: the
+		// compatibility decomposition gives the letters.
+		s = norm.NFKC.String(s)
 	}
 	var b strings.Builder
 	abjad := false
@@ -162,6 +169,18 @@ func arabicLetter(rs []rune, i int, persian bool) string {
 		return t
 	}
 	return ""
+}
+
+// hasPresentationForms reports whether s has Arabic letters in their
+// presentation forms (the shapes of a letter at the start, middle or end
+// of a word, and ligatures), which some lists and keyboards produce.
+func hasPresentationForms(s string) bool {
+	for _, r := range s {
+		if r >= 0xFB50 && r <= 0xFDFF || r >= 0xFE70 && r <= 0xFEFF {
+			return true
+		}
+	}
+	return false
 }
 
 // abdArticle reports whether rs[i] is the alif of the article written
