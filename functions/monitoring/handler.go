@@ -11,6 +11,7 @@ import (
 	"github.com/chainfi/chainguard/shared/httpapi"
 	"github.com/chainfi/chainguard/shared/monitoring"
 	"github.com/chainfi/chainguard/shared/platform"
+	"github.com/chainfi/chainguard/shared/screening"
 	"github.com/chainfi/chainguard/shared/tenants"
 )
 
@@ -28,24 +29,19 @@ func newServer(d *platform.Deps, svc *monitoring.Service) *httpapi.Server {
 			return httpapi.JSON(http.StatusOK, c), nil
 		}),
 		"PUT /v1/monitoring": route(func(ctx context.Context, p tenants.Principal, req httpapi.Request) (httpapi.Response, error) {
-			var in monitoring.Config
+			var in configRequest
 			if err := httpapi.DecodeJSON(req, &in); err != nil {
+				return httpapi.Response{}, err
+			}
+			c, err := in.config()
+			if err != nil {
 				return httpapi.Response{}, err
 			}
 			expected, err := ifMatch(req)
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			if in.Thresholds.Match == 0 && in.Thresholds.Review == 0 {
-				in.Thresholds = monitoring.DefaultConfig().Thresholds
-			}
-			if in.Cadence == "" {
-				in.Cadence = monitoring.DefaultConfig().Cadence
-			}
-			if in.Checks.Lists == nil && !in.Checks.VendorAML {
-				in.Checks.Lists = monitoring.DefaultConfig().Checks.Lists
-			}
-			c, err := svc.PutConfig(ctx, actor(p), p.Tenant, in, expected)
+			c, err = svc.PutConfig(ctx, actor(p), p.Tenant, c, expected)
 			if err != nil {
 				return httpapi.Response{}, err
 			}
@@ -84,15 +80,60 @@ func newServer(d *platform.Deps, svc *monitoring.Service) *httpapi.Server {
 	}}
 }
 
-// ifMatch reads an optional If-Match header holding the configuration's version.
-func ifMatch(req httpapi.Request) (int64, error) {
-	v := ""
-	for k, val := range req.Headers {
-		if strings.EqualFold(k, "if-match") {
-			v = strings.Trim(strings.TrimSpace(val), `"`)
+// configRequest is the body of PUT /v1/monitoring: the whole configuration. enabled is
+// required; an absent field takes its default (monitoring.DefaultConfig); the fields the
+// service sets (version, scheduleExpression, updatedAt) are refused as unknown.
+type configRequest struct {
+	Enabled              *bool                 `json:"enabled"`
+	Cadence              *string               `json:"cadence"`
+	Checks               *checksRequest        `json:"checks"`
+	Thresholds           *screening.Thresholds `json:"thresholds"`
+	RescreenOnListUpdate *bool                 `json:"rescreenOnListUpdate"`
+}
+
+type checksRequest struct {
+	Lists     *[]string `json:"lists"`
+	VendorAML *bool     `json:"vendorAml"`
+}
+
+func (r configRequest) config() (monitoring.Config, error) {
+	c := monitoring.DefaultConfig()
+	if r.Enabled == nil {
+		return c, failure.InvalidInput("enabled_required", "enabled is required: true or false")
+	}
+	c.Enabled = *r.Enabled
+	if r.Cadence != nil {
+		c.Cadence = *r.Cadence
+	}
+	if r.Checks != nil {
+		if r.Checks.Lists != nil {
+			c.Checks.Lists = *r.Checks.Lists
+			if c.Checks.Lists == nil {
+				c.Checks.Lists = []string{}
+			}
+		}
+		if r.Checks.VendorAML != nil {
+			c.Checks.VendorAML = *r.Checks.VendorAML
 		}
 	}
-	if v == "" {
+	if r.Thresholds != nil {
+		c.Thresholds = *r.Thresholds
+	}
+	if r.RescreenOnListUpdate != nil {
+		c.RescreenOnListUpdate = *r.RescreenOnListUpdate
+	}
+	return c, nil
+}
+
+// ifMatch reads an optional If-Match header holding the configuration's version.
+func ifMatch(req httpapi.Request) (int64, error) {
+	v, present := "", false
+	for k, val := range req.Headers {
+		if strings.EqualFold(k, "if-match") {
+			v, present = strings.Trim(strings.TrimSpace(val), `"`), true
+		}
+	}
+	if !present {
 		return 0, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)

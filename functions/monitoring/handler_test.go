@@ -57,6 +57,10 @@ func TestAClientSwitchesMonitoringOnAndOff(t *testing.T) {
 		"a string for a boolean":     {`{"enabled":"yes"}`, nil, "invalid_field"},
 		"an old version in If-Match": {`{"enabled":false}`, map[string]string{"if-match": `"7"`}, "version_mismatch"},
 		"an If-Match that is no int": {`{"enabled":false}`, map[string]string{"if-match": "abc"}, "invalid_if_match"},
+		"an empty If-Match":          {`{"enabled":false}`, map[string]string{"if-match": ""}, "invalid_if_match"},
+		"no enabled":                 {`{"cadence":"daily"}`, nil, "enabled_required"},
+		"a field the service sets":   {`{"enabled":true,"version":9}`, nil, "unknown_field"},
+		"lists emptied":              {`{"enabled":true,"checks":{"lists":[]}}`, nil, "invalid_checks"},
 	} {
 		h := map[string]string{}
 		for k, v := range keyA {
@@ -74,7 +78,8 @@ func TestAClientSwitchesMonitoringOnAndOff(t *testing.T) {
 		t.Fatalf("after refused changes: %d %v", status, got)
 	}
 	status, got = call(pt.Request{RouteKey: "PUT /v1/monitoring", Headers: keyA, Body: `{"enabled":false}`})
-	if status != 200 || got["enabled"] != false || got["scheduleExpression"] != nil {
+	// Absent fields take their defaults: re-screens on list updates stay on.
+	if status != 200 || got["enabled"] != false || got["scheduleExpression"] != nil || got["rescreenOnListUpdate"] != true {
 		t.Fatalf("off: %d %v", status, got)
 	}
 }

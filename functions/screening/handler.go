@@ -25,8 +25,8 @@ type screenRequest struct {
 	Asset       string `json:"asset"`
 	Address     string `json:"address"`
 	Reference   string `json:"reference"`
-	// Lists: "sanctions", "pep" or both (absent: both). A pointer tells an empty list,
-	// which is refused, from none.
+	// Lists: "sanctions", "pep" or both (absent or null: both). A pointer tells an empty
+	// list, which is refused, from none.
 	Lists *[]string `json:"lists"`
 }
 
@@ -43,7 +43,7 @@ func newServer(d *platform.Deps, screener *lists.Screener, idem *idempotency.Ser
 			if in.Lists != nil {
 				sr.Query.Lists = *in.Lists
 				if sr.Query.Lists == nil {
-					sr.Query.Lists = []string{} // "lists": null or []: named, but nothing in it
+					sr.Query.Lists = []string{} // "lists": []: named, but nothing in it
 				}
 			}
 			key, err := httpapi.IdempotencyKey(req)

@@ -273,8 +273,12 @@ func (in ResolutionInput) validate() error {
 	if strings.TrimSpace(in.Comment) == "" || n > MaxCommentLen {
 		return failure.InvalidInput("invalid_comment", "comment is required, 1 to %d characters", MaxCommentLen)
 	}
-	if !utf8.ValidString(in.Comment) || strings.ContainsFunc(in.Comment, unicode.IsControl) {
-		return failure.InvalidInput("invalid_comment", "comment must not contain control characters")
+	if !utf8.ValidString(in.Comment) || strings.ContainsFunc(in.Comment, unicode.IsControl) ||
+		strings.ContainsFunc(in.Comment, func(r rune) bool { return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' }) {
+		return failure.InvalidInput("invalid_comment", "comment must not contain control characters or direction overrides")
+	}
+	if !strings.ContainsFunc(in.Comment, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+		return failure.InvalidInput("invalid_comment", "comment must say something: it has no letter or digit")
 	}
 	return nil
 }

@@ -135,6 +135,11 @@ func (q Query) checkNamed(now time.Time) error {
 	if letters == 0 {
 		return failure.InvalidInput("invalid_name", "name must contain letters")
 	}
+	// What the engine reads: a name of invisible characters, blank fillers or honorifics
+	// alone would be screened as nothing and answered clear.
+	if !screening.Screenable(q.Name, q.entityType()) {
+		return failure.InvalidInput("invalid_name", "name has nothing to screen once invisible characters and honorifics are set aside")
+	}
 	if q.DateOfBirth != "" {
 		if q.Type != TypePerson {
 			return failure.InvalidInput("field_not_allowed", "dateOfBirth applies to a person only")

@@ -260,11 +260,34 @@ func (s *Service) PutConfig(ctx context.Context, by audit.Actor, t store.TenantI
 		return Config{}, fmt.Errorf("monitoring: store config: %w", err)
 	}
 	c.Version = cur.Version + 1
-	if err := s.syncSchedule(ctx, t, c); err != nil {
+	if err := s.settleSchedule(ctx, t, c); err != nil {
 		s.log().Warn("monitoring schedule not synchronised", "tenant", t, "error", err)
 		return Config{}, errScheduleSync.Wrap(err)
 	}
 	return c, nil
+}
+
+// settleSchedule makes the schedule match the stored configuration, whichever request
+// stored it last: concurrent PUTs may synchronise in any order, so after its own sync
+// each reads the configuration again and synchronises the newer one it finds. The last
+// request to finish leaves the schedule of the newest configuration.
+func (s *Service) settleSchedule(ctx context.Context, t store.TenantID, c Config) error {
+	for attempt := 0; ; attempt++ {
+		if err := s.syncSchedule(ctx, t, c); err != nil {
+			return err
+		}
+		now, err := s.GetConfig(ctx, t)
+		if err != nil {
+			return err
+		}
+		if now.Version == c.Version || attempt == 5 {
+			return nil
+		}
+		c = now
+		if c.Enabled {
+			c.ScheduleExpression, _ = expression(c.Cadence)
+		}
+	}
 }
 
 var errScheduleSync = &failure.Error{Kind: failure.Unavailable, Code: "schedule_sync_failed",

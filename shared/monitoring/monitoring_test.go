@@ -494,3 +494,75 @@ func TestCallsPerUserScreened(t *testing.T) {
 		t.Fatalf("calls per user: full %.2f, delta %.2f", full, delta)
 	}
 }
+
+func TestABurstOfRunsOnRequestMakesOneRun(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	cfg := monitoring.DefaultConfig()
+	cfg.Enabled = true
+	if _, err := e.svc.PutConfig(ctx, client, e.tenant, cfg, 0); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	started, tooSoon := 0, 0
+	for range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.svc.Plan(ctx, monitoring.Trigger{Tenant: string(e.tenant), Kind: monitoring.TriggerManual})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				started++
+			case isCode(err, "run_too_soon"):
+				tooSoon++
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	runs, _, err := e.svc.ListRuns(ctx, e.tenant, "", 50)
+	if started != 1 || tooSoon != 11 || err != nil || len(runs) != 1 {
+		t.Fatalf("%d runs started, %d refused, %d listed (%v)", started, tooSoon, len(runs), err)
+	}
+	// Scheduled runs are not held back by one on request.
+	if _, err := e.svc.Plan(ctx, monitoring.Trigger{Tenant: string(e.tenant), Kind: monitoring.TriggerSchedule, At: "2026-12-02T02:00:00Z"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConcurrentConfigurationsLeaveTheScheduleOfTheLastOne(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	cadences := []string{"daily", "weekly", "monthly", "cron(5 3 ? * TUE *)", "cron(10 4 2 * ? *)"}
+	for round := range 3 {
+		var wg sync.WaitGroup
+		for i := range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := monitoring.DefaultConfig()
+				c.Enabled = (i+round)%4 != 0
+				c.Cadence = cadences[(i+round)%len(cadences)]
+				if _, err := e.svc.PutConfig(ctx, client, e.tenant, c, 0); err != nil && !isCode(err, "version_mismatch") {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		stored, err := e.svc.GetConfig(ctx, e.tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := scheduler.NewFromConfig(e.cfg).GetSchedule(ctx, &scheduler.GetScheduleInput{Name: aws.String(monitoring.ScheduleName(e.tenant)), GroupName: aws.String(group)})
+		switch {
+		case stored.Enabled && (err != nil || aws.ToString(got.ScheduleExpression) != stored.ScheduleExpression):
+			t.Fatalf("round %d: stored %+v, schedule %v %v", round, stored, err, got)
+		case !stored.Enabled && err == nil:
+			t.Fatalf("round %d: monitoring is off but the schedule is there", round)
+		}
+	}
+}

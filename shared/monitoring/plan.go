@@ -35,6 +35,18 @@ type Batch struct {
 	SnapshotBatches []int  `json:"snapshotBatches,omitempty"`
 }
 
+// manualRunInterval is the least time between two runs a tenant asks for.
+const manualRunInterval = 15 * time.Minute
+
+type manualItem struct {
+	store.Meta
+	TenantID string `dynamodbav:"tenantId"`
+	RunID    string `dynamodbav:"runId"`
+	At       string `dynamodbav:"at"`
+}
+
+func (manualItem) EntityType() string { return "monitoring_manual_run" }
+
 // snapshotBatchesPerMessage is how many snapshot objects a delta run's message carries
 // (1,000 users: a few milliseconds of screening, ten S3 reads).
 const snapshotBatchesPerMessage = 10
@@ -78,6 +90,19 @@ func (s *Service) Plan(ctx context.Context, trig Trigger) (Run, error) {
 			}
 		}
 		return run, nil
+	}
+	if trig.Kind == TriggerManual {
+		// One run on request at a time per tenant, and not more often than every
+		// manualRunInterval: each re-screens every user (and may ask the vendor for a paid
+		// recheck of each), so a burst of requests must not become a burst of runs.
+		if err := s.Store.PutIf(ctx, store.MonitoringManualKey(t), manualItem{TenantID: string(t), RunID: run.ID, At: run.StartedAt},
+			store.Cond{Expr: "attribute_not_exists(#pk) OR #at < :cutoff", Names: map[string]string{"#pk": store.AttrPK, "#at": "at"},
+				Values: map[string]any{":cutoff": store.FormatTime(s.now().Add(-manualRunInterval))}}); err != nil {
+			if errors.Is(err, store.ErrConditionFailed) {
+				return Run{}, failure.Conflicting("run_too_soon", "a run on request started less than %v ago; see GET /v1/monitoring/runs", manualRunInterval)
+			}
+			return Run{}, fmt.Errorf("monitoring: claim a run on request: %w", err)
+		}
 	}
 	err = s.Store.Create(ctx, store.MonitoringRunKey(t, run.ID), runItem{TenantID: string(t), Run: run})
 	if errors.Is(err, store.ErrAlreadyExists) {

@@ -84,11 +84,20 @@ func (s *Service) syncSchedule(ctx context.Context, t store.TenantID, c Config) 
 		FlexibleTimeWindow: window, Target: target, State: types.ScheduleStateEnabled, Description: desc,
 	})
 	var conflict *types.ConflictException
-	if errors.As(err, &conflict) {
+	for attempt := 0; errors.As(err, &conflict) && attempt < 3; attempt++ {
 		_, err = s.Scheduler.UpdateSchedule(ctx, &scheduler.UpdateScheduleInput{
 			Name: aws.String(name), GroupName: aws.String(s.Target.Group), ScheduleExpression: aws.String(c.ScheduleExpression),
 			FlexibleTimeWindow: window, Target: target, State: types.ScheduleStateEnabled, Description: desc,
 		})
+		var gone *types.ResourceNotFoundException
+		if errors.As(err, &gone) {
+			// Deleted by a concurrent request switching monitoring off: create it again
+			// (the configuration read after the sync decides which request is last).
+			_, err = s.Scheduler.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
+				Name: aws.String(name), GroupName: aws.String(s.Target.Group), ScheduleExpression: aws.String(c.ScheduleExpression),
+				FlexibleTimeWindow: window, Target: target, State: types.ScheduleStateEnabled, Description: desc,
+			})
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("monitoring: put schedule: %w", err)

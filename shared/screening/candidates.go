@@ -227,9 +227,10 @@ var abjadPrefixes = [...]string{"", "a", "e", "i", "u", "y", "v", "al", "el"}
 
 // abjadCompoundVocab appends, for the last word of an Arabic-script
 // compound of a word, the article and a word ("حبيب الله", "نصير الدين",
-// "عبد الرحمن"), the listed words with the consonants of the compound
-// written as one ("Habibullah", "Nasiruddin", "Abdulrahman"). They find
-// candidates only (half): compareNames joins the words (abjadJoin).
+// "عبد الرحمن") or of two words ("ولی جان"), the listed words with the
+// consonants of the compound written as one ("Habibullah", "Nasiruddin",
+// "Abdulrahman", "Walijan"). They find candidates only (half):
+// compareNames joins the words (abjadJoin).
 func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []vocabSim {
 	i := len(q) - 1
 	if i < 1 || !q[i].abjad {
@@ -241,6 +242,8 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 		texts[0] = q[i-1].text + "al" // عبد ال: Abdul, Abdel
 	case i >= 2 && q[i-1].text == "al" && len(q[i-2].text) >= 2:
 		texts = [2]string{q[i-2].text + "al" + q[i].text, q[i-2].text + q[i].text}
+	case q[i-1].text != "al" && len(q[i-1].text) >= 2 && len(q[i].text) >= 2:
+		texts[0] = q[i-1].text + q[i].text // ولی جان: Walijan
 	default:
 		return out
 	}

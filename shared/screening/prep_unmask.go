@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
 )
 
 // unmask undoes what makes a name read one way to a person and another to a matcher,
@@ -109,4 +111,24 @@ var lookalikes = map[rune]rune{
 	// Greek
 	'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ζ': 'Z', 'Η': 'H', 'Ι': 'I', 'Κ': 'K', 'Μ': 'M', 'Ν': 'N', 'Ο': 'O', 'Ρ': 'P', 'Τ': 'T',
 	'Υ': 'Y', 'Χ': 'X', 'α': 'a', 'ι': 'i', 'κ': 'k', 'ν': 'v', 'ο': 'o', 'ρ': 'p', 'τ': 't', 'υ': 'u', 'χ': 'x', 'ϲ': 'c',
+}
+
+// Screenable reports whether a name leaves something to screen once it is prepared: at
+// least two letters, in words that are not all honorifics. A name of invisible
+// characters, blank fillers or a title alone ("Mr") is not a name, and screening it
+// would answer clear.
+func Screenable(name string, typ sanctions.EntityType) bool {
+	toks := PrepareName(name, typ)
+	letters, titles := 0, 0
+	for _, t := range toks {
+		for _, r := range t.Text {
+			if unicode.IsLetter(r) {
+				letters++
+			}
+		}
+		if honorifics[t.Text] {
+			titles++
+		}
+	}
+	return letters >= 2 && titles < len(toks)
 }

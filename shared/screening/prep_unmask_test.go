@@ -47,3 +47,14 @@ func TestADisguisedListedNameIsStillFound(t *testing.T) {
 		}
 	}
 }
+
+func TestANameMustLeaveSomethingToScreen(t *testing.T) {
+	for name, want := range map[string]bool{
+		"John Smith": true, "Li": true, "金正恩": true, "Dr John": true, "Sheikh Omar": true,
+		"\u3164\u3164": false, "\u200ba\u200b": false, "Mr": false, "Dr. Mrs.": false, "\u0640\u0640": false, "‮‬": false,
+	} {
+		if got := Screenable(name, sanctions.TypePerson); got != want {
+			t.Errorf("%q: %v, want %v", name, got, want)
+		}
+	}
+}

@@ -354,6 +354,9 @@ func MonitoringBatchKey(t TenantID, runID string, batch int) Key {
 	return Key{PK: MonitoringRunPK(t, runID), SK: fmt.Sprintf("B#%06d", batch)}
 }
 
+// MonitoringManualKey is the claim of a tenant's last run on request (one at a time).
+func MonitoringManualKey(t TenantID) Key { return Key{PK: tenantPK(t), SK: "MONMANUAL"} }
+
 // MonitoringSnapshotKey points at a tenant's newest complete full run, whose subjects a
 // delta run screens.
 func MonitoringSnapshotKey(t TenantID) Key { return Key{PK: tenantPK(t), SK: "MONSNAPSHOT"} }
