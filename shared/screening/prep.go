@@ -19,7 +19,8 @@ type Token struct {
 //  2. transliterate Cyrillic, Greek and Arabic script to Latin
 //  3. fold Unicode: compatibility decomposition, accents stripped, lower case
 //  4. tokenise on punctuation (apostrophes and abbreviation dots join)
-//  5. drop honorifics (Mr, Dr, Sheikh, Haji...) if something remains
+//  5. drop honorifics (Mr, Dr, Sheikh, Haji...) if something remains, and for a
+//     person generational suffixes and numbers (Jr, III, "1") if two words remain
 //  6. rewrite spelt-out company legal forms to their canonical short form
 //     ("Aktiengesellschaft" -> "ag", "Limited Liability Company" -> "llc");
 //     persons excluded
@@ -33,6 +34,7 @@ func PrepareName(name string, typ sanctions.EntityType) []Token {
 	} else {
 		words = dropHonorifics(words)
 	}
+	words = dropSuffixes(words, typ)
 	if typ != sanctions.TypePerson {
 		words = canonicalLegalForms(words)
 	}

@@ -132,3 +132,26 @@ func Screenable(name string, typ sanctions.EntityType) bool {
 	}
 	return letters >= 2 && titles < len(toks)
 }
+
+// generational suffixes and numbers say which of a family or a list a person is, not
+// who: "Saddam Hussein Jr" and "Saddam Hussein 1" name Saddam Hussein to a reader. A
+// person's name drops them when a name remains (an organisation's keeps its numbers:
+// "3M", "Gazprom 2").
+var generational = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": true, "iv": true, "junior": true, "senior": true}
+
+func dropSuffixes(words []string, typ sanctions.EntityType) []string {
+	if typ != sanctions.TypePerson {
+		return words
+	}
+	return dropIf(words, func(w string) bool {
+		if generational[w] {
+			return true
+		}
+		for _, r := range w {
+			if !unicode.IsDigit(r) {
+				return false
+			}
+		}
+		return true
+	}, func(rest []string) bool { return len(rest) >= 2 })
+}

@@ -58,3 +58,20 @@ func TestANameMustLeaveSomethingToScreen(t *testing.T) {
 		}
 	}
 }
+
+func TestSuffixesAndNumbersDoNotHideAPerson(t *testing.T) {
+	for in, want := range map[string]string{
+		"Saddam Hussein Jr":    "saddam hussein",
+		"Saddam Hussein 1":     "saddam hussein",
+		"Saddam Hussein III":   "saddam hussein",
+		"John Jr":              "john jr", // two words must remain
+		"Louis XIV Bourbon II": "louis xiv bourbon",
+	} {
+		if got := NormalizeName(in, sanctions.TypePerson); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	if got := NormalizeName("Gazprom 2", sanctions.TypeOrganisation); got != "gazprom 2" {
+		t.Errorf("an organisation's number: %q", got)
+	}
+}
