@@ -1,5 +1,7 @@
 package screening
 
+import "strings"
+
 // qtoken is a prepared query or name token with its derived forms and its
 // weight (rarity among listed names; common tokens such as "mohammed" or
 // "al" weigh less).
@@ -104,10 +106,33 @@ func keySim(q, n *qtoken) float64 {
 	if len(qk) < 2 || len(nk) < 2 {
 		return 0
 	}
+	if k := softCKey(n, q, qk); k != "" && k == qk {
+		return abjadKeySim
+	}
+	if k := softCKey(q, n, nk); k != "" && k == nk {
+		return abjadKeySim
+	}
 	if len(nk) > 2 && nk[0] == 'l' && nk[1:] == qk || len(qk) > 2 && qk[0] == 'l' && qk[1:] == nk {
 		return abjadKeySim - 0.02
 	}
 	return 0.9 * jaroWinkler(qk, nk)
+}
+
+// softCKey is the consonant key of Latin token t read with a c before e
+// or i as s, as French transliterations write sin (Lounici: لونيسي), when
+// compared with an Arabic-script token o whose key okey has an s; ""
+// otherwise.
+func softCKey(t, o *qtoken, okey string) string {
+	if t.abjad || !o.abjad || strings.IndexByte(okey, 's') < 0 || !strings.Contains(t.text, "ce") && !strings.Contains(t.text, "ci") {
+		return ""
+	}
+	b := []byte(t.text)
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == 'c' && (b[i+1] == 'e' || b[i+1] == 'i') {
+			b[i] = 's'
+		}
+	}
+	return consonantKey(phoneticForm(string(b)))
 }
 
 // abjadKeySim is the similarity of an Arabic-script word and a Latin word

@@ -233,3 +233,23 @@ func TestLongVowelsWrittenInArabicScriptAreInTheLatinSpelling(t *testing.T) {
 		}
 	}
 }
+
+func TestAFrenchSoftCMatchesAnArabicSin(t *testing.T) {
+	ar := newQToken(Token{Text: "lunisi", Abjad: true}, 1) // لونيسي
+	for _, tt := range []struct {
+		latin string
+		want  float64
+	}{
+		{"lounici", abjadKeySim},
+		{"lounis", abjadKeySim},
+	} {
+		la := newQToken(Token{Text: tt.latin}, 1)
+		if got := keySim(&ar, &la); got != tt.want {
+			t.Errorf("keySim(lunisi, %s) = %v, want %v", tt.latin, got, tt.want)
+		}
+	}
+	la := newQToken(Token{Text: "lunik"}, 1)
+	if got := keySim(&ar, &la); got >= abjadKeySim {
+		t.Errorf("keySim(lunisi, lunik) = %v: a hard c or k is not a sin", got)
+	}
+}
