@@ -152,10 +152,13 @@ func (s *Service) ScreenBatch(ctx context.Context, b Batch) (BatchResult, error)
 			}
 		}
 		if cfg.Checks.VendorAML && s.Vendor != nil && b.DeltaKey == "" {
-			if err := s.Vendor.RecheckAML(ctx, t, sub.UserID); err != nil {
+			switch err := s.Vendor.RecheckAML(ctx, t, sub.UserID); {
+			case errors.Is(err, onboarding.ErrNoVendorRecheck):
+				st.Reasons = append(st.Reasons, "vendor_recheck_unavailable") // MetaMap, or no applicant
+			case err != nil:
 				st.Reasons = append(st.Reasons, "vendor_recheck_failed")
 				s.log().Warn("vendor AML recheck failed", "tenant", t, "user", sub.UserID, "error", err)
-			} else {
+			default:
 				st.Reasons = append(st.Reasons, "vendor_recheck_requested")
 			}
 		}
