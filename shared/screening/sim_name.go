@@ -14,9 +14,9 @@ type qtoken struct {
 	listed           bool   // a query token that is itself a listed word
 	split            uint8  // > 0: the token is two listed tokens joined, split at this byte
 	keyNames         uint16 // Arabic script: listed words sharing its consonant key
-	compoundNames    uint16 // last word of word-article-word: listed words with the compound's key
 	weight           float64
-	id               int32 // vocabulary id of a listed token, -1 otherwise
+	id               int32  // vocabulary id of a listed token, -1 otherwise
+	compoundNames    uint16 // last word of a compound: listed words with the compound's key (after id: the struct stays 88 bytes)
 }
 
 func newQToken(t Token, w float64) qtoken {
