@@ -23,6 +23,7 @@ const (
 	capWeakAlias   = 0.76
 	capAbjadLoose  = 0.88 // Arabic script matched by consonants, a word missing or loose
 	capSingleWord  = 0.70 // one query word against a person, vessel or aircraft, or loosely against an organisation
+	capMiddleFirst = 0.80 // a person's listed first name missing, a middle name in its place (middleForFirst)
 )
 
 // components are the per-field results that make up a final score.
@@ -73,7 +74,39 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 	if a.q[0].abjad && !a.n[0].abjad {
 		c = min(c, abjadCap(a))
 	}
+	if listed == sanctions.TypePerson && middleForFirst(a) {
+		c = min(c, capMiddleFirst)
+	}
 	return c
+}
+
+// middleForFirst says whether the query leaves out a listed person's first
+// given name and opens with one of the listed middle names instead
+// ("Elizabeth Johnson" for Julie Elizabeth Johnson). A person is called by
+// a first name; a middle name standing in for it is weak evidence, more
+// often a namesake than the listed person, so the name alone stays below
+// review and an agreeing birth date or nationality lifts it.
+func middleForFirst(a *alignment) bool {
+	last := len(a.n) - 1
+	if last < 2 || a.nUsed[0] || len(a.n[0].text) < 2 || a.n[0].legal || a.n[0].abjad {
+		return false
+	}
+	first := -1
+	for i := range a.q {
+		if len(a.q[i].text) > 1 && !a.q[i].legal {
+			first = i
+			break
+		}
+	}
+	if first < 0 || a.q[first].abjad {
+		return false
+	}
+	for _, p := range a.pairs[:a.npairs] {
+		if int(p.qi) == first {
+			return int(p.nj) > 0 && int(p.nj) < last
+		}
+	}
+	return false
 }
 
 // abjadKeyNames is how many listed words may share the consonant key of an

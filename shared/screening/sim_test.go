@@ -253,3 +253,29 @@ func TestAFrenchSoftCMatchesAnArabicSin(t *testing.T) {
 		t.Errorf("keySim(lunisi, lunik) = %v: a hard c or k is not a sin", got)
 	}
 }
+
+func TestAMiddleNameInPlaceOfTheFirstKeepsAPersonBelowReview(t *testing.T) {
+	cases := []struct {
+		name   string
+		q, n   []qtoken
+		capped bool
+	}{
+		{"middle name opens the query, first name missing", toks("elizabeth", "johnson"), toks("julie", "elizabeth", "johnson"), true},
+		{"first and last name, middle missing", toks("julie", "johnson"), toks("julie", "elizabeth", "johnson"), false},
+		{"full name", toks("julie", "elizabeth", "johnson"), toks("julie", "elizabeth", "johnson"), false},
+		{"two-word listed name", toks("elizabeth", "johnson"), toks("elizabeth", "johnson"), false},
+		{"listed first name an initial", toks("french", "hill"), toks("j", "french", "hill"), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := compareNames(c.q, c.n, nil)
+			got := nameCap(&a, false, sanctions.TypePerson, sanctions.TypeUnknown)
+			if (got <= capMiddleFirst) != c.capped {
+				t.Errorf("cap %.2f, want capped at %.2f: %v", got, capMiddleFirst, c.capped)
+			}
+			if org := nameCap(&a, false, sanctions.TypeOrganisation, sanctions.TypeUnknown); org <= capMiddleFirst {
+				t.Errorf("an organisation is capped at %.2f", org)
+			}
+		})
+	}
+}
