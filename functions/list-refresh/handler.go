@@ -16,6 +16,9 @@ type refresher interface {
 	Refresh(ctx context.Context) (lists.RefreshResult, error)
 }
 
+// neverRefreshedHours is the age reported for a source that has never been good.
+const neverRefreshedHours = 1e6
+
 // metricsNamespace holds the list metrics the staleness alarm watches.
 const metricsNamespace = "ChainGuard/Lists"
 
@@ -36,6 +39,8 @@ func newHandler(r refresher, out io.Writer, now func() time.Time) func(ctx conte
 			for _, s := range res.Sources {
 				if t, perr := store.ParseTime(s.LastGoodAt); perr == nil {
 					oldest = max(oldest, at.Sub(t).Hours())
+				} else {
+					oldest = max(oldest, neverRefreshedHours) // configured, never good: stale
 				}
 			}
 			metrics.EMF(out, metricsNamespace, map[string]float64{

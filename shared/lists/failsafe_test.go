@@ -194,3 +194,34 @@ func mustRoot(t *testing.T) string {
 	wd, _ := os.Getwd()
 	return filepath.Join(wd, "..", "..")
 }
+
+func TestASourceAddedLaterThatFailsDoesNotHoldTheOthersBack(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	v1 := e.refresh(t).Version
+	// The PEP datasets are configured, but their address answers nothing yet.
+	e.src.WithPEP(t)
+	e.src.URLs.PEPUSLegislators = "file:///nonexistent/legislators-current.yaml"
+	sources, err := e.src.URLs.Sources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pub.Sources = sources
+	sdn := filepath.Join(e.src.OFACDir, "sdn.csv")
+	raw, _ := os.ReadFile(sdn)
+	liststest.WriteFile(t, sdn, strings.TrimRight(string(raw), "\x1a")+`77777,"NEWCO TRADING LLC",-0- ,"RUSSIA-EO14024",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- `+"\n")
+	r, err := e.pub.Refresh(ctx)
+	if err != nil || r.Status != lists.StatusPublished || len(r.Failed) != 1 || r.Failed[0].Source != "PEP-US" {
+		t.Fatalf("refresh: %v %+v", err, r)
+	}
+	if source(r.Version, "PEP-US").Source != "" || source(r.Version, "PEP-AU").Entities == 0 || r.Version.Previous != v1.ID {
+		t.Fatalf("version: %+v", r.Version.Sources)
+	}
+	if d := e.delta(t, "OFAC-SDN", r.Version.ID); !slices.Equal(d["ADD"], []string{"77777"}) {
+		t.Fatalf("OFAC's change was held back: %q", d)
+	}
+	st := status(e.head(t), "PEP-US")
+	if st.LastGoodAt != "" || st.Error == "" {
+		t.Fatalf("the new source's status: %+v", st)
+	}
+}

@@ -138,6 +138,13 @@ func (p *Publisher) Refresh(ctx context.Context) (RefreshResult, error) {
 			st.Error = truncate(err.Error(), 300)
 			failed = append(failed, SourceFailure{Source: st.Source, Error: st.Error})
 			p.log().Warn("list source failed; keeping its last good data", "source", src.Name, "error", err)
+			if hasHead && !slices.ContainsFunc(cur.Sources, func(si SourceInfo) bool { return si.Source == st.Source }) {
+				// A source added to a running deployment that has never been good: the
+				// others are published without it, and answers name it stale until it is.
+				st.LastGoodAt = ""
+				statuses[i] = st
+				continue
+			}
 			if fs, l, err = p.lastGood(ctx, src, cur, hasHead); err != nil {
 				return RefreshResult{Failed: failed}, fmt.Errorf("lists: source %s failed (%s) and has no last good data: %w", src.Name, st.Error, err)
 			}
@@ -311,6 +318,9 @@ func (p *Publisher) publish(ctx context.Context, parsed []*sanctions.List, files
 	var delta []DeltaEntry
 	changedEntities := map[string][]sanctions.Entity{} // source -> added and changed entries
 	for i, l := range parsed {
+		if l == nil {
+			continue // a source never good yet (Refresh)
+		}
 		info := SourceInfo{
 			Source: string(l.Source), Kind: sourceKind(p.Sources[i]), ListVersion: l.Version(), Checksums: map[string]string{},
 			Entities: len(l.Entities), Addresses: len(l.Addresses), Skipped: l.Skipped,
@@ -667,6 +677,9 @@ func appendDelta(out []DeltaEntry, source, version, change string, ids []string)
 func entityHashes(parsed []*sanctions.List) map[string]map[string]string {
 	out := make(map[string]map[string]string, len(parsed))
 	for _, l := range parsed {
+		if l == nil {
+			continue
+		}
 		m := make(map[string]string, len(l.Entities)+len(l.Addresses))
 		for i := range l.Entities {
 			e := &l.Entities[i]

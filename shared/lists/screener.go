@@ -84,7 +84,7 @@ type AddressExplanation struct {
 type SourceAge struct {
 	Source      string  `json:"source"`
 	Kind        string  `json:"kind"`
-	RefreshedAt string  `json:"refreshedAt"` // when it was last fetched and parsed well
+	RefreshedAt string  `json:"refreshedAt,omitempty"` // last fetched and parsed well (absent: never)
 	AgeHours    float64 `json:"ageHours"`
 	Stale       bool    `json:"stale"`
 }
@@ -303,6 +303,12 @@ func ages(statuses []SourceStatus, now time.Time, maxAge time.Duration) ([]Sourc
 	out := make([]SourceAge, 0, len(statuses))
 	stale := []string{}
 	for _, st := range statuses {
+		if st.LastGoodAt == "" {
+			// Configured but never fetched and parsed well: not in the version at all.
+			out = append(out, SourceAge{Source: st.Source, Kind: st.Kind, Stale: true})
+			stale = append(stale, st.Source)
+			continue
+		}
 		at, err := store.ParseTime(st.LastGoodAt)
 		if err != nil {
 			continue
