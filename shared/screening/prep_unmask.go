@@ -136,10 +136,14 @@ func Screenable(name string, typ sanctions.EntityType) bool {
 // generational suffixes and numbers say which of a family or a list a person is, not
 // who: "Saddam Hussein Jr" and "Saddam Hussein 1" name Saddam Hussein to a reader. A
 // person's name drops them when a name remains (an organisation's keeps its numbers:
-// "3M", "Gazprom 2").
+// "3M", "Gazprom 2"). A name of no given type drops the suffixes but keeps numbers: it
+// is most often a person's, screened against listed persons whose names dropped them.
 var generational = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": true, "iv": true, "junior": true, "senior": true}
 
 func dropSuffixes(words []string, typ sanctions.EntityType) []string {
+	if typ == sanctions.TypeUnknown {
+		return dropIf(words, func(w string) bool { return generational[w] }, func(rest []string) bool { return len(rest) >= 2 })
+	}
 	if typ != sanctions.TypePerson {
 		return words
 	}

@@ -71,6 +71,15 @@ func TestSuffixesAndNumbersDoNotHideAPerson(t *testing.T) {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}
 	}
+	for in, want := range map[string]string{
+		"Thomas H. Kean, Jr.": "thomas h kean", // as a listed person's name reads
+		"Saddam Hussein 1":    "saddam hussein 1",
+		"John Jr":             "john jr",
+	} {
+		if got := NormalizeName(in, sanctions.TypeUnknown); got != want {
+			t.Errorf("%q of no given type: %q, want %q", in, got, want)
+		}
+	}
 	if got := NormalizeName("Gazprom 2", sanctions.TypeOrganisation); got != "gazprom 2" {
 		t.Errorf("an organisation's number: %q", got)
 	}
