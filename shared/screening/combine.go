@@ -74,10 +74,38 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 	if a.q[0].abjad && !a.n[0].abjad {
 		c = min(c, abjadCap(a))
 	}
-	if listed == sanctions.TypePerson && middleForFirst(a) {
+	if listed == sanctions.TypePerson && (middleForFirst(a) || knownByMiddle(a)) {
 		c = min(c, capMiddleFirst)
 	}
 	return c
+}
+
+// knownByMiddle says whether a listed person's first name is written as an
+// initial before a middle name in full ("J. French Hill": he is called
+// French), and the query matches that initial with a name of its own and
+// leaves the middle name out ("James Hill"): an initial and a surname are
+// all that agree, as weak as a middle name in place of the first.
+func knownByMiddle(a *alignment) bool {
+	last := len(a.n) - 1
+	if last < 2 || !a.nUsed[0] || len(a.n[0].text) != 1 {
+		return false
+	}
+	middle := false
+	for j := 1; j < last; j++ {
+		if a.nUsed[j] || len(a.n[j].text) < 2 || a.n[j].legal {
+			continue
+		}
+		middle = true
+	}
+	if !middle {
+		return false
+	}
+	for _, p := range a.pairs[:a.npairs] {
+		if p.nj == 0 {
+			return len(a.q[p.qi].text) > 1
+		}
+	}
+	return false
 }
 
 // middleForFirst says whether the query leaves out a listed person's first

@@ -264,7 +264,10 @@ func TestAMiddleNameInPlaceOfTheFirstKeepsAPersonBelowReview(t *testing.T) {
 		{"first and last name, middle missing", toks("julie", "johnson"), toks("julie", "elizabeth", "johnson"), false},
 		{"full name", toks("julie", "elizabeth", "johnson"), toks("julie", "elizabeth", "johnson"), false},
 		{"two-word listed name", toks("elizabeth", "johnson"), toks("elizabeth", "johnson"), false},
-		{"listed first name an initial", toks("french", "hill"), toks("j", "french", "hill"), false},
+		{"listed first name an initial, the query called by the middle name", toks("french", "hill"), toks("j", "french", "hill"), false},
+		{"listed first name an initial met by a name, the middle name left out", toks("james", "hill"), toks("j", "french", "hill"), true},
+		{"listed first name an initial met by a name, the middle name given", toks("james", "french", "hill"), toks("j", "french", "hill"), false},
+		{"listed name of initial and surname", toks("james", "hill"), toks("j", "hill"), false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
