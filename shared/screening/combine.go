@@ -113,10 +113,12 @@ func knownByMiddle(a *alignment) bool {
 // ("Elizabeth Johnson" for Julie Elizabeth Johnson). A person is called by
 // a first name; a middle name standing in for it is weak evidence, more
 // often a namesake than the listed person, so the name alone stays below
-// review and an agreeing birth date or nationality lifts it.
+// review and an agreeing birth date or nationality lifts it. A very common
+// first name (Muhammad before Naeem Sheikh) is often left out by the
+// person himself: its absence says little.
 func middleForFirst(a *alignment) bool {
 	last := len(a.n) - 1
-	if last < 2 || a.nUsed[0] || len(a.n[0].text) < 2 || a.n[0].legal || a.n[0].abjad {
+	if last < 2 || a.nUsed[0] || len(a.n[0].text) < 2 || a.n[0].legal || a.n[0].abjad || a.n[0].weight < lowWeight {
 		return false
 	}
 	first := -1

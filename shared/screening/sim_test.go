@@ -282,3 +282,12 @@ func TestAMiddleNameInPlaceOfTheFirstKeepsAPersonBelowReview(t *testing.T) {
 		})
 	}
 }
+
+func TestACommonFirstNameLeftOutDoesNotCapAPerson(t *testing.T) {
+	n := toks("muhammad", "naeem", "sheikh")
+	n[0].weight = lowWeight / 2 // a first name most listed persons share
+	a := compareNames(toks("naeem", "sheikh"), n, nil)
+	if got := nameCap(&a, false, sanctions.TypePerson, sanctions.TypeUnknown); got <= capMiddleFirst {
+		t.Errorf("cap %.2f: a common first name left out should not cap the name", got)
+	}
+}
