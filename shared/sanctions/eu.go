@@ -1,8 +1,6 @@
 package sanctions
 
 import (
-	"encoding/xml"
-	"fmt"
 	"io"
 	"io/fs"
 	"path"
@@ -130,26 +128,7 @@ func ParseEUDir(fsys fs.FS) (*List, error) {
 // time. Entities without an id or a name, and repeated ids, are skipped
 // and counted; a file that is not an FSF export is ErrFormat.
 func ParseEU(r io.Reader) (*List, error) {
-	l := newList(SourceEU)
-	seen := map[string]bool{}
-	err := euFormat.stream(r, func(dec *xml.Decoder, se *xml.StartElement) error {
-		var rec euEntity
-		if err := dec.DecodeElement(&rec, se); err != nil {
-			return err
-		}
-		e, ok := euToEntity(&rec)
-		if !ok || seen[e.ID] {
-			l.Skipped++
-			return nil
-		}
-		seen[e.ID] = true
-		l.Entities = append(l.Entities, e)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("parse EU XML: %w", err)
-	}
-	return l, nil
+	return streamEntities(r, SourceEU, euFormat, "EU", euToEntity)
 }
 
 func euToEntity(rec *euEntity) (Entity, bool) {

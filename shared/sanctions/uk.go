@@ -1,8 +1,6 @@
 package sanctions
 
 import (
-	"encoding/xml"
-	"fmt"
 	"io"
 	"io/fs"
 	"strings"
@@ -112,26 +110,7 @@ func ParseUKDir(fsys fs.FS) (*List, error) {
 // time. Designations without a unique id or a name, and repeated ids, are
 // skipped and counted; a file that is not that list is ErrFormat.
 func ParseUK(r io.Reader) (*List, error) {
-	l := newList(SourceUK)
-	seen := map[string]bool{}
-	err := ukFormat.stream(r, func(dec *xml.Decoder, se *xml.StartElement) error {
-		var rec ukDesignation
-		if err := dec.DecodeElement(&rec, se); err != nil {
-			return err
-		}
-		e, ok := ukToEntity(&rec)
-		if !ok || seen[e.ID] {
-			l.Skipped++
-			return nil
-		}
-		seen[e.ID] = true
-		l.Entities = append(l.Entities, e)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("parse UK XML: %w", err)
-	}
-	return l, nil
+	return streamEntities(r, SourceUK, ukFormat, "UK", ukToEntity)
 }
 
 func ukToEntity(rec *ukDesignation) (Entity, bool) {

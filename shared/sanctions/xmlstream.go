@@ -158,3 +158,28 @@ func joinNonEmpty(sep string, parts ...string) string {
 	}
 	return strings.Join(out, sep)
 }
+
+// streamEntities reads a list export item by item with f, decoding each item as a T and
+// converting it with conv: items conv refuses, and repeated ids, are skipped and counted.
+func streamEntities[T any](r io.Reader, src Source, f xmlListFormat, label string, conv func(*T) (Entity, bool)) (*List, error) {
+	l := newList(src)
+	seen := map[string]bool{}
+	err := f.stream(r, func(dec *xml.Decoder, se *xml.StartElement) error {
+		var rec T
+		if err := dec.DecodeElement(&rec, se); err != nil {
+			return err
+		}
+		e, ok := conv(&rec)
+		if !ok || seen[e.ID] {
+			l.Skipped++
+			return nil
+		}
+		seen[e.ID] = true
+		l.Entities = append(l.Entities, e)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("parse %s XML: %w", label, err)
+	}
+	return l, nil
+}
