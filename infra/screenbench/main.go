@@ -24,6 +24,7 @@ func main() {
 	nq := flag.Int("queries", 2000, "queries per latency class")
 	verbose := flag.Bool("v", false, "print missed positives and flagged negatives")
 	monitor := flag.Int("monitor-users", 0, "also measure monitoring re-screens of this many synthetic users (full and delta runs)")
+	explain := flag.String("explain", "", "only print the best matches of this name, with their token pairs")
 	near := flag.Float64("near", 0, "with -v, print tuning-half non-listed queries flagged at this lower threshold too")
 	flag.Parse()
 	runtime.GOMAXPROCS(1)
@@ -34,6 +35,13 @@ func main() {
 			os.Exit(1)
 		}
 		*dir = d
+	}
+	if *explain != "" {
+		if err := runExplain(*dir, *explain); err != nil {
+			fmt.Fprintf(os.Stderr, "screenbench: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*dir, *nq, *verbose, *near, *monitor); err != nil {
 		fmt.Fprintf(os.Stderr, "screenbench: %v\n", err)
