@@ -95,9 +95,9 @@ func (f Filter) validate() error {
 		return failure.InvalidInput("invalid_status", "status is open or resolved")
 	}
 	switch f.Kind {
-	case "", KindSanctions, KindPEP:
+	case "", KindSanctions, KindPEP, KindRule:
 	default:
-		return failure.InvalidInput("invalid_kind", "kind is sanctions or pep")
+		return failure.InvalidInput("invalid_kind", "kind is sanctions, pep or rule")
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
 		return failure.InvalidInput("invalid_time_range", "from must not be after to")

@@ -21,6 +21,9 @@ import (
 const (
 	KindSanctions = "sanctions"
 	KindPEP       = "pep"
+	// KindRule: a client rule hit a movement of the user (ListSource "RULES", EntityID
+	// the rule's id, ScreeningID the movement's id).
+	KindRule = "rule"
 )
 
 // Outcomes of a finding, weakest first.
@@ -64,7 +67,7 @@ type Finding struct {
 	EntityID    string    // the entry's id in its list
 	EntityHash  string    // the entry's content hash in ListVersion
 	SubjectHash string    // hash of the user's screened data
-	Kind        string    // KindSanctions or KindPEP
+	Kind        string    // KindSanctions, KindPEP or KindRule
 	Outcome     string    // OutcomeMatch or OutcomePotentialMatch
 	Score       float64   // 0..1
 	ListVersion string    // the list version screened against
@@ -225,8 +228,8 @@ func (f Finding) validate(now time.Time) (Finding, error) {
 		return f, invalidFinding("entityId is not a list entry id")
 	case !hashPattern.MatchString(f.EntityHash) || !hashPattern.MatchString(f.SubjectHash):
 		return f, invalidFinding("entityHash and subjectHash are required hashes")
-	case f.Kind != KindSanctions && f.Kind != KindPEP:
-		return f, invalidFinding("kind is sanctions or pep")
+	case f.Kind != KindSanctions && f.Kind != KindPEP && f.Kind != KindRule:
+		return f, invalidFinding("kind is sanctions, pep or rule")
 	case rank(f.Outcome) == 0:
 		return f, invalidFinding("outcome is match or potential_match")
 	case math.IsNaN(f.Score) || f.Score < 0 || f.Score > 1:

@@ -53,6 +53,9 @@ type Review struct {
 	Proposal    *Proposal       `json:"proposal,omitempty" dynamodbav:"proposal,omitempty"`
 	Decision    *Proposal       `json:"decision,omitempty" dynamodbav:"decision,omitempty"`
 	Steps       []ReviewStep    `json:"steps" dynamodbav:"steps"`
+	// Signals are a platform signal review's evidence (the newest MaxSignals).
+	Signals     []Signal `json:"signals,omitempty" dynamodbav:"signals,omitempty"`
+	SignalCount int      `json:"signalCount,omitempty" dynamodbav:"signalCount,omitempty"`
 }
 
 // EvidenceMatch is one listed entity the screening found, as the list publishes it, with
@@ -262,6 +265,9 @@ func (s *Service) Decide(ctx context.Context, by Reviewer, id string, in Decisio
 	if r.Status != ReviewOpen {
 		return ReviewDetail{}, failure.Conflicting("review_not_open", "the review is %s", r.Status)
 	}
+	if err := validSignalOutcome(r, in.Outcome); err != nil {
+		return ReviewDetail{}, err
+	}
 	at := store.FormatTime(s.now())
 	p := Proposal{Outcome: in.Outcome, ReasonCode: in.ReasonCode, Explanation: strings.TrimSpace(in.Explanation), ProposedBy: by.ID, ProposedAt: at}
 	if !r.needsApproval(in.Outcome) {
@@ -331,6 +337,9 @@ func (s *Service) Approve(ctx context.Context, by Reviewer, id string, in Approv
 
 // effect applies a decision: the review closes and the user moves, in one transaction.
 func (s *Service) effect(ctx context.Context, by Reviewer, r reviewItem, p Proposal, step string) (ReviewDetail, error) {
+	if r.Kind == ReviewKindSignal {
+		return s.signalEffect(ctx, by, r, p, step)
+	}
 	t := store.TenantID(r.TenantID)
 	var trigger lifecycle.Trigger
 	switch p.Outcome {
