@@ -277,7 +277,9 @@ func (s *Service) ListLists(ctx context.Context, t store.TenantID) ([]ClientList
 	return out, nil
 }
 
-func (s *Service) listMetas(ctx context.Context, t store.TenantID) ([]ClientList, error) { return s.ListLists(ctx, t) }
+func (s *Service) listMetas(ctx context.Context, t store.TenantID) ([]ClientList, error) {
+	return s.ListLists(ctx, t)
+}
 
 func (s *Service) listItems(ctx context.Context, t store.TenantID) ([]listItem, error) {
 	var out []listItem

@@ -6,12 +6,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/failure"
 	"github.com/chainfi/chainguard/shared/lifecycle"
 	"github.com/chainfi/chainguard/shared/onboarding"
 	"github.com/chainfi/chainguard/shared/store"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Link kinds.

@@ -116,7 +116,9 @@ var (
 	refPattern     = regexp.MustCompile(`^[A-Za-z0-9._:@/-]{1,128}$`)
 )
 
-func invalid(code, format string, args ...any) error { return failure.InvalidInput(code, format, args...) }
+func invalid(code, format string, args ...any) error {
+	return failure.InvalidInput(code, format, args...)
+}
 
 // checked is an Input that passed validation, with its parsed and normalised parts.
 type checked struct {

@@ -70,7 +70,9 @@ func RulesHeadKey(t TenantID) Key { return Key{PK: tenantPK(t), SK: "RULESHEAD"}
 func ClientListsPK(t TenantID) string { return tenantPK(t, "CLISTS") }
 
 // ClientListKey is a client list's metadata.
-func ClientListKey(t TenantID, name string) Key { return Key{PK: ClientListsPK(t), SK: "L#" + seg(name)} }
+func ClientListKey(t TenantID, name string) Key {
+	return Key{PK: ClientListsPK(t), SK: "L#" + seg(name)}
+}
 
 // ClientListItemsPK is a client list's items (SK "I#value").
 func ClientListItemsPK(t TenantID, name string) string { return tenantPK(t, "CLIST", seg(name)) }
