@@ -148,14 +148,20 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 		// Listed skeletons keep their first letter: the Latin spelling
 		// may start with a vowel, a glide or the article that the
 		// consonant key leaves out.
-		for _, pre := range abjadPrefixes {
-			same := equalRange(ix.skelOrder, ix.vocabSkel, pre+q.akey)
-			q.keyNames = uint16(min(65535, int(q.keyNames)+len(same)))
-			for i, v := range same {
-				if i >= 2*maxSimilarVocab {
-					break
+		for k, rest := q.akey, q.akeyAlt; k != ""; k, rest = nextKey(rest) {
+			for _, pre := range abjadPrefixes {
+				same := equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
+				if k == q.akey {
+					// How many listed words its own reading fits: the
+					// variant readings are not what abjadCap weighs.
+					q.keyNames = uint16(min(65535, int(q.keyNames)+len(same)))
 				}
-				consider(v)
+				for i, v := range same {
+					if i >= 2*maxSimilarVocab {
+						break
+					}
+					consider(v)
+				}
 			}
 		}
 	}
@@ -255,16 +261,25 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 		if len(k) < 3 {
 			continue
 		}
-		for _, pre := range abjadPrefixes {
-			same := equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
-			q[i].compoundNames = uint16(min(65535, int(q[i].compoundNames)+len(same)))
-			for j, v := range same {
-				if j >= maxSimilarVocab {
-					break
-				}
-				if !slices.ContainsFunc(out[base:], func(s vocabSim) bool { return s.id == v }) {
-					out = append(out, vocabSim{id: v, sim: abjadKeySim - 0.02, half: true})
-				}
+		for k, rest := k, abjadVariantKeys(text); k != ""; k, rest = nextKey(rest) {
+			out = ix.compoundKeyVocab(q, i, base, k, out)
+		}
+	}
+	return out
+}
+
+// compoundKeyVocab appends the listed words with consonant key k (after
+// one of abjadPrefixes) for the compound ending at query word i.
+func (ix *Index) compoundKeyVocab(q []qtoken, i, base int, k string, out []vocabSim) []vocabSim {
+	for _, pre := range abjadPrefixes {
+		same := equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
+		q[i].compoundNames = uint16(min(65535, int(q[i].compoundNames)+len(same)))
+		for j, v := range same {
+			if j >= maxSimilarVocab {
+				break
+			}
+			if !slices.ContainsFunc(out[base:], func(s vocabSim) bool { return s.id == v }) {
+				out = append(out, vocabSim{id: v, sim: abjadKeySim - 0.02, half: true})
 			}
 		}
 	}

@@ -233,6 +233,12 @@ func vowelClassMatch(c, l byte) bool {
 	switch c {
 	case 'a':
 		return l == 'a' || l == 'e'
+	case 'k', 'j':
+		return l == c || l == 'g' // qaf and jim read as g (abjadVariantLetters)
+	case 't':
+		return l == 't' || l == 's'
+	case 'd':
+		return l == 'd' || l == 'z'
 	case 'i', 'y':
 		return l == 'i' || l == 'e' || l == 'y'
 	case 'u', 'v':

@@ -36,7 +36,7 @@ var greek = map[rune]string{
 // by arabicLetter because waw and ya are consonants or vowels by position.
 var arabicConsonants = map[rune]string{
 	'ب': "b", 'ت': "t", 'ث': "th", 'ج': "j", 'ح': "h", 'خ': "kh", 'د': "d",
-	'ذ': "dh", 'ر': "r", 'ز': "z", 'س': "s", 'ش': "sh", 'ص': "s", 'ض': "d",
+	'ذ': "dh", 'ر': "r", 'ز': "z", 'س': "s", 'ش': "sh", 'ص': "s", 'ض': "dh",
 	'ط': "t", 'ظ': "z", 'ع': "", 'غ': "gh", 'ف': "f", 'ق': "q", 'ك': "k",
 	'ل': "l", 'م': "m", 'ن': "n", 'ه': "h", 'ة': "a", 'ء': "", 'ئ': "",
 	'ؤ': "", 'پ': "p", 'چ': "ch", 'ژ': "zh", 'گ': "g", 'ک': "k", 'ڤ': "v",
@@ -116,7 +116,8 @@ func isArabic(r rune) bool {
 //
 // In Persian, Dari, Pashto and Urdu writing (persian), dhal, dad and zah
 // are all z (ذاکر is Zakir, نذیر Nazir) and a final alif maqsura is i
-// (توخى is Tokhi), where Arabic has dh, d, z and a (يحيى is Yahya).
+// (توخى is Tokhi), where Arabic has dh, dh, z and a (يحيى is Yahya; dad is
+// written dh, as in Fadhil, so that abjadVariantKeys can tell it from dal).
 func arabicLetter(rs []rune, i int, persian bool) string {
 	r := rs[i]
 	if persian {
@@ -208,9 +209,10 @@ func isPersian(rs []rune) bool {
 }
 
 // afterArticle reports whether rs[i] begins the word after the article
-// "ال" written joined: الواحد is al-Wahid, not al-"uahd".
+// "ال" written joined: الواحد is al-Wahid, not al-"uahd", and عبدالولی
+// Abd al-Wali.
 func afterArticle(rs []rune, i int) bool {
-	return i >= 2 && rs[i-1] == 'ل' && rs[i-2] == 'ا' && (i == 2 || !isArabicLetter(rs[i-3]))
+	return i >= 2 && rs[i-1] == 'ل' && rs[i-2] == 'ا' && (i == 2 || !isArabicLetter(rs[i-3]) || abdArticle(rs, i-2))
 }
 
 func isArabicLetter(r rune) bool {

@@ -8,6 +8,7 @@ import "strings"
 type qtoken struct {
 	text, phon, skel string
 	akey             string // consonantKey, for tokens from Arabic script only
+	akeyAlt          string // abjadVariantKeys, for tokens from Arabic script only
 	abjad            bool
 	joined           bool   // made by joining two adjacent tokens
 	legal            bool   // a company legal form (prep_legalforms.go)
@@ -24,6 +25,7 @@ func newQToken(t Token, w float64) qtoken {
 	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text)}
 	if t.Abjad {
 		q.akey = consonantKey(p)
+		q.akeyAlt = abjadVariantKeys(t.Text)
 	}
 	return q
 }
@@ -98,10 +100,14 @@ func keySim(q, n *qtoken) float64 {
 		if len(qk) >= 2 {
 			return abjadKeySim
 		}
-		if len(q.text) <= 4 && len(n.text) <= 4 {
+		// Short by sound: a doubled letter is one (عواد: Awwad).
+		if len(q.phon) <= 4 && len(n.phon) <= 4 {
 			return abjadKeySim - 0.02
 		}
 		return 0
+	}
+	if q.abjad && !n.abjad && hasVariantKey(q.akeyAlt, nk) || n.abjad && !q.abjad && hasVariantKey(n.akeyAlt, qk) {
+		return abjadVariantSim
 	}
 	if len(qk) < 2 || len(nk) < 2 {
 		return 0
@@ -138,6 +144,10 @@ func softCKey(t, o *qtoken, okey string) string {
 // abjadKeySim is the similarity of an Arabic-script word and a Latin word
 // with the same consonants.
 const abjadKeySim = 0.96
+
+// abjadVariantSim is that of an Arabic-script word and a Latin word with
+// the consonants of another rendering of its letters (abjadVariantKeys).
+const abjadVariantSim = 0.95
 
 // TokenPair is one aligned pair of a query token and a name token.
 type TokenPair struct {
@@ -340,8 +350,9 @@ func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
 		if len(k) < 3 {
 			return 0, qtoken{}, false
 		}
+		alts := abjadVariantKeys(text)
 		for j := range b {
-			if !b[j].abjad && b[j].keyOf() == k {
+			if !b[j].abjad && (b[j].keyOf() == k || hasVariantKey(alts, b[j].keyOf())) {
 				w := 0.0
 				for _, t := range a[i : i+n] {
 					w += t.weight
@@ -385,6 +396,12 @@ func joinMatches(x, y string, b []qtoken) bool {
 	}
 	l := len(x) + len(y)
 	for j := range b {
+		if b[j].abjad {
+			if abjadJoinMatches(x, y, &b[j]) {
+				return true
+			}
+			continue
+		}
 		t := b[j].text
 		if len(t) < l-2 || len(t) > l+2 || t[0] != x[0] {
 			continue
@@ -402,6 +419,21 @@ func joinMatches(x, y string, b []qtoken) bool {
 		}
 	}
 	return false
+}
+
+// abjadJoinMatches reports whether two Latin words are one word written
+// in Arabic script (بنحسين: Ben Hassine, خدايرحيم: Khudai Rahim): the
+// consonants of the two are those of the word, and neither alone has them.
+func abjadJoinMatches(x, y string, t *qtoken) bool {
+	if len(t.akey) < 3 {
+		return false
+	}
+	kx, ky := consonantKey(phoneticForm(x)), consonantKey(phoneticForm(y))
+	if len(kx) < 1 || len(ky) < 2 || kx == t.akey || ky == t.akey || !strings.HasPrefix(t.akey, kx[:1]) {
+		return false
+	}
+	k := consonantKey(phoneticForm(x + y))
+	return k == t.akey || hasVariantKey(t.akeyAlt, k)
 }
 
 // alignTokens greedily assigns each query token to its most similar free
@@ -456,6 +488,9 @@ func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
 		w := legalWeight(&q[i], qSim[i])
 		if qSim[i] > 0 && len(q[i].text) == 1 {
 			w *= 0.5 // an initial says little
+		}
+		if qSim[i] == 0 && q[i].abjad && q[i].text == "al" {
+			w = 0 // Latin spellings drop the article at will (al-Harzi: Harzi)
 		}
 		qTotal += w
 		qMatched += w * qSim[i]
