@@ -58,6 +58,8 @@ type Program struct {
 	prg     cel.Program
 	lists   []string
 	windows []VelocityCall
+	maxCost uint64 // static worst case
+	tracked bool   // the cost is measured at evaluation and stopped at the limit
 }
 
 // VelocityCall is a velocity call a program makes with a constant window.
@@ -65,6 +67,10 @@ type VelocityCall struct {
 	Function string        `json:"function"`
 	Window   time.Duration `json:"window"`
 }
+
+// MaxCost returns the static worst-case cost of one evaluation, and whether the program is
+// instead measured at evaluation (worst case unknown or above the limit).
+func (p *Program) MaxCost() (worst uint64, tracked bool) { return p.maxCost, p.tracked }
 
 // Expression returns the source text.
 func (p *Program) Expression() string { return p.expr }
@@ -109,9 +115,15 @@ func (e *Env) Compile(expr string, opts CompileOptions) (*Program, error) {
 	if err := e.inspect(checked.NativeRep(), opts, p); err != nil {
 		return nil, err
 	}
-	prg, err := e.cel.Program(checked,
-		cel.CostLimit(e.cfg.CostLimit),
-		cel.EvalOptions(cel.OptOptimize))
+	popts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	est, err := e.cel.EstimateCost(checked, sizeEstimator{})
+	if err != nil || est.Max > e.cfg.CostLimit {
+		// The worst case is unknown or above the limit: measure and stop at the limit.
+		popts = append(popts, cel.CostLimit(e.cfg.CostLimit))
+		p.tracked = true
+	}
+	p.maxCost = est.Max
+	prg, err := e.cel.Program(checked, popts...)
 	if err != nil {
 		return nil, failure.InvalidInput(CodeInvalidExpression, "the expression cannot be planned: %v", err)
 	}
@@ -154,9 +166,12 @@ func (e *Env) inspect(a *ast.AST, opts CompileOptions, p *Program) error {
 			lists[name] = true
 		case fn == "decimal" && len(args) == 1:
 			if s, ok := stringLiteral(args[0]); ok {
-				if _, err := parseDecimal(s); err != nil {
+				d, err := parseDecimal(s)
+				if err != nil {
 					invalid = append(invalid, at(x.ID(), "decimal(%q): not an exact decimal", s))
+					return
 				}
+				e.keepLiteral(d)
 			}
 		default:
 			f, ok := aggByName(fn)

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"sync"
 	"time"
 
 	"cel.dev/cel-go/cel"
@@ -56,6 +57,24 @@ type Env struct {
 	cfg      Config
 	cel      *cel.Env
 	provider *provider
+
+	// The decimal("...") literals of compiled rules, parsed once at compilation rather
+	// than at every evaluation.
+	mu       sync.RWMutex
+	literals map[string]decimal
+}
+
+func (e *Env) literal(s string) (decimal, bool) {
+	e.mu.RLock()
+	d, ok := e.literals[s]
+	e.mu.RUnlock()
+	return d, ok
+}
+
+func (e *Env) keepLiteral(d decimal) {
+	e.mu.Lock()
+	e.literals[d.text] = d
+	e.mu.Unlock()
 }
 
 // NewEnv declares the variables, functions and limits of the rules language.
@@ -65,7 +84,7 @@ func NewEnv(cfg Config) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{cfg: cfg, provider: newProvider(base)}
+	e := &Env{cfg: cfg, provider: newProvider(base), literals: map[string]decimal{}}
 	opts := []cel.EnvOption{
 		cel.CustomTypeAdapter(base),
 		cel.CustomTypeProvider(e.provider),
@@ -87,6 +106,9 @@ func NewEnv(cfg Config) (*Env, error) {
 		cel.Function("decimal",
 			cel.Overload("decimal_string", []*cel.Type{cel.StringType}, decimalType,
 				cel.UnaryBinding(func(s ref.Val) ref.Val {
+					if d, ok := e.literal(string(s.(types.String))); ok {
+						return d
+					}
 					d, err := parseDecimal(string(s.(types.String)))
 					if err != nil {
 						return types.NewErr("decimal(%q): not an exact decimal", string(s.(types.String)))

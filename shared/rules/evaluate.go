@@ -74,8 +74,8 @@ type RuleError struct {
 type RuleRun struct {
 	RuleID  string `json:"ruleId"`
 	Version int    `json:"version"`
-	Result  string `json:"result"` // hit, miss or error
-	Cost    uint64 `json:"cost"`   // CEL cost units spent
+	Result  string `json:"result"`         // hit, miss or error
+	Cost    uint64 `json:"cost,omitempty"` // CEL cost units spent, for rules measured at evaluation
 }
 
 // AggregateValue is one velocity value seen: the function, the window (Go duration text,
@@ -86,6 +86,7 @@ type AggregateValue struct {
 	Value    float64 `json:"value"`
 
 	window time.Duration
+	short  string // the window as a reason writes it: 1h
 }
 
 // ListCheck is one membership answer seen.
@@ -207,25 +208,41 @@ func (ev *evaluation) run(r CompiledRule) (hit bool, cost uint64, code, msg stri
 // hit builds the hit of r from what it read: "name: count_out(1h)=7, "0xab" in list("x")".
 func (ev *evaluation) hit(r CompiledRule) Hit {
 	h := Hit{RuleID: r.ID, Version: r.Version, Name: r.Name, Action: r.Action, Severity: r.Severity}
-	var parts []string
-	for _, i := range ev.touchedAggs {
+	if len(ev.touchedAggs)+len(ev.touchedChecks) == 0 {
+		h.Reason = r.Name
+		return h
+	}
+	b := make([]byte, 0, len(r.Name)+48*(len(ev.touchedAggs)+len(ev.touchedChecks)))
+	b = append(b, r.Name...)
+	b = append(b, ": "...)
+	for k, i := range ev.touchedAggs {
 		a := ev.aggs[i]
 		h.Aggregates = append(h.Aggregates, a)
-		parts = append(parts, fmt.Sprintf("%s(%s)=%s", a.Function, shortDuration(a.window), strconv.FormatFloat(a.Value, 'f', -1, 64)))
+		if k > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, a.Function...)
+		b = append(b, '(')
+		b = append(b, a.short...)
+		b = append(b, ")="...)
+		b = strconv.AppendFloat(b, a.Value, 'f', -1, 64)
 	}
-	for _, i := range ev.touchedChecks {
+	for k, i := range ev.touchedChecks {
 		c := ev.checks[i]
 		h.ListChecks = append(h.ListChecks, c)
-		verb := "in"
-		if !c.Member {
-			verb = "not in"
+		if k > 0 || len(ev.touchedAggs) > 0 {
+			b = append(b, ", "...)
 		}
-		parts = append(parts, fmt.Sprintf("%q %s list(%q)", c.Value, verb, c.List))
+		b = strconv.AppendQuote(b, c.Value)
+		if c.Member {
+			b = append(b, " in list("...)
+		} else {
+			b = append(b, " not in list("...)
+		}
+		b = strconv.AppendQuote(b, c.List)
+		b = append(b, ')')
 	}
-	h.Reason = r.Name
-	if len(parts) > 0 {
-		h.Reason += ": " + strings.Join(parts, ", ")
-	}
+	h.Reason = string(b)
 	return h
 }
 

@@ -173,7 +173,7 @@ func (ev *evaluation) aggregate(f aggFunc, window time.Duration) ref.Val {
 	if err != nil {
 		return ev.fail(ErrAggregates, "%s(%s): %v", name, window, err)
 	}
-	ev.aggs = append(ev.aggs, AggregateValue{Function: name, Window: window.String(), Value: v, window: window})
+	ev.aggs = append(ev.aggs, AggregateValue{Function: name, Window: window.String(), Value: v, window: window, short: shortDuration(window)})
 	ev.touchAgg(len(ev.aggs) - 1)
 	return aggValue(f, v)
 }

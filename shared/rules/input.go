@@ -99,17 +99,18 @@ type Input struct {
 
 // Validate checks what the rules rely on: a known kind, exact decimal amounts, a time and
 // parties of a known type. Codes: invalid_movement_kind, invalid_amount, invalid_value_usd,
-// missing_occurred_at, invalid_party.
+// missing_occurred_at, invalid_party, field_too_long (MaxFieldBytes,
+// MaxJurisdictions).
 func (in Input) Validate() error {
 	m := in.Movement
 	if !m.Kind.Valid() {
 		return failure.InvalidInput("invalid_movement_kind", "movement kind %q is not one of vault_to_vault, wallet_to_wallet, vault_to_wallet, wallet_to_vault", m.Kind)
 	}
-	if _, err := parseDecimal(m.Amount); err != nil {
+	if !isDecimal(m.Amount) {
 		return failure.InvalidInput("invalid_amount", "movement amount %q is not an exact decimal", m.Amount)
 	}
 	if m.ValueUSD != "" {
-		if _, err := parseDecimal(m.ValueUSD); err != nil {
+		if !isDecimal(m.ValueUSD) {
 			return failure.InvalidInput("invalid_value_usd", "movement valueUsd %q is not an exact decimal", m.ValueUSD)
 		}
 	}
@@ -123,6 +124,29 @@ func (in Input) Validate() error {
 		if p.party.Type != PartyVault && p.party.Type != PartyAddress {
 			return failure.InvalidInput("invalid_party", "%s type %q is not vault or address", p.name, p.party.Type)
 		}
+		if len(p.party.Jurisdictions) > MaxJurisdictions {
+			return failure.InvalidInput("field_too_long", "%s has %d jurisdictions; the limit is %d", p.name, len(p.party.Jurisdictions), MaxJurisdictions)
+		}
+	}
+	// The static cost bounds of the rules assume these limits.
+	if n := in.longestField(); n > MaxFieldBytes {
+		return failure.InvalidInput("field_too_long", "a field of the movement or its parties is %d bytes; the limit is %d", n, MaxFieldBytes)
 	}
 	return nil
+}
+
+func (in Input) longestField() int {
+	m, s, d := &in.Movement, &in.Source, &in.Destination
+	n := 0
+	for _, f := range [...]string{m.ID, string(m.Kind), m.Asset, m.Chain, m.TxHash,
+		s.Type, s.VaultID, s.Chain, s.Address, s.UserID, s.Country, s.RiskTier,
+		d.Type, d.VaultID, d.Chain, d.Address, d.UserID, d.Country, d.RiskTier} {
+		n = max(n, len(f))
+	}
+	for _, js := range [][]string{s.Jurisdictions, d.Jurisdictions} {
+		for _, j := range js {
+			n = max(n, len(j))
+		}
+	}
+	return n
 }

@@ -19,18 +19,22 @@ var (
 	partyType    = cel.ObjectType("rules.Party")
 )
 
-// movementObj is a movement prepared once per evaluation: amounts parsed, once.
+// movementObj is a movement prepared once per evaluation: amounts parsed once, field
+// values built on first read and kept (an evaluation is single-goroutine), so that 50
+// rules reading a field box it once.
 type movementObj struct {
 	m           Movement
 	amount      decimal
 	valueUSD    float64
 	hasValueUSD bool
+	vals        [16]ref.Val
 }
 
 // partyObj is a party prepared once per evaluation.
 type partyObj struct {
 	p             Party
 	jurisdictions ref.Val
+	vals          [16]ref.Val
 }
 
 func newMovementObj(m Movement) (*movementObj, error) {
@@ -99,8 +103,26 @@ type objectDef struct {
 
 func newObjectDef(typ *types.Type, fs []field) *objectDef {
 	d := &objectDef{typ: typ, fields: map[string]*types.FieldType{}, index: map[string]field{}}
-	for _, f := range fs {
-		get := f.get
+	for i, f := range fs {
+		raw := f.get
+		get := func(o any) ref.Val {
+			var vals *[16]ref.Val
+			switch x := o.(type) {
+			case *movementObj:
+				vals = &x.vals
+			case *partyObj:
+				vals = &x.vals
+			default:
+				return raw(o)
+			}
+			if v := vals[i]; v != nil {
+				return v
+			}
+			v := raw(o)
+			vals[i] = v
+			return v
+		}
+		f.get = get
 		d.names = append(d.names, f.name)
 		d.index[f.name] = f
 		d.fields[f.name] = &types.FieldType{
