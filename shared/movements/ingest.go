@@ -387,3 +387,6 @@ func (r *resolver) party(ctx context.Context, p Party) (Party, error) {
 }
 
 type userFacts struct{ jurisdiction, riskTier string }
+
+// Err is the refusal of this movement (nil when it was logged or replayed).
+func (r Result) Err() error { return r.err }

@@ -13,8 +13,8 @@ import (
 
 func TestCatalogueHasTheAgreedTypes(t *testing.T) {
 	want := []string{
-		"alert.created", "alert.updated", "apikey.created", "apikey.revoked", "tenant.resumed", "tenant.suspended",
-		"user.status_changed", "webhook.endpoint_disabled", "webhook.endpoint_recovered", "webhook.test",
+		"alert.created", "alert.updated", "apikey.created", "apikey.revoked", "movement.flagged", "movement.logged",
+		"tenant.resumed", "tenant.suspended", "user.status_changed", "webhook.endpoint_disabled", "webhook.endpoint_recovered", "webhook.test",
 	}
 	var got []string
 	for _, et := range Catalogue() {
@@ -92,18 +92,75 @@ func TestEverySchemaIsClosedAndHoldsNoFreeText(t *testing.T) {
 		if len(doc.Required) == 0 {
 			t.Errorf("%s: no required field", et.Name)
 		}
-		for name, p := range doc.Properties {
-			bounded := p.Type == "number" && p.Minimum != nil && p.Maximum != nil
-			held := p.Type == "string" && (p.Pattern != "" || p.Format != "" || len(p.Enum) > 0)
-			if !bounded && !held || p.Description == "" {
-				t.Errorf("%s.%s: %+v", et.Name, name, p)
-			}
+		var raw map[string]any
+		if err := json.Unmarshal(et.Schema, &raw); err != nil {
+			t.Fatal(err)
+		}
+		for name, p := range raw["properties"].(map[string]any) {
+			checkHeld(t, et.Name+"."+name, p.(map[string]any), raw)
 		}
 		for _, r := range doc.Required {
 			if _, ok := doc.Properties[r]; !ok {
 				t.Errorf("%s: required %q is not a property", et.Name, r)
 			}
 		}
+	}
+}
+
+// checkHeld: a string is held to a pattern, an enumeration or a format; a number or an
+// integer to a range (an integer at least to a minimum); an array's items and a closed
+// object's properties are held the same way, through $ref to $defs too.
+func checkHeld(t *testing.T, path string, p, root map[string]any) {
+	t.Helper()
+	if ref, ok := p["$ref"].(string); ok {
+		name := strings.TrimPrefix(ref, "#/$defs/")
+		def, ok := root["$defs"].(map[string]any)[name].(map[string]any)
+		if !ok {
+			t.Errorf("%s: $ref %q not found", path, ref)
+			return
+		}
+		withDesc := map[string]any{"description": p["description"]}
+		for k, v := range def {
+			if k != "description" {
+				withDesc[k] = v
+			}
+		}
+		checkHeld(t, path, withDesc, root)
+		return
+	}
+	if d, _ := p["description"].(string); d == "" && !strings.HasSuffix(path, "[]") {
+		t.Errorf("%s: no description", path)
+	}
+	switch p["type"] {
+	case "string":
+		if p["pattern"] == nil && p["format"] == nil && p["enum"] == nil {
+			t.Errorf("%s: free text (a string with no pattern, format or enum)", path)
+		}
+	case "number":
+		if p["minimum"] == nil || p["maximum"] == nil {
+			t.Errorf("%s: a number without a range", path)
+		}
+	case "integer":
+		if p["minimum"] == nil {
+			t.Errorf("%s: an integer without a minimum", path)
+		}
+	case "array":
+		items, ok := p["items"].(map[string]any)
+		if !ok {
+			t.Errorf("%s: an array without items", path)
+			return
+		}
+		checkHeld(t, path+"[]", items, root)
+	case "object":
+		if ap, ok := p["additionalProperties"].(bool); !ok || ap {
+			t.Errorf("%s: an object that is not closed", path)
+		}
+		props, _ := p["properties"].(map[string]any)
+		for name, q := range props {
+			checkHeld(t, path+"."+name, q.(map[string]any), root)
+		}
+	default:
+		t.Errorf("%s: type %v", path, p["type"])
 	}
 }
 
