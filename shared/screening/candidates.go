@@ -38,6 +38,7 @@ type scratch struct {
 	ntoks    []qtoken
 	dates    []sanctions.Date
 	best     []scored
+	memo     pairMemo
 }
 
 func newScratch(names, vocab int) *scratch {
@@ -108,6 +109,13 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 		return out // an initial: candidates come through other tokens
 	}
 	consider := func(v uint32) {
+		// A listed token reached by several routes (trigrams, deletions,
+		// sound, consonants) is compared once.
+		for i := base; i < len(out); i++ {
+			if out[i].id == v {
+				return
+			}
+		}
 		if sim, _ := tokenSim(q, &ix.vtok[v]); sim >= minTokenSim {
 			add(v, sim)
 		}

@@ -543,7 +543,8 @@ func (ix *Index) buildTrigrams() {
 func (ix *Index) derive() {
 	ix.vtok = make([]qtoken, len(ix.vocab))
 	for v, t := range ix.vocab {
-		ix.vtok[v] = qtoken{text: t, phon: ix.vocabPhon[v], skel: ix.vocabSkel[v], weight: float64(ix.vocabW[v]), id: int32(v)}
+		ix.vtok[v] = qtoken{text: t, phon: ix.vocabPhon[v], skel: ix.vocabSkel[v], weight: float64(ix.vocabW[v]), id: int32(v),
+			tmask: letterMask(t), pmask: letterMask(ix.vocabPhon[v])}
 	}
 	ix.nameW = make([]float32, len(ix.nameEnt))
 	for name := range ix.nameW {

@@ -133,6 +133,8 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 
 	qDOB, qCty := p.DOB, p.Countries
 	s.best = s.best[:0]
+	s.memo.next()
+	known := knownPairs{sims: sims[:len(qt)], memo: &s.memo}
 	for _, n := range ix.candidates(s, qt, sims[:len(qt)]) {
 		e := ix.nameEnt[n]
 		if !q.wants(kindOf(ix.entKind[e])) {
@@ -146,7 +148,7 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 			t.legal = isLegalForm(t.text)
 			s.ntoks = append(s.ntoks, t)
 		}
-		al := compareNames(qt, s.ntoks, sims[:len(qt)])
+		al := compareNames(qt, s.ntoks, &known)
 		if al.score == 0 {
 			continue
 		}

@@ -76,38 +76,68 @@ func voicingPair(x, y byte) bool {
 }
 
 // osaDistance is the optimal string alignment distance of a and b, or
-// limit+1 as soon as it must exceed limit.
+// limit+1 as soon as it must exceed limit. It is on the hot path of every
+// query (each token pair that candidate generation did not cover), so it
+// strips the common prefix and suffix (which an optimal alignment leaves
+// alone) and fills only the diagonal band of width 2*limit+1 that a
+// distance within limit can use, in rows of bytes that need no clearing.
 func osaDistance(a, b string, limit int) int {
+	for len(a) > 0 && len(b) > 0 && a[0] == b[0] {
+		a, b = a[1:], b[1:]
+	}
+	for len(a) > 0 && len(b) > 0 && a[len(a)-1] == b[len(b)-1] {
+		a, b = a[:len(a)-1], b[:len(b)-1]
+	}
 	la, lb := len(a), len(b)
-	if la-lb > limit || lb-la > limit {
+	if la-lb > limit || lb-la > limit || limit > 64 {
 		return limit + 1
 	}
-	var rows [3][65]int
+	if la == 0 || lb == 0 {
+		return max(la, lb)
+	}
+	if lb > 64 {
+		return limit + 1
+	}
+	over := uint8(limit + 1)
+	var rows [3][66]uint8
 	prev2, prev, cur := &rows[0], &rows[1], &rows[2]
-	for j := 0; j <= lb; j++ {
-		prev[j] = j
+	for j := 0; j <= min(lb, limit); j++ {
+		prev[j] = uint8(j)
+	}
+	if limit+1 <= lb {
+		prev[limit+1] = over
 	}
 	for i := 1; i <= la; i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= lb; j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
+		lo, hi := max(1, i-limit), min(lb, i+limit)
+		if lo == 1 {
+			cur[0] = uint8(min(i, limit+1))
+		} else {
+			cur[lo-1] = over
+		}
+		rowMin := cur[lo-1]
+		ai := a[i-1]
+		for j := lo; j <= hi; j++ {
+			v := prev[j-1]
+			if ai != b[j-1] {
+				v++
 			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+			v = min(v, prev[j]+1, cur[j-1]+1)
+			if i > 1 && j > 1 && ai == b[j-2] && a[i-2] == b[j-1] {
 				v = min(v, prev2[j-2]+1)
 			}
+			v = min(v, over)
 			cur[j] = v
 			rowMin = min(rowMin, v)
 		}
-		if rowMin > limit {
+		if hi < lb {
+			cur[hi+1] = over
+		}
+		if rowMin > over-1 {
 			return limit + 1
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[lb]
+	return int(prev[lb])
 }
 
 // damerauDistance is the unrestricted Damerau-Levenshtein distance of two

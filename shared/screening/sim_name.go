@@ -1,6 +1,9 @@
 package screening
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+)
 
 // qtoken is a prepared query or name token with its derived forms and its
 // weight (rarity among listed names; common tokens such as "mohammed" or
@@ -18,11 +21,39 @@ type qtoken struct {
 	weight           float64
 	id               int32  // vocabulary id of a listed token, -1 otherwise
 	compoundNames    uint16 // last word of a compound: listed words with the compound's key (after id: the struct stays 88 bytes)
+	// tmask and pmask are the letters of text and phon (letterMask); 0
+	// when not computed.
+	tmask, pmask uint32
+}
+
+// letterMask is the set of letters of an ASCII word, by the low five bits
+// of each byte (folding two letters together only makes mayBeWithin
+// accept more).
+func letterMask(s string) uint32 {
+	var m uint32
+	for i := 0; i < len(s); i++ {
+		m |= 1 << (s[i] & 31)
+	}
+	return m
+}
+
+// mayBeWithin says whether two words of lengths la and lb with letter sets
+// ma and mb can be within the edits editSim allows: every letter one has
+// and the other lacks takes an edit. Most pairs of different names fail
+// it, and the edit distance is not computed for them.
+func mayBeWithin(ma, mb uint32, la, lb int) bool {
+	l := max(la, lb)
+	if l <= 3 || ma == 0 || mb == 0 {
+		return true
+	}
+	e := maxEdits(l)
+	return bits.OnesCount32(ma&^mb) <= e && bits.OnesCount32(mb&^ma) <= e
 }
 
 func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
-	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text)}
+	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text),
+		tmask: letterMask(t.Text), pmask: letterMask(p)}
 	if t.Abjad {
 		q.akey = consonantKey(p)
 		q.akeyAlt = abjadVariantKeys(t.Text)
@@ -74,9 +105,14 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 	if q.phon == n.phon {
 		return 0.95, matchPhonetic
 	}
-	best, how := editSim(q.text, n.text), matchFuzzy
-	if p := 0.98 * editSim(q.phon, n.phon); p > best {
-		best, how = p, matchPhonetic
+	best, how := 0.0, matchFuzzy
+	if mayBeWithin(q.tmask, n.tmask, len(q.text), len(n.text)) {
+		best = editSim(q.text, n.text)
+	}
+	if mayBeWithin(q.pmask, n.pmask, len(q.phon), len(n.phon)) {
+		if p := 0.98 * editSim(q.phon, n.phon); p > best {
+			best, how = p, matchPhonetic
+		}
 	}
 	if q.abjad || n.abjad {
 		if s := keySim(q, n); s > best {
@@ -185,14 +221,76 @@ type alignedPair struct {
 	sim    float64
 }
 
+// knownPairs is what a query already knows of its token pairs: for each
+// query token the listed tokens candidate generation found similar
+// (similarVocab), and a memo of the pairs compared since, which recur
+// across the candidate names of one query.
+type knownPairs struct {
+	sims [][]vocabSim
+	memo *pairMemo
+}
+
+// pairMemoSize is the number of slots of a pairMemo (a power of two).
+const pairMemoSize = 1024
+
+// pairMemo is an open-addressing table of (query token, vocabulary id)
+// similarities, valid for one query: a slot counts only when its
+// generation is the memo's, so a new query clears it by counting on.
+type pairMemo struct {
+	gen   uint32
+	key   [pairMemoSize]uint64
+	slotG [pairMemoSize]uint32
+	sim   [pairMemoSize]float64
+}
+
+func (m *pairMemo) next() {
+	m.gen++
+	if m.gen == 0 {
+		clear(m.slotG[:])
+		m.gen = 1
+	}
+}
+
+// memoKey identifies a pair: query token i and listed token n (its
+// vocabulary id, and whether its name is in Arabic script, which tokenSim
+// reads).
+func memoKey(i int, n *qtoken) uint64 {
+	k := uint64(i)<<33 | uint64(uint32(n.id))
+	if n.abjad {
+		k |= 1 << 32
+	}
+	return k
+}
+
+// get returns the memoised similarity of key k, or the slot to store it in.
+func (m *pairMemo) get(k uint64) (float64, int, bool) {
+	h := int((k * 0x9E3779B97F4A7C15) >> 54) // top 10 bits
+	for probe := 0; probe < 8; probe++ {
+		slot := (h + probe) & (pairMemoSize - 1)
+		if m.slotG[slot] != m.gen {
+			return 0, slot, false
+		}
+		if m.key[slot] == k {
+			return m.sim[slot], -1, true
+		}
+	}
+	return 0, -1, false // full around here: compute without memoising
+}
+
+func (m *pairMemo) put(slot int, k uint64, sim float64) {
+	if slot >= 0 {
+		m.key[slot], m.slotG[slot], m.sim[slot] = k, m.gen, sim
+	}
+}
+
 // pairSim is tokenSim, answered from the candidate-generation results when
 // they cover the pair.
-func pairSim(q, n *qtoken, i int, known [][]vocabSim) float64 {
+func pairSim(q, n *qtoken, i int, known *knownPairs) float64 {
 	if known == nil || n.id < 0 || q.joined || len(q.text) < 2 || len(n.text) < 2 {
 		s, _ := tokenSim(q, n)
 		return s
 	}
-	for _, vs := range known[i] {
+	for _, vs := range known.sims[i] {
 		if vs.id == uint32(n.id) && !vs.half {
 			return vs.sim
 		}
@@ -203,7 +301,16 @@ func pairSim(q, n *qtoken, i int, known [][]vocabSim) float64 {
 	if d := len(q.text) - len(n.text); (d > 3 || d < -3) && !q.abjad && !n.abjad {
 		return 0
 	}
-	s, _ := tokenSim(q, n)
+	if known.memo == nil {
+		s, _ := tokenSim(q, n)
+		return s
+	}
+	k := memoKey(i, n)
+	s, slot, ok := known.memo.get(k)
+	if !ok {
+		s, _ = tokenSim(q, n)
+		known.memo.put(slot, k, s)
+	}
 	return s
 }
 
@@ -237,7 +344,7 @@ const strongTokenSim = 0.88
 // known, when not nil, holds for each query token the listed tokens already
 // found similar to it during candidate generation: a listed token absent
 // from it is below minTokenSim, which saves recomputing Jaro-Winkler.
-func compareNames(q, n []qtoken, known [][]vocabSim) alignment {
+func compareNames(q, n []qtoken, known *knownPairs) alignment {
 	if len(q) > maxTok {
 		q = q[:maxTok]
 	}
@@ -439,7 +546,7 @@ func abjadJoinMatches(x, y string, t *qtoken) bool {
 // alignTokens greedily assigns each query token to its most similar free
 // name token (best pairs first), then computes weighted coverages. Missing
 // middle names of the listed name count half; matched initials count half.
-func alignTokens(q, n []qtoken, known [][]vocabSim) alignment {
+func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 	a := alignment{q: q, n: n}
 	var sims [maxTok][maxTok]float64
 	for i := range q {
