@@ -313,7 +313,9 @@ func TestRacingTransitionsSettleEachTradeExactlyOnce(t *testing.T) {
 		return []func() (bool, error){
 			func() (bool, error) { return r.act(ctx, s.id, escrow.VerdictRelease, med, late) },
 			func() (bool, error) { return r.act(ctx, s.id, escrow.VerdictRefund, med, late) },
-			func() (bool, error) { return r.act(ctx, s.id, escrow.Release, escrow.Actor{Role: escrow.Seller, ID: s.seller}, late) },
+			func() (bool, error) {
+				return r.act(ctx, s.id, escrow.Release, escrow.Actor{Role: escrow.Seller, ID: s.seller}, late)
+			},
 		}
 	})
 	elapsed := time.Since(start)
