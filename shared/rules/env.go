@@ -71,9 +71,14 @@ func (e *Env) literal(s string) (decimal, bool) {
 	return d, ok
 }
 
+// maxLiterals bounds the literal cache; literals beyond it are parsed at each evaluation.
+const maxLiterals = 10000
+
 func (e *Env) keepLiteral(d decimal) {
 	e.mu.Lock()
-	e.literals[d.text] = d
+	if len(e.literals) < maxLiterals {
+		e.literals[d.text] = d
+	}
 	e.mu.Unlock()
 }
 

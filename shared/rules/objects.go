@@ -102,6 +102,9 @@ type objectDef struct {
 }
 
 func newObjectDef(typ *types.Type, fs []field) *objectDef {
+	if len(fs) > len(movementObj{}.vals) {
+		panic("rules: more fields than the memo holds")
+	}
 	d := &objectDef{typ: typ, fields: map[string]*types.FieldType{}, index: map[string]field{}}
 	for i, f := range fs {
 		raw := f.get
