@@ -349,9 +349,11 @@ func (r *resolver) once(key string, fn func() (any, error)) (any, error) {
 // party fills in the user (the mapping's; the client's claim when unmapped, if the user
 // exists), its jurisdiction and risk tier.
 func (r *resolver) party(ctx context.Context, p Party) (Party, error) {
-	ownerKey := store.VaultOwnerKey(r.t, p.VaultID)
+	var ownerKey store.Key
 	if p.Type == "address" {
 		ownerKey = store.AddressOwnerKey(r.t, p.Chain, p.AddressKey)
+	} else {
+		ownerKey = store.VaultOwnerKey(r.t, p.VaultID)
 	}
 	v, err := r.once("owner|"+ownerKey.PK, func() (any, error) { return r.s.owner(ctx, ownerKey) })
 	if err != nil {

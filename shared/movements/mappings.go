@@ -131,10 +131,8 @@ func (s *Service) LinkVault(ctx context.Context, t store.TenantID, by audit.Acto
 	if _, err := s.linkable(ctx, t, userID); err != nil {
 		return Link{}, false, err
 	}
-	at := store.FormatTime(s.now())
-	l := Link{Kind: LinkVault, UserID: userID, VaultID: in.VaultID, Label: strings.TrimSpace(in.Label), LinkedAt: at, LinkedBy: actorRef(by)}
-	created, err := s.link(ctx, t, by, l, store.UserVaultKey(t, userID, in.VaultID), store.VaultOwnerKey(t, in.VaultID), "", nil)
-	return created, err == nil && created.LinkedAt == at, err
+	l := Link{Kind: LinkVault, UserID: userID, VaultID: in.VaultID, Label: strings.TrimSpace(in.Label), LinkedAt: store.FormatTime(s.now()), LinkedBy: actorRef(by)}
+	return s.link(ctx, t, by, l, store.UserVaultKey(t, userID, in.VaultID), store.VaultOwnerKey(t, in.VaultID), "")
 }
 
 // LinkWallet links a wallet address to a user. The address is checked for its chain and
@@ -165,8 +163,8 @@ func (s *Service) LinkWallet(ctx context.Context, t store.TenantID, by audit.Act
 			l.Screening.Entities = append(l.Screening.Entities, string(m.Source)+":"+matchEntity(m))
 		}
 	}
-	created, err := s.link(ctx, t, by, l, store.UserAddressKey(t, userID, a.Chain, a.Key), store.AddressOwnerKey(t, a.Chain, a.Key), a.Key, nil)
-	if err != nil || created.LinkedAt != at {
+	created, isNew, err := s.link(ctx, t, by, l, store.UserAddressKey(t, userID, a.Chain, a.Key), store.AddressOwnerKey(t, a.Chain, a.Key), a.Key)
+	if err != nil || !isNew {
 		return created, false, err
 	}
 	if len(hit.Matches) > 0 {
@@ -181,7 +179,7 @@ func (s *Service) LinkWallet(ctx context.Context, t store.TenantID, by audit.Act
 
 // link writes a link, its owner item, its history entry and the audit record in one
 // transaction.
-func (s *Service) link(ctx context.Context, t store.TenantID, by audit.Actor, l Link, key, owner store.Key, addrKey string, _ any) (Link, error) {
+func (s *Service) link(ctx context.Context, t store.TenantID, by audit.Actor, l Link, key, owner store.Key, addrKey string) (Link, bool, error) {
 	item := linkItem{TenantID: string(t), Link: l, AddressKey: addrKey}
 	ev := linkEventItem{TenantID: string(t), LinkEvent: LinkEvent{Action: "linked", Link: l, At: l.LinkedAt, By: l.LinkedBy}}
 	subject := l.VaultID
@@ -195,20 +193,20 @@ func (s *Service) link(ctx context.Context, t store.TenantID, by audit.Actor, l 
 		tx.Create(store.Key{PK: store.LinkHistoryPK(t, l.UserID), SK: store.TimeSK(timeOf(l.LinkedAt), store.NewID())}, ev)
 	})
 	if err == nil {
-		return l, nil
+		return l, true, nil
 	}
 	if !errors.Is(err, store.ErrAlreadyExists) {
-		return Link{}, err
+		return Link{}, false, err
 	}
 	// Already linked: to this user (answer the link) or to another one (409).
 	var cur linkItem
 	if gerr := s.Store.Get(ctx, key, &cur); gerr == nil && cur.TenantID == string(t) {
-		return cur.Link, nil
+		return cur.Link, false, nil
 	}
 	if l.Kind == LinkVault {
-		return Link{}, failure.Conflicting("vault_already_linked", "the vault is linked to another user; unlink it first")
+		return Link{}, false, failure.Conflicting("vault_already_linked", "the vault is linked to another user; unlink it first")
 	}
-	return Link{}, failure.Conflicting("wallet_already_linked", "the address is linked to another user; unlink it first")
+	return Link{}, false, failure.Conflicting("wallet_already_linked", "the address is linked to another user; unlink it first")
 }
 
 // auditRef keeps audit details free of full addresses: a short prefix is enough to find

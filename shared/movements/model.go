@@ -87,22 +87,22 @@ type Party struct {
 // Movement is a stored movement as the client reads it. InitiatedBy and ApprovalPath
 // are only filled by Get (they are decrypted for it, and the read is audited).
 type Movement struct {
-	ID           string     `json:"id"`
-	Kind         string     `json:"kind"`
-	Source       Party      `json:"source"`
-	Destination  Party      `json:"destination"`
-	Asset        string     `json:"asset"`
-	Chain        string     `json:"chain"`
-	Amount       string     `json:"amount"`
-	ValueUSD     string     `json:"valueUsd,omitempty"`
-	OccurredAt   string     `json:"occurredAt"`
-	LoggedAt     string     `json:"loggedAt"`
-	TxHash       string     `json:"txHash,omitempty"`
-	DecisionID   string     `json:"decisionId,omitempty"`
-	Corrects     string     `json:"corrects,omitempty"`
-	CorrectedBy  []string   `json:"correctedBy,omitempty"`
-	InitiatedBy  *Initiator `json:"initiatedBy,omitempty"`
-	ApprovalPath []Approval `json:"approvalPath,omitempty"`
+	ID           string     `json:"id" dynamodbav:"id"`
+	Kind         string     `json:"kind" dynamodbav:"kind"`
+	Source       Party      `json:"source" dynamodbav:"source"`
+	Destination  Party      `json:"destination" dynamodbav:"destination"`
+	Asset        string     `json:"asset" dynamodbav:"asset"`
+	Chain        string     `json:"chain" dynamodbav:"chain"`
+	Amount       string     `json:"amount" dynamodbav:"amount"`
+	ValueUSD     string     `json:"valueUsd,omitempty" dynamodbav:"valueUsd,omitempty"`
+	OccurredAt   string     `json:"occurredAt" dynamodbav:"occurredAt"`
+	LoggedAt     string     `json:"loggedAt" dynamodbav:"loggedAt"`
+	TxHash       string     `json:"txHash,omitempty" dynamodbav:"txHash,omitempty"`
+	DecisionID   string     `json:"decisionId,omitempty" dynamodbav:"decisionId,omitempty"`
+	Corrects     string     `json:"corrects,omitempty" dynamodbav:"corrects,omitempty"`
+	CorrectedBy  []string   `json:"correctedBy,omitempty" dynamodbav:"-"`
+	InitiatedBy  *Initiator `json:"initiatedBy,omitempty" dynamodbav:"-"`
+	ApprovalPath []Approval `json:"approvalPath,omitempty" dynamodbav:"-"`
 }
 
 var (
