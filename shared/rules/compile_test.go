@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chainfi/chainguard/shared/failure"
 )
@@ -181,6 +182,13 @@ func FuzzCompile(f *testing.F) {
 	e := newTestEnv(f, Config{})
 	aggs, lists := testData()
 	f.Fuzz(func(t *testing.T, expr string) {
+		start := time.Now()
+		defer func() {
+			// Nothing a client sends may hold a request: a generous bound for a loaded machine.
+			if d := time.Since(start); d > 3*time.Second {
+				t.Fatalf("%q took %s", expr, d)
+			}
+		}()
 		p, err := e.Compile(expr, CompileOptions{KnownLists: knownLists})
 		if err != nil {
 			if fl, ok := failure.As(err); !ok || fl.Kind != failure.Invalid {
