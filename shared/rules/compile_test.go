@@ -17,6 +17,8 @@ func TestCompileRefusesABadExpressionNamingWhere(t *testing.T) {
 		{"a syntax error", `movement.amount > `, CodeInvalidExpression, "1:19", "Syntax error"},
 		{"an error on a later line", "movement.amount > 1 &&\n  nosuch", CodeInvalidExpression, "2:3", "undeclared reference to 'nosuch'"},
 		{"an unknown field", `movement.colour == "red"`, CodeInvalidExpression, "1:9", "undefined field 'colour'"},
+		{"a field of an amount", `movement.amount.scale == 2`, CodeInvalidExpression, "1:16", "undefined field 'scale'"},
+		{"an amount equal to a double", `movement.amount == 12.5`, CodeInvalidExpression, "1:17", "'_==_' applied to '(decimal, double)'"},
 		{"comparing a string with an int", `movement.asset > 1`, CodeInvalidExpression, "1:16", "no matching overload"},
 		{"an int on the left of a decimal", `1000 < movement.amount`, CodeInvalidExpression, "1:6", "no matching overload"},
 		{"a velocity window given as a string", `count_out("1h") > 1`, CodeInvalidExpression, "1:10", "'count_out' applied to '(string)'"},

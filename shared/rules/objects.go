@@ -149,6 +149,10 @@ func newProvider(base types.Provider) *provider {
 	return &provider{Provider: base, objects: map[string]*objectDef{
 		movementType.TypeName(): newObjectDef(movementType, movementFields),
 		partyType.TypeName():    newObjectDef(partyType, partyFields),
+		// Declared without fields so that movement.amount.x is "undefined field", not an
+		// internal resolution failure.
+		decimalType.TypeName(): newObjectDef(decimalType, nil),
+		listType.TypeName():    newObjectDef(listType, nil),
 	}}
 }
 
