@@ -128,7 +128,6 @@ func (e *Env) Evaluate(ctx context.Context, rules []CompiledRule, in Input, data
 		movement:    object{def: e.def(movementType), ptr: mv},
 		source:      object{def: e.def(partyType), ptr: newPartyObj(in.Source)},
 		destination: object{def: e.def(partyType), ptr: newPartyObj(in.Destination)},
-		time:        in.Movement.OccurredAt,
 	}
 	d := Decision{Outcome: OutcomeAllow, Input: in, Hits: []Hit{}, Errors: []RuleError{}, Rules: []RuleRun{}}
 	for _, r := range rules {

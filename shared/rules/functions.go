@@ -75,14 +75,13 @@ var (
 
 // Codes of rule errors, in RuleError.Code.
 const (
-	ErrCostLimit     = "cost_limit_exceeded"
-	ErrWindow        = "window_out_of_range"
-	ErrAggregates    = "aggregate_unavailable"
-	ErrLists         = "list_unavailable"
-	ErrTimeout       = "timeout"
-	ErrEvaluation    = "evaluation_error"
-	ErrNotBool       = "not_bool"
-	ErrInvalidNumber = "invalid_decimal"
+	ErrCostLimit  = "cost_limit_exceeded"
+	ErrWindow     = "window_out_of_range"
+	ErrAggregates = "aggregate_unavailable"
+	ErrLists      = "list_unavailable"
+	ErrTimeout    = "timeout"
+	ErrEvaluation = "evaluation_error"
+	ErrNotBool    = "not_bool"
 )
 
 // evaluation is the state of one Evaluate call: the activation the programs read, the
@@ -93,7 +92,6 @@ type evaluation struct {
 	env                           *Env
 	data                          Data
 	movement, source, destination ref.Val
-	time                          time.Time
 
 	aggs     []AggregateValue
 	checks   []ListCheck
