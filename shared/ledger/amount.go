@@ -125,10 +125,15 @@ func (a *Amount) UnmarshalDynamoDBAttributeValue(av types.AttributeValue) error 
 	default:
 		return fmt.Errorf("ledger: amount stored as %T", av)
 	}
-	i, ok := new(big.Int).SetString(s, 10)
-	if !ok {
+	if i, ok := new(big.Int).SetString(s, 10); ok {
+		*a = Amount{i}
+		return nil
+	}
+	// DynamoDB may render a number in another form than it was written ("1E+3").
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || !r.IsInt() {
 		return fmt.Errorf("ledger: stored amount %q is not an integer", s)
 	}
-	*a = Amount{i}
+	*a = Amount{new(big.Int).Set(r.Num())}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/chainfi/chainguard/shared/failure"
 	"github.com/chainfi/chainguard/shared/store"
 )
@@ -257,4 +259,17 @@ var testTime = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 func reorder(t Transaction) Transaction {
 	t.Entries = []Entry{t.Entries[1], t.Entries[0]}
 	return t
+}
+
+func TestAStoredNumberIsReadInAnyFormDynamoDBGivesIt(t *testing.T) {
+	for s, want := range map[string]string{"1000": "1000", "1E+3": "1000", "-5": "-5", "1.0E+38": "100000000000000000000000000000000000000"} {
+		var a Amount
+		if err := a.UnmarshalDynamoDBAttributeValue(&types.AttributeValueMemberN{Value: s}); err != nil || a.String() != want {
+			t.Errorf("%s: %s %v", s, a, err)
+		}
+	}
+	var a Amount
+	if err := a.UnmarshalDynamoDBAttributeValue(&types.AttributeValueMemberN{Value: "1.5"}); err == nil {
+		t.Error("a fraction was read as an amount")
+	}
 }

@@ -83,7 +83,10 @@ const (
 //   - a *failure.Error balance_limit (422): a credit would pass MaxAmount;
 //   - otherwise execErr itself (the caller's own items, a conflict to retry...).
 //
-// The record of t is looked at first: a replay may also find the funds gone.
+// The record of t is looked at first: a replay may also find the funds gone. A caller
+// whose own items carry conditions (a trade's version) looks at their failures before
+// calling Outcome: a trade settled by a concurrent request with the same content would
+// otherwise read as a replay of this one.
 func Outcome(ctx context.Context, st *store.Store, t Transaction, execErr error) error {
 	var te *store.TxError
 	if execErr == nil || !errors.As(execErr, &te) {

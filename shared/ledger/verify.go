@@ -77,8 +77,8 @@ func (r Report) OK() bool { return len(r.Problems) == 0 }
 //     seller's escrow balance is the sum of their open trades.
 //
 // It reads with strongly consistent Queries only (no Scan): every balance bucket, every
-// transaction bucket, then every balance bucket again, 3*LedgerBuckets queries plus one
-// per 1 MB page, LedgerBuckets at a time. An account whose balance changed between the
+// transaction bucket, then every balance bucket again: 3*LedgerBuckets queries plus one
+// per further page of store.MaxLimit items, LedgerBuckets at a time. An account whose balance changed between the
 // two balance reads was moving during the check and is counted as Unsettled instead of
 // judged, so the verifier can run beside live traffic; on a quiet ledger it is exact.
 func (s *Service) Verify(ctx context.Context, tenant store.TenantID, trades []TradeEscrow) (Report, error) {
