@@ -273,3 +273,32 @@ func TestAStoredNumberIsReadInAnyFormDynamoDBGivesIt(t *testing.T) {
 		t.Error("a fraction was read as an amount")
 	}
 }
+
+func TestNoBalancePassesTheLargestAmount(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	const tn store.TenantID = "acme"
+	f.users(t, tn, "alice", "bob")
+	if _, err := f.svc.Deposit(ctx, custody, tn, Movement{ID: "d1", User: "alice", Asset: "ETH", Amount: MaxAmount}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Deposit(ctx, custody, tn, Movement{ID: "d2", User: "alice", Asset: "ETH", Amount: AmountOf(1)})
+	if fe, ok := failure.As(err); !ok || fe.Code != CodeBalanceLimit || fe.Kind != failure.Unprocessable {
+		t.Fatalf("a credit past the maximum: %v", err)
+	}
+	// The external shard of d1 holds -MaxAmount: another deposit landing on it is refused
+	// the same way (not as insufficient funds of the custody side).
+	shard := externalShard(DepositID("d1"))
+	id := ""
+	for i := 0; id == ""; i++ {
+		if c := fmt.Sprintf("b%d", i); externalShard(DepositID(c)) == shard {
+			id = c
+		}
+	}
+	if _, err := f.svc.Deposit(ctx, custody, tn, Movement{ID: id, User: "bob", Asset: "ETH", Amount: AmountOf(1)}); code(err) != CodeBalanceLimit {
+		t.Fatalf("an external shard past the minimum: %v", err)
+	}
+	if r := f.verify(t, tn, nil); !r.OK() {
+		t.Fatalf("verifier: %+v", r.Problems)
+	}
+}

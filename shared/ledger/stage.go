@@ -80,7 +80,7 @@ const (
 //   - ErrReplayed: t's id was already stored with the same content;
 //   - a *failure.Error ledger_id_conflict (409): t's id is stored with other content;
 //   - a *failure.Error insufficient_funds (409): a debited user account holds too little;
-//   - a *failure.Error balance_limit (422): a credit would pass MaxAmount;
+//   - a *failure.Error balance_limit (422): a balance would pass ±MaxAmount;
 //   - otherwise execErr itself (the caller's own items, a conflict to retry...).
 //
 // The record of t is looked at first: a replay may also find the funds gone. A caller
@@ -107,10 +107,10 @@ func Outcome(ctx context.Context, st *store.Store, t Transaction, execErr error)
 			if key, _ := balanceKey(t.Tenant, e.Account, t.ID); key != f.Key {
 				continue
 			}
-			if e.Amount.Sign() < 0 {
+			if e.Amount.Sign() < 0 && e.Account.Kind != External {
 				return failure.Conflicting(CodeInsufficientFunds, "insufficient funds: %s cannot be debited %s", e.Account.Kind, e.Amount.Neg()).Wrap(execErr)
 			}
-			return failure.Refused(CodeBalanceLimit, "the %s account would exceed the largest balance", e.Account.Kind).Wrap(execErr)
+			return failure.Refused(CodeBalanceLimit, "the %s account would pass the largest balance", e.Account.Kind).Wrap(execErr)
 		}
 	}
 	return execErr

@@ -436,3 +436,75 @@ func failedVersion(err error, key store.Key) bool {
 	}
 	return false
 }
+
+// TestConcurrentMovementsOnOneAccountCountExactlyOnce sends deposits and withdrawals on
+// one user's account from many goroutines, every request twice (a client retrying), so
+// that balance items contend and ids replay at once. Each id is applied once, no
+// withdrawal overdraws, and the verifier agrees.
+func TestConcurrentMovementsOnOneAccountCountExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stress test")
+	}
+	f := setup(t)
+	ctx := context.Background()
+	const tn store.TenantID = "acme"
+	const n, workers = 120, 16
+	f.users(t, tn, "alice")
+	f.deposit(t, tn, "seed", "alice", "BTC", 100)
+	var applied, replayed, refused atomic.Int64
+	var net atomic.Int64
+	net.Store(100)
+	start := time.Now()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, workers)
+	for i := range 2 * n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			k := i / 2 // each request twice
+			amount := int64(1 + k%7)
+			if k%3 == 0 {
+				amount *= 9 // withdrawals large enough that some find the funds short
+			}
+			m := Movement{ID: fmt.Sprintf("m%d", k), User: "alice", Asset: "BTC", Amount: AmountOf(amount)}
+			var rc Receipt
+			var err error
+			if k%3 == 0 {
+				rc, err = f.svc.Withdraw(ctx, custody, tn, m)
+			} else {
+				rc, err = f.svc.Deposit(ctx, custody, tn, m)
+			}
+			switch {
+			case err == nil && rc.Replayed:
+				replayed.Add(1)
+			case err == nil:
+				applied.Add(1)
+				if k%3 == 0 {
+					net.Add(-amount)
+				} else {
+					net.Add(amount)
+				}
+			case code(err) == CodeInsufficientFunds:
+				refused.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if applied.Load() > n || refused.Load() == 0 || applied.Load()+replayed.Load()+refused.Load() != 2*n {
+		t.Fatalf("applied %d, replayed %d, refused %d of %d requests", applied.Load(), replayed.Load(), refused.Load(), 2*n)
+	}
+	want := fmt.Sprintf("BTC/available=%d", net.Load())
+	if got := f.balances(t, tn, "alice"); got != want {
+		t.Fatalf("balance %s, want %s", got, want)
+	}
+	r := f.verify(t, tn, nil)
+	if !r.OK() || r.Transactions != int(applied.Load())+1 {
+		t.Fatalf("verifier: %d transactions, %+v", r.Transactions, r.Problems)
+	}
+	t.Logf("%d requests (%d applied, %d replays answered, %d refused for funds) on one account in %s: %.0f requests/s",
+		2*n, applied.Load(), replayed.Load(), refused.Load(), elapsed.Round(time.Millisecond), float64(2*n)/elapsed.Seconds())
+}
