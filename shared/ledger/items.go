@@ -3,6 +3,8 @@ package ledger
 import (
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/chainfi/chainguard/shared/store"
 )
 
@@ -123,4 +125,62 @@ func (it entryItem) line() (StatementLine, error) {
 		return StatementLine{}, err
 	}
 	return StatementLine{TxID: it.TxID, Kind: Kind(it.Kind), Ref: it.Ref, Account: AccountKind(it.Account), Asset: it.Asset, Amount: a, At: at}, nil
+}
+
+// decodeTx reads a transaction item without reflection: the verifier reads them by the
+// hundred thousand. Anything unexpected falls back to the generic decoder, which also
+// reports what is wrong.
+func decodeTx(raw map[string]types.AttributeValue) (txItem, error) {
+	str := func(name string) (string, bool) {
+		v, ok := raw[name].(*types.AttributeValueMemberS)
+		if !ok {
+			return "", false
+		}
+		return v.Value, true
+	}
+	var it txItem
+	var ok [7]bool
+	it.Entity, ok[0] = str(store.AttrType)
+	it.PK, ok[1] = str(store.AttrPK)
+	it.TenantID, ok[2] = str("tenantId")
+	it.ID, ok[3] = str("id")
+	it.Kind, ok[4] = str("kind")
+	it.At, ok[5] = str("at")
+	it.Hash, ok[6] = str("hash")
+	it.Ref, _ = str("ref")
+	list, isList := raw["entries"].(*types.AttributeValueMemberL)
+	if ok != [7]bool{true, true, true, true, true, true, true} || it.Entity != EntityTx || !isList {
+		return decodeTxGeneric(raw)
+	}
+	it.Entries = make([]entryAttr, 0, len(list.Value))
+	for _, v := range list.Value {
+		m, isMap := v.(*types.AttributeValueMemberM)
+		if !isMap {
+			return decodeTxGeneric(raw)
+		}
+		var e entryAttr
+		var fine [3]bool
+		field := func(name string) (string, bool) {
+			s, ok := m.Value[name].(*types.AttributeValueMemberS)
+			if !ok {
+				return "", false
+			}
+			return s.Value, true
+		}
+		e.Account, fine[0] = field("k")
+		e.Asset, fine[1] = field("a")
+		e.Amount, fine[2] = field("n")
+		e.User, _ = field("u")
+		if fine != [3]bool{true, true, true} {
+			return decodeTxGeneric(raw)
+		}
+		it.Entries = append(it.Entries, e)
+	}
+	return it, nil
+}
+
+func decodeTxGeneric(raw map[string]types.AttributeValue) (txItem, error) {
+	var it txItem
+	err := store.Unmarshal(raw, &it)
+	return it, err
 }

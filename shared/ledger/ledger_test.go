@@ -302,3 +302,23 @@ func TestNoBalancePassesTheLargestAmount(t *testing.T) {
 		t.Fatalf("verifier: %+v", r.Problems)
 	}
 }
+
+func TestTheVerifiersDecoderReadsWhatTheGenericOneReads(t *testing.T) {
+	funds := TradeFunds{Tenant: "acme", TradeID: "tr1", Seller: "s", Buyer: "b", Asset: "BTC", Amount: AmountOf(5)}
+	for _, tr := range []Transaction{funds.Lock(testTime), Deposit("acme", "d", "u", "ETH", AmountOf(9), testTime)} {
+		raw, err := store.Marshal(store.LedgerTxKey("acme", tr.ID), txItemOf(tr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast, err1 := decodeTx(raw)
+		slow, err2 := decodeTxGeneric(raw)
+		fast.Meta, slow.Meta = store.Meta{}, store.Meta{}
+		if err1 != nil || err2 != nil || fmt.Sprintf("%+v", fast) != fmt.Sprintf("%+v", slow) {
+			t.Fatalf("fast %+v %v\nslow %+v %v", fast, err1, slow, err2)
+		}
+		delete(raw, "hash")
+		if _, err := decodeTx(raw); err != nil {
+			t.Fatalf("an item without its hash still decodes (and fails its check): %v", err)
+		}
+	}
+}

@@ -178,8 +178,8 @@ func (v *verifier) problem(code, subject, format string, args ...any) {
 // that fails its checks is reported and its entries are still counted: the balances were
 // moved by what is stored, so judging them against anything else would only add noise.
 func (v *verifier) addTx(raw mapItem) {
-	var it txItem
-	if err := store.Unmarshal(raw, &it); err != nil {
+	it, err := decodeTx(raw)
+	if err != nil {
 		v.problem(ProblemBadTransaction, "?", "undecodable: %v", err)
 		return
 	}
