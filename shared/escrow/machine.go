@@ -192,7 +192,9 @@ type Decision struct {
 // table, the actor's role and identity, then the guards. It reads nothing but its
 // arguments; the caller applies the answer (Apply) with optimistic locking on the trade,
 // so that of concurrent actions exactly one wins and the others are re-decided against
-// the new state.
+// the new state. It checks a party's id against the trade and a mediator's against the
+// dispute; that a caller holds the staff, approver or system role is for the caller (the
+// HTTP layer's authentication) to establish.
 func Decide(t Trade, a Action, by Actor, now time.Time, p Policy) (Decision, error) {
 	row, err := lookup(t, a)
 	if err != nil {
