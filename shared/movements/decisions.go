@@ -168,9 +168,6 @@ func (m Movement) usdCents() int64 {
 func ruleParty(p Party, sanctioned bool) rules.Party {
 	rp := rules.Party{Type: p.Type, VaultID: p.VaultID, Chain: p.Chain, Address: p.AddressKey, UserID: p.UserID,
 		Jurisdictions: p.Jurisdictions, RiskTier: p.RiskTier, Sanctioned: sanctioned}
-	if len(p.Jurisdictions) > 0 && len(p.Jurisdictions[0]) == 2 {
-		rp.Country = p.Jurisdictions[0]
-	}
 	return rp
 }
 
