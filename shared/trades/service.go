@@ -81,7 +81,9 @@ type OpenInput struct {
 	PaymentWindowMinutes int    `json:"paymentWindowMinutes"`
 }
 
-func invalid(code, format string, args ...any) error { return failure.InvalidInput(code, format, args...) }
+func invalid(code, format string, args ...any) error {
+	return failure.InvalidInput(code, format, args...)
+}
 
 var errTradeNotFound = failure.Missing("trade_not_found", "no such trade")
 
