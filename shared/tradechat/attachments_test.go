@@ -205,3 +205,31 @@ func TestAMessageOnlyCarriesTheSendersVerifiedUnpostedUploadsOfThisTrade(t *test
 		t.Fatalf("refused messages were stored: %+v %v", page, err)
 	}
 }
+
+func TestTwoMessagesRacingForOneAttachmentPostItOnce(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	id := f.verified(t, f.trade, buyer)
+	const n = 6
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := f.svc.PostMessage(ctx, f.tenant, f.trade, buyer, MessageInput{Text: "receipt", AttachmentIDs: []string{id}})
+			errs <- err
+		}()
+	}
+	posted := 0
+	for range n {
+		switch err := <-errs; code(err) {
+		case "":
+			posted++
+		case "attachment_not_usable":
+		default:
+			t.Fatalf("unexpected: %v", err)
+		}
+	}
+	page, err := f.svc.ListMessages(ctx, f.tenant, f.trade, buyer, "", 0)
+	if err != nil || posted != 1 || len(page.Messages) != 1 {
+		t.Fatalf("posted %d, chat %d messages, %v", posted, len(page.Messages), err)
+	}
+}

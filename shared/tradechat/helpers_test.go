@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -90,7 +89,6 @@ var (
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	cfg := emulator.TestConfig(t)
 	f := &fixture{trades: &fakeTrades{trades: map[string]TradeView{}}}
 	f.db = dynamodb.NewFromConfig(cfg)
@@ -108,7 +106,6 @@ func setup(t *testing.T) *fixture {
 	n := seq.Add(1)
 	f.tenant = store.TenantID(fmt.Sprintf("tnt_tc%d_%d", time.Now().UnixNano()%1e9, n))
 	f.trade = f.newTrade("paid")
-	_ = ctx
 	return f
 }
 
@@ -238,5 +235,3 @@ func (f *fixture) auditRecords(t *testing.T, tradeID string) []audit.Entry {
 	}
 	return out
 }
-
-var _ = aws.String
