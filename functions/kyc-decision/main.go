@@ -1,6 +1,8 @@
 // Command kyc-decision decides onboarding from the identity vendors' accepted events: it
 // reads the applicant's review from the vendor, keeps the normalised identity (encrypted),
 // runs the initial screening in-process and moves the account, one queue message at a time.
+// A verification that is a trade's proof of life goes to the trade instead (matched to the
+// identity registered at onboarding).
 package main
 
 import (
@@ -8,6 +10,7 @@ import (
 
 	"github.com/chainfi/chainguard/shared/onboarding"
 	"github.com/chainfi/chainguard/shared/platform"
+	"github.com/chainfi/chainguard/shared/trades"
 )
 
 func main() {
@@ -16,6 +19,11 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
+		proofs, err := trades.FromPlatform(ctx, d, nil)
+		if err != nil {
+			return nil, err
+		}
+		svc.Proofs = proofs
 		return (&decider{svc: svc, log: d.Log}).Handle, nil
 	})
 }

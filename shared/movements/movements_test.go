@@ -74,7 +74,7 @@ func TestBadMovementsAreRefusedOneByOneWithClearCodes(t *testing.T) {
 		"invalid_initiated_by": func(in *Input) {
 			in.InitiatedBy = &Initiator{IP: "not-an-ip"}
 		},
-		"unknown_user":     func(in *Input) { in.Source.UserID = userID(99) },
+		"unknown_user":      func(in *Input) { in.Source.UserID = userID(99) },
 		"invalid_value_usd": func(in *Input) { in.ValueUSD = "-3" },
 	}
 	var batch []Input

@@ -125,6 +125,15 @@ func (s *Service) markProcessed(ctx context.Context, ev VendorEvent) {
 // version conflicts re-read and decide again, and a user left in pending_aml by a crash
 // is screened when the event comes back.
 func (s *Service) Process(ctx context.Context, ev VendorEvent) error {
+	if s.Proofs != nil {
+		t, tradeID, proofID, userID, ok, err := s.Proofs.FindProof(ctx, ev.Vendor, ev.ApplicantID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return s.processProof(ctx, ev, t, tradeID, proofID, userID)
+		}
+	}
 	app, err := s.findApplicant(ctx, ev.Vendor, ev.ApplicantID)
 	if isNotFound(err) {
 		// Not ours (another environment's applicant) or not yet mapped: recorded, ignored.

@@ -36,10 +36,14 @@ type Config struct {
 	Enc           envelope.Encrypter
 	Jurisdictions *jurisdictions.Set
 	Vendors       map[string]Vendor
-	Screener      Screener
-	Queue         Queue
-	Log           *slog.Logger
-	Now           func() time.Time
+	// Proofs takes proof-of-life results (nil: vendor events are all KYC). LivenessFlow
+	// is the MetaMap flow of a proof of life (DefaultLivenessFlow when empty).
+	Proofs       ProofsSink
+	LivenessFlow string
+	Screener     Screener
+	Queue        Queue
+	Log          *slog.Logger
+	Now          func() time.Time
 	// MatchThreshold is the score at or above which a match is strong: clearing it needs
 	// four eyes (the screening engine's match threshold).
 	MatchThreshold float64

@@ -26,6 +26,7 @@ const (
 	EnvMetaMapSecretARN = "METAMAP_SECRET_ARN"
 	EnvSumsubBaseURL    = "SUMSUB_BASE_URL"
 	EnvMetaMapBaseURL   = "METAMAP_BASE_URL"
+	EnvLivenessFlow     = "METAMAP_LIVENESS_FLOW_ID"
 	EnvQueueURL         = "KYC_EVENTS_QUEUE_URL"
 	EnvListsBucket      = "LISTS_BUCKET"
 )
@@ -73,6 +74,7 @@ func FromPlatform(ctx context.Context, d *platform.Deps, parts Part) (*Service, 
 	if parts&NeedVendors != 0 {
 		sumsubARN, metamapARN = env.Required(EnvSumsubSecretARN), env.Required(EnvMetaMapSecretARN)
 		sumsubURL, metamapURL = env.Get(EnvSumsubBaseURL, "https://api.sumsub.com"), env.Get(EnvMetaMapBaseURL, metamap.DefaultBaseURL)
+		c.LivenessFlow = env.Get(EnvLivenessFlow, DefaultLivenessFlow)
 	}
 	if parts&NeedQueue != 0 {
 		queueURL = env.Required(EnvQueueURL)

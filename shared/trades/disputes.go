@@ -561,3 +561,8 @@ func (s *Service) queueAll(ctx context.Context, status string) ([]queueItem, err
 	})
 	return out, err
 }
+
+// TenantOf finds the tenant of a trade from its id alone (staff routes).
+func (s *Service) TenantOf(ctx context.Context, id string) (store.TenantID, error) {
+	return s.lookup(ctx, id)
+}

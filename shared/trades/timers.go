@@ -11,6 +11,7 @@ import (
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/escrow"
 	"github.com/chainfi/chainguard/shared/failure"
+	"github.com/chainfi/chainguard/shared/ledger"
 	"github.com/chainfi/chainguard/shared/store"
 )
 
@@ -230,4 +231,25 @@ func (s *Service) openTradesOf(ctx context.Context, t store.TenantID, userID str
 			return true, nil
 		})
 	return ids, err
+}
+
+// Escrows lists a tenant's trades as the ledger verifier checks them (GSI1, all pages).
+func (s *Service) Escrows(ctx context.Context, t store.TenantID) ([]ledger.TradeEscrow, error) {
+	var out []ledger.TradeEscrow
+	err := s.Store.QueryAll(ctx, store.QueryInput{Index: store.IndexGSI1, PK: store.TenantTradesPK(t), Tenant: t, Limit: store.MaxLimit},
+		func(items []map[string]types.AttributeValue) (bool, error) {
+			for _, raw := range items {
+				var it tradeItem
+				if err := store.Unmarshal(raw, &it); err != nil {
+					return false, err
+				}
+				amt, err := ledger.ParseAmount(it.Amount)
+				if err != nil {
+					return false, err
+				}
+				out = append(out, ledger.TradeEscrow{ID: it.ID, Seller: it.Seller, Asset: it.Asset, Amount: amt, Open: !escrow.State(it.State).Final()})
+			}
+			return true, nil
+		})
+	return out, err
 }

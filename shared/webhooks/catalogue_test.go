@@ -14,7 +14,7 @@ import (
 func TestCatalogueHasTheAgreedTypes(t *testing.T) {
 	want := []string{
 		"alert.created", "alert.updated", "apikey.created", "apikey.revoked", "movement.flagged", "movement.logged",
-		"tenant.resumed", "tenant.suspended", "user.status_changed", "webhook.endpoint_disabled", "webhook.endpoint_recovered", "webhook.test",
+		"tenant.resumed", "tenant.suspended", "trade.dispute_updated", "trade.proof_of_life", "trade.state_changed", "user.status_changed", "webhook.endpoint_disabled", "webhook.endpoint_recovered", "webhook.test",
 	}
 	var got []string
 	for _, et := range Catalogue() {

@@ -1,0 +1,30 @@
+// Command trades serves the P2P escrow to clients: the ledger (deposits, withdrawals,
+// balances, statements), trades and their parties' actions (paid, release, cancel,
+// disputes, evidence answers, proofs of life), and the trade chat with receipts.
+package main
+
+import (
+	"context"
+
+	"github.com/chainfi/chainguard/shared/onboarding"
+	"github.com/chainfi/chainguard/shared/platform"
+	"github.com/chainfi/chainguard/shared/trades"
+)
+
+func main() {
+	platform.Start(func(ctx context.Context, d *platform.Deps) (any, error) {
+		users, err := onboarding.FromPlatform(ctx, d, onboarding.NeedVendors)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := trades.FromPlatform(ctx, d, users)
+		if err != nil {
+			return nil, err
+		}
+		chat, err := newChat(ctx, d, svc)
+		if err != nil {
+			return nil, err
+		}
+		return newServer(d, svc, chat).Handle, nil
+	}, platform.WithCursors())
+}
