@@ -2,7 +2,6 @@ package trades
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -219,11 +218,14 @@ func TestARestrictedPartyPutsTheTradeOnHoldAndStaffDecide(t *testing.T) {
 // at many trades at the same instant, then checks that every trade reached one final
 // state (or stayed open), moved its escrow at most once, and that the ledger verifier
 // finds balances, totals and every trade's escrow sound.
+// stressTrades is the size of the racing test (TestStressRacingTradesAtScale raises it).
+var stressTrades = 30
+
 func TestRacingActionsSettleEveryTradeExactlyOnce(t *testing.T) {
 	f := setup(t)
 	ctx := context.Background()
-	const n = 30
-	sellers := []string{f.user(t, 1, 1_000_000), f.user(t, 2, 1_000_000), f.user(t, 3, 1_000_000)}
+	n := stressTrades
+	sellers := []string{f.user(t, 1, 1_000_000_000), f.user(t, 2, 1_000_000_000), f.user(t, 3, 1_000_000_000)}
 	buyer := f.user(t, 4, 0)
 	var ids []string
 	for i := 0; i < n; i++ {
@@ -239,22 +241,42 @@ func TestRacingActionsSettleEveryTradeExactlyOnce(t *testing.T) {
 	}
 	f.advance(31 * time.Minute) // the payment windows ran out: expiry races too
 	var wg sync.WaitGroup
-	for i, id := range ids {
-		seller := sellers[i%3]
-		for _, do := range []func(){
-			func() { _, _ = f.svc.Act(ctx, f.tenant, client, id, "release", ActInput{By: seller}) },
-			func() { _, _ = f.svc.Act(ctx, f.tenant, client, id, "cancel", ActInput{By: buyer}) },
-			func() {
-				_, _ = f.svc.OpenDispute(ctx, f.tenant, client, id, DisputeInput{OpenedBy: seller, Reason: "payment_not_received"})
-			},
-			func() { _, _ = f.svc.fire(ctx, f.tenant, id) },
-			func() { _, _ = f.svc.fire(ctx, f.tenant, id) },
-		} {
-			wg.Add(1)
-			go func() { defer wg.Done(); do() }()
+	var mu sync.Mutex
+	internal := map[string]int{}
+	note := func(err error) {
+		if c := code(err); len(c) > 9 && c[:9] == "internal:" {
+			mu.Lock()
+			internal[c]++
+			mu.Unlock()
 		}
 	}
+	// The five requests of a trade race each other; trades go 40 at a time, so that the
+	// emulator (one Python process) is not what fails.
+	wave := make(chan struct{}, 40)
+	for i, id := range ids {
+		seller := sellers[i%3]
+		wave <- struct{}{}
+		var tw sync.WaitGroup
+		for _, do := range []func(){
+			func() { _, err := f.svc.Act(ctx, f.tenant, client, id, "release", ActInput{By: seller}); note(err) },
+			func() { _, err := f.svc.Act(ctx, f.tenant, client, id, "cancel", ActInput{By: buyer}); note(err) },
+			func() {
+				_, err := f.svc.OpenDispute(ctx, f.tenant, client, id, DisputeInput{OpenedBy: seller, Reason: "payment_not_received"})
+				note(err)
+			},
+			func() { _, err := f.svc.fire(ctx, f.tenant, id); note(err) },
+			func() { _, err := f.svc.fire(ctx, f.tenant, id); note(err) },
+		} {
+			wg.Add(1)
+			tw.Add(1)
+			go func() { defer wg.Done(); defer tw.Done(); do() }()
+		}
+		go func() { tw.Wait(); <-wave }()
+	}
 	wg.Wait()
+	for c, n := range internal {
+		t.Errorf("%d requests failed: %s", n, c)
+	}
 	var escrows []ledger.TradeEscrow
 	states := map[string]int{}
 	for _, id := range ids {
@@ -284,5 +306,4 @@ func TestRacingActionsSettleEveryTradeExactlyOnce(t *testing.T) {
 	if states["released"]+states["cancelled"]+states["disputed"] != n {
 		t.Fatalf("states: %v", states)
 	}
-	_ = fmt.Sprint
 }
