@@ -19,7 +19,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		proofs, err := trades.FromPlatform(ctx, d, nil)
+		proofs, err := trades.FromPlatform(ctx, d, svc)
 		if err != nil {
 			return nil, err
 		}

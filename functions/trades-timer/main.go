@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chainfi/chainguard/shared/metrics"
+	"github.com/chainfi/chainguard/shared/onboarding"
 	"github.com/chainfi/chainguard/shared/platform"
 	"github.com/chainfi/chainguard/shared/store"
 	"github.com/chainfi/chainguard/shared/tenants"
@@ -20,7 +21,11 @@ import (
 
 func main() {
 	platform.Start(func(ctx context.Context, d *platform.Deps) (any, error) {
-		svc, err := trades.FromPlatform(ctx, d, nil)
+		users, err := onboarding.FromPlatform(ctx, d, 0)
+		if err != nil {
+			return nil, err
+		}
+		svc, err := trades.FromPlatform(ctx, d, users)
 		if err != nil {
 			return nil, err
 		}

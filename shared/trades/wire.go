@@ -48,6 +48,9 @@ func PolicyFromEnv() (escrow.Policy, error) {
 // FromPlatform builds the Service for a function; users is onboarding's service (with
 // its vendors when the function starts proofs of life).
 func FromPlatform(ctx context.Context, d *platform.Deps, users *onboarding.Service) (*Service, error) {
+	if users == nil {
+		return nil, fmt.Errorf("trades: onboarding's service is required (the parties' status)")
+	}
 	pol, err := PolicyFromEnv()
 	if err != nil {
 		return nil, err
@@ -61,7 +64,7 @@ func FromPlatform(ctx context.Context, d *platform.Deps, users *onboarding.Servi
 	}
 	s := Service{Store: d.Store, Audit: d.Audit, Ledger: ledger.New(ledger.Config{Store: d.Store, Audit: d.Audit}), Users: users, Enc: enc,
 		Policy: pol, Log: d.Log}
-	if users != nil && users.Vendors != nil {
+	if users.Vendors != nil {
 		s.Proofs = users
 	}
 	return New(s), nil
