@@ -307,3 +307,49 @@ func TestRacingActionsSettleEveryTradeExactlyOnce(t *testing.T) {
 		t.Fatalf("states: %v", states)
 	}
 }
+
+func TestAnUntakenDisputeEscalatesAndAMissedEvidenceDeadlineLosesByDefaultWhenThePolicySaysSo(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.svc.Policy.DefaultLoss = true
+	seller, buyer := f.user(t, 1, 1000), f.user(t, 2, 0)
+	tr := f.open(t, seller, buyer, 100) // below the four-eyes threshold
+	if _, err := f.svc.Act(ctx, f.tenant, client, tr.ID, "paid", ActInput{By: buyer}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.OpenDispute(ctx, f.tenant, client, tr.ID, DisputeInput{OpenedBy: buyer, Reason: "paid_not_released"}); err != nil {
+		t.Fatal(err)
+	}
+	// Nobody takes it within 2 hours: the sweep escalates it, once.
+	f.advance(2*time.Hour + time.Minute)
+	for i := 0; i < 2; i++ {
+		if _, err := f.svc.Sweep(ctx, f.now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := f.svc.Get(ctx, f.tenant, tr.ID)
+	if got.Dispute == nil || !got.Dispute.Escalated || got.Dispute.EscalationReason != "not_taken" {
+		t.Fatalf("escalation: %+v", got.Dispute)
+	}
+	q, _, _ := f.svc.Queue(ctx, Staff{ID: "ap1", Approver: true}, QueueEscalated, "", 50)
+	if !containsTrade(q, tr.ID) {
+		t.Fatalf("escalated queue: %+v", q)
+	}
+	// The approver takes it over and asks the seller for evidence; the seller does not
+	// answer in time: with DefaultLoss the sweep gives the verdict against the seller.
+	ap := Staff{ID: "ap1", Approver: true}
+	if _, err := f.svc.Take(ctx, ap, tr.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.RequestEvidence(ctx, ap, tr.ID, EvidenceInput{From: "seller", Deadline: f.now().Add(2 * time.Hour).Format(time.RFC3339)}); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(2*time.Hour + time.Minute)
+	if _, err := f.svc.Sweep(ctx, f.now()); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = f.svc.Get(ctx, f.tenant, tr.ID)
+	if got.State != "resolved_release" || f.balance(t, buyer, "available") != "100" {
+		t.Fatalf("default loss: %s %+v", got.State, got.Dispute)
+	}
+}
