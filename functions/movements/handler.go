@@ -117,16 +117,19 @@ func newServer(d *platform.Deps, svc *movements.Service, x *movements.Exporter) 
 				}
 				return httpapi.Response{}, r.Err()
 			}
-			logged, failed := 0, 0
+			logged, replayed, failed := 0, 0, 0
 			for _, r := range res {
-				if r.Status == movements.StatusError {
+				switch r.Status {
+				case movements.StatusError:
 					failed++
-				} else {
+				case movements.StatusReplayed:
+					replayed++
+				default:
 					logged++
 				}
 			}
 			status := http.StatusOK
-			if failed > 0 && logged > 0 {
+			if failed > 0 && logged+replayed > 0 {
 				status = http.StatusMultiStatus
 			} else if failed > 0 {
 				status = http.StatusBadRequest
@@ -134,7 +137,7 @@ func newServer(d *platform.Deps, svc *movements.Service, x *movements.Exporter) 
 					status = http.StatusServiceUnavailable
 				}
 			}
-			return httpapi.JSON(status, map[string]any{"results": res, "logged": logged, "failed": failed}), nil
+			return httpapi.JSON(status, map[string]any{"results": res, "logged": logged, "replayed": replayed, "failed": failed}), nil
 		}),
 		"GET /v1/movements": route(func(ctx context.Context, p tenants.Principal, req httpapi.Request) (httpapi.Response, error) {
 			page, err := httpapi.PageParams(req)

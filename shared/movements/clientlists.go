@@ -1,6 +1,7 @@
 package movements
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,11 +9,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/failure"
+	"github.com/chainfi/chainguard/shared/sanctions"
 	"github.com/chainfi/chainguard/shared/store"
 )
 
@@ -63,6 +66,20 @@ type ListChange struct {
 	Remove []json.RawMessage `json:"remove"`
 }
 
+// jurisdictionTags are the users' jurisdiction tags that are not ISO country codes.
+var jurisdictionTags = map[string]bool{"EU": true, "UK": true}
+
+// maxListBytes keeps a list item well under DynamoDB's 400 KB.
+const maxListBytes = 300 << 10
+
+func listBytes(vals []string) int {
+	n := 0
+	for _, v := range vals {
+		n += len(v) + 3
+	}
+	return n
+}
+
 var (
 	listNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	countryPattern  = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -74,10 +91,14 @@ var (
 func listValue(kind string, raw json.RawMessage) (string, error) {
 	if kind == ListKindCounty {
 		var c string
-		if err := json.Unmarshal(raw, &c); err != nil || !countryPattern.MatchString(strings.ToUpper(strings.TrimSpace(c))) {
+		if err := json.Unmarshal(raw, &c); err != nil {
 			return "", invalid("invalid_item", "a country list holds ISO 3166-1 alpha-2 codes, like \"IR\"")
 		}
-		return strings.ToUpper(strings.TrimSpace(c)), nil
+		c = strings.ToUpper(strings.TrimSpace(c))
+		if !countryPattern.MatchString(c) || (sanctions.CountryCode(c) != c && !jurisdictionTags[c]) {
+			return "", invalid("invalid_item", "%q is not an ISO 3166-1 alpha-2 country code (or one of our jurisdiction tags EU, UK)", c)
+		}
+		return c, nil
 	}
 	var chain, addr string
 	var obj struct {
@@ -85,7 +106,9 @@ func listValue(kind string, raw json.RawMessage) (string, error) {
 		Address string `json:"address"`
 	}
 	if err := json.Unmarshal(raw, &addr); err != nil {
-		if err := json.Unmarshal(raw, &obj); err != nil || obj.Address == "" {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&obj); err != nil || obj.Address == "" {
 			return "", invalid("invalid_item", "an address list holds addresses: \"0x...\" or {\"chain\": \"TRX\", \"address\": \"T...\"}")
 		}
 		chain, addr = obj.Chain, obj.Address
@@ -147,8 +170,8 @@ func (s *Service) CreateList(ctx context.Context, t store.TenantID, by audit.Act
 	if in.Kind != ListKindAddr && in.Kind != ListKindCounty {
 		return ClientList{}, invalid("invalid_kind", "kind is address or country")
 	}
-	if len(in.Description) > 1000 {
-		return ClientList{}, invalid("invalid_description", "description is at most 1,000 characters")
+	if utf8.RuneCountInString(in.Description) > 1000 || !cleanText(in.Description, true) {
+		return ClientList{}, invalid("invalid_description", "description is at most 1,000 characters of text, without control or direction characters")
 	}
 	if len(in.Items) > MaxListItems {
 		return ClientList{}, invalid("too_many_items", "a list holds at most %d items", MaxListItems)
@@ -156,6 +179,9 @@ func (s *Service) CreateList(ctx context.Context, t store.TenantID, by audit.Act
 	vals, err := values(in.Kind, in.Items)
 	if err != nil {
 		return ClientList{}, err
+	}
+	if listBytes(vals) > maxListBytes {
+		return ClientList{}, failure.New(failure.Unprocessable, "list_too_large", "a list holds at most %d KB of items", maxListBytes>>10)
 	}
 	metas, err := s.listMetas(ctx, t)
 	if err != nil {
@@ -209,6 +235,13 @@ func (s *Service) ChangeList(ctx context.Context, t store.TenantID, by audit.Act
 		}
 		if len(set) > MaxListItems {
 			return invalid("too_many_items", "a list holds at most %d items", MaxListItems)
+		}
+		all := make([]string, 0, len(set))
+		for v := range set {
+			all = append(all, v)
+		}
+		if listBytes(all) > maxListBytes {
+			return failure.New(failure.Unprocessable, "list_too_large", "a list holds at most %d KB of items", maxListBytes>>10)
 		}
 		next := cur
 		next.Values = slices.Sorted(func(yield func(string) bool) {

@@ -200,6 +200,7 @@ type Decision struct {
 	ListVersion string `json:"sanctionsListVersion,omitempty"`
 	rules.Decision
 	LinkedMovements []string `json:"linkedMovements,omitempty"`
+	RecordTruncated bool     `json:"recordTruncated,omitempty"`
 }
 
 type decisionItem struct {
@@ -224,9 +225,9 @@ func (s *Service) Check(ctx context.Context, t store.TenantID, by audit.Actor, i
 	if in.ID == "" {
 		in.ID = "proposal-" + strings.ToLower(store.NewID())
 	}
-	if in.OccurredAt == "" {
-		in.OccurredAt = store.FormatTime(now)
-	}
+	// A pre-signing decision is about now: velocity windows end at the check, whatever
+	// time the proposal names.
+	in.OccurredAt = store.FormatTime(now)
 	c, err := Check(in, now)
 	if err != nil {
 		return Decision{}, err
@@ -273,7 +274,7 @@ func (s *Service) Check(ctx context.Context, t store.TenantID, by audit.Actor, i
 	}
 	out := Decision{ID: "dec_" + strings.ToLower(store.NewID()), Outcome: string(d.Outcome), MovementID: m.ID, CreatedAt: store.FormatTime(now),
 		ListVersion: listVersion, Decision: d}
-	body, err := jsonString(out)
+	body, err := encodeBody(out)
 	if err != nil {
 		return Decision{}, err
 	}
@@ -315,12 +316,15 @@ func (s *Service) GetDecision(ctx context.Context, t store.TenantID, id string) 
 				return Decision{}, err
 			}
 			var d Decision
-			if err := jsonDecode(it.Body, &d); err != nil {
+			if err := decodeBody(it.Body, &d); err != nil {
 				return Decision{}, err
 			}
 			out = &d
-		} else if strings.HasPrefix(probe.SK, "MV#") {
-			linked = append(linked, strings.TrimPrefix(probe.SK, "MV#"))
+		} else if probe.SK == "MOVEMENT" {
+			var li decisionLinkItem
+			if err := store.Unmarshal(raw, &li); err == nil {
+				linked = append(linked, li.MovementID)
+			}
 		}
 	}
 	if out == nil {
@@ -330,8 +334,12 @@ func (s *Service) GetDecision(ctx context.Context, t store.TenantID, id string) 
 	return *out, nil
 }
 
-// checkDecision: a movement may cite only a decision of its tenant.
-func (s *Service) checkDecision(ctx context.Context, t store.TenantID, id string) error {
+// DecisionValidity is how long after a decision a movement may cite it.
+const DecisionValidity = 24 * time.Hour
+
+// checkDecision: a movement may cite only a recent decision of its tenant about the same
+// movement (kind, asset, chain, amount, source and destination).
+func (s *Service) checkDecision(ctx context.Context, t store.TenantID, id string, m Movement, now time.Time) error {
 	var it decisionItem
 	if err := s.Store.Get(ctx, store.DecisionKey(t, id), &it); err != nil || it.TenantID != string(t) {
 		if err == nil || errors.Is(err, store.ErrNotFound) {
@@ -339,7 +347,35 @@ func (s *Service) checkDecision(ctx context.Context, t store.TenantID, id string
 		}
 		return err
 	}
+	var d Decision
+	if err := decodeBody(it.Body, &d); err != nil {
+		return err
+	}
+	if now.Sub(timeOf(d.CreatedAt)) > DecisionValidity {
+		return failure.Conflicting("decision_expired", "decision %s is more than %s old: check the movement again", id, DecisionValidity)
+	}
+	in := d.Input
+	same := string(in.Movement.Kind) == m.Kind && in.Movement.Asset == m.Asset && in.Movement.Chain == m.Chain &&
+		sameAmount(in.Movement.Amount, m.Amount) && sameParty(in.Source, m.Source) && sameParty(in.Destination, m.Destination)
+	if !same {
+		return failure.Conflicting("decision_mismatch", "decision %s was about another movement (kind, asset, chain, amount, source or destination differ)", id)
+	}
 	return nil
+}
+
+func sameParty(p rules.Party, q Party) bool {
+	return p.Type == q.Type && p.VaultID == q.VaultID && p.Chain == q.Chain && p.Address == q.AddressKey
+}
+
+// sameAmount compares exact decimals ("10" and "10.00" are the same amount).
+func sameAmount(a, b string) bool {
+	norm := func(s string) string {
+		if strings.Contains(s, ".") {
+			s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+		}
+		return s
+	}
+	return norm(a) == norm(b)
 }
 
 // Evaluation is what the rules said of a logged movement at ingestion.
@@ -349,6 +385,7 @@ type Evaluation struct {
 	AlertIDs   []string `json:"alertIds,omitempty"`
 	ReviewIDs  []string `json:"reviewIds,omitempty"`
 	rules.Decision
+	RecordTruncated bool `json:"recordTruncated,omitempty"`
 }
 
 type evaluationItem struct {
@@ -384,7 +421,7 @@ func (s *Service) Process(ctx context.Context, t store.TenantID, movementID stri
 	err := s.Store.Get(ctx, evaluationKey(t, m.ID), &stored)
 	switch {
 	case err == nil:
-		if err := jsonDecode(stored.Body, &ev); err != nil {
+		if err := decodeBody(stored.Body, &ev); err != nil {
 			return Evaluation{}, err
 		}
 	case errors.Is(err, store.ErrNotFound):
@@ -445,7 +482,7 @@ func (s *Service) evaluate(ctx context.Context, t store.TenantID, m Movement) (E
 		return Evaluation{}, err
 	}
 	ev := Evaluation{MovementID: m.ID, Outcome: string(dec.Outcome), Decision: dec}
-	body, err := jsonString(ev)
+	body, err := encodeBody(ev)
 	if err != nil {
 		return Evaluation{}, err
 	}
@@ -472,7 +509,7 @@ func (s *Service) evaluate(ctx context.Context, t store.TenantID, m Movement) (E
 			var stored evaluationItem
 			if gerr := s.Store.Get(ctx, evaluationKey(t, m.ID), &stored); gerr == nil {
 				var prev Evaluation
-				if jsonDecode(stored.Body, &prev) == nil {
+				if decodeBody(stored.Body, &prev) == nil {
 					return prev, nil
 				}
 			}
@@ -500,7 +537,7 @@ func (s *Service) GetEvaluation(ctx context.Context, t store.TenantID, movementI
 		return Evaluation{}, err
 	}
 	var ev Evaluation
-	return ev, jsonDecode(it.Body, &ev)
+	return ev, decodeBody(it.Body, &ev)
 }
 
 func ruleOutcome(action string) string {
@@ -529,4 +566,16 @@ func appendOnce(xs []string, x string) []string {
 		}
 	}
 	return append(xs, x)
+}
+
+// trimmed drops what a too-large record can lose: the per-hit copies of aggregates and
+// list answers, and the list answers themselves (the aggregates and versions stay).
+func trimmed(d rules.Decision) rules.Decision {
+	hits := make([]rules.Hit, len(d.Hits))
+	for i, h := range d.Hits {
+		h.Aggregates, h.ListChecks = nil, nil
+		hits[i] = h
+	}
+	d.Hits, d.ListChecks = hits, nil
+	return d
 }

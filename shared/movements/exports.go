@@ -113,6 +113,12 @@ func (in ExportInput) check() (time.Time, time.Time, error) {
 	if to.Before(from) || to.Sub(from) > MaxExportSpan {
 		return from, to, invalid("invalid_range", "to is after from, at most 366 days later")
 	}
+	if from.Year() < 2009 || to.After(time.Now().Add(24*time.Hour)) {
+		return from, to, invalid("invalid_range", "from is after 2009 and to not in the future")
+	}
+	if in.Chain != "" && in.Address == "" {
+		return from, to, invalid("invalid_filter", "chain goes with address: it names the address's network")
+	}
 	if in.Format != "csv" && in.Format != "ndjson" {
 		return from, to, invalid("invalid_format", "format is csv or ndjson")
 	}
@@ -369,10 +375,14 @@ func (w *exportWriter) write(m Movement) error {
 	for _, a := range m.ApprovalPath {
 		path = append(path, a.Approver+"/"+a.Role+"@"+a.At)
 	}
-	return w.csv.Write([]string{m.ID, m.Kind, m.OccurredAt, m.LoggedAt, m.Asset, m.Chain, m.Amount, m.ValueUSD, m.TxHash,
+	row := []string{m.ID, m.Kind, m.OccurredAt, m.LoggedAt, m.Asset, m.Chain, m.Amount, m.ValueUSD, m.TxHash,
 		m.Source.Type, m.Source.VaultID, m.Source.Chain, m.Source.Address, m.Source.UserID, strings.Join(m.Source.Jurisdictions, " "),
 		m.Destination.Type, m.Destination.VaultID, m.Destination.Chain, m.Destination.Address, m.Destination.UserID, strings.Join(m.Destination.Jurisdictions, " "),
-		m.Corrects, m.DecisionID, csvSafe(ib.DeviceID), csvSafe(ib.SessionID), ib.IP, csvSafe(ib.UserAgent), csvSafe(strings.Join(path, "; "))})
+		m.Corrects, m.DecisionID, ib.DeviceID, ib.SessionID, ib.IP, ib.UserAgent, strings.Join(path, "; ")}
+	for i := range row {
+		row[i] = csvSafe(row[i]) // every cell: ids and vault ids are the client's too
+	}
+	return w.csv.Write(row)
 }
 
 // csvSafe defuses spreadsheet formulas in client-supplied text (CSV injection).

@@ -100,7 +100,7 @@ func (s *Service) LogMovements(ctx context.Context, t store.TenantID, by audit.A
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				out[i] = s.logOne(ctx, t, r, ins[i], "")
+				out[i] = s.logOne(ctx, t, r, ins[i], nil)
 			}
 		}()
 	}
@@ -128,7 +128,7 @@ func (s *Service) Correct(ctx context.Context, t store.TenantID, by audit.Actor,
 	if in.ID == id {
 		return Result{}, invalid("invalid_id", "a correction is a new record: give it its own id")
 	}
-	res := s.logOne(ctx, t, newResolver(s, t), in, id)
+	res := s.logOne(ctx, t, newResolver(s, t), in, &orig.Movement)
 	return res, res.err
 }
 
@@ -145,13 +145,16 @@ func itemErr(err error) *ItemErr {
 	return &ItemErr{Status: 500, Code: "internal_error", Message: "the movement was not logged; retry it"}
 }
 
-func (s *Service) logOne(ctx context.Context, t store.TenantID, r *resolver, in Input, corrects string) Result {
+func (s *Service) logOne(ctx context.Context, t store.TenantID, r *resolver, in Input, corrects *Movement) Result {
 	res := Result{ID: in.ID, Status: StatusError}
 	now := s.now()
 	c, err := Check(in, now)
 	if err != nil {
 		res.Error, res.err = itemErr(err), err
 		return res
+	}
+	if corrects != nil {
+		c.bodyHash = hashInput(c.in, corrects.ID)
 	}
 	var stored Movement
 	var replayed bool
@@ -178,7 +181,11 @@ func (s *Service) logOne(ctx context.Context, t store.TenantID, r *resolver, in 
 // the decision and correction pointers and the movement.logged event, in one transaction.
 // A movement id already stored answers the stored record when the body is the same, and
 // 409 movement_id_conflict when it is not.
-func (s *Service) write(ctx context.Context, t store.TenantID, r *resolver, c checked, corrects string, now time.Time) (Movement, bool, error) {
+func (s *Service) write(ctx context.Context, t store.TenantID, r *resolver, c checked, orig *Movement, now time.Time) (Movement, bool, error) {
+	corrects := ""
+	if orig != nil {
+		corrects = orig.ID
+	}
 	src, err := r.party(ctx, c.src)
 	if err != nil {
 		return Movement{}, false, err
@@ -198,7 +205,7 @@ func (s *Service) write(ctx context.Context, t store.TenantID, r *resolver, c ch
 		}
 	}
 	if in.DecisionID != "" {
-		if err := s.checkDecision(ctx, t, in.DecisionID); err != nil {
+		if err := s.checkDecision(ctx, t, in.DecisionID, m, now); err != nil {
 			return Movement{}, false, err
 		}
 	}
@@ -208,12 +215,12 @@ func (s *Service) write(ctx context.Context, t store.TenantID, r *resolver, c ch
 	for _, pk := range refPartitions(t, m) {
 		tx.Create(store.MovementRefKey(pk, c.occurredAt, m.ID), ref)
 	}
-	stageTallies(tx, t, m, c.usdCents, now)
+	stageTallies(tx, t, m, c.usdCents, now, orig)
 	if corrects != "" {
-		tx.Create(store.MovementCorrectionKey(t, corrects, m.ID), correctionItem{TenantID: string(t), CorrectionID: m.ID, At: m.LoggedAt})
+		tx.Create(store.MovementCorrectionKey(t, corrects), correctionItem{TenantID: string(t), CorrectionID: m.ID, At: m.LoggedAt})
 	}
 	if in.DecisionID != "" {
-		tx.Create(store.DecisionMovementKey(t, in.DecisionID, m.ID), decisionLinkItem{TenantID: string(t), MovementID: m.ID, At: m.LoggedAt})
+		tx.Create(store.DecisionMovementKey(t, in.DecisionID), decisionLinkItem{TenantID: string(t), MovementID: m.ID, At: m.LoggedAt})
 	}
 	ev, err := events.New(EventLogged, string(t), loggedData(m), now)
 	if err != nil {
@@ -229,8 +236,20 @@ func (s *Service) write(ctx context.Context, t store.TenantID, r *resolver, c ch
 		switch {
 		case te.Key == store.MovementKey(t, m.ID):
 			return s.replay(ctx, t, c)
-		case in.DecisionID != "" && te.Key == store.DecisionMovementKey(t, in.DecisionID, m.ID):
-			return s.replay(ctx, t, c)
+		case corrects != "" && te.Key == store.MovementCorrectionKey(t, corrects):
+			var ci correctionItem
+			if gerr := s.Store.Get(ctx, te.Key, &ci); gerr == nil && ci.CorrectionID == m.ID {
+				return s.replay(ctx, t, c)
+			} else if gerr == nil {
+				return Movement{}, false, failure.Conflicting("already_corrected", "movement %s was already corrected by %s: correct that record instead", corrects, ci.CorrectionID)
+			}
+		case in.DecisionID != "" && te.Key == store.DecisionMovementKey(t, in.DecisionID):
+			var li decisionLinkItem
+			if gerr := s.Store.Get(ctx, te.Key, &li); gerr == nil && li.MovementID == m.ID {
+				return s.replay(ctx, t, c)
+			} else if gerr == nil {
+				return Movement{}, false, failure.Conflicting("decision_already_used", "decision %s was already used by movement %s: a decision covers one movement", in.DecisionID, li.MovementID)
+			}
 		}
 	}
 	return Movement{}, false, err

@@ -98,8 +98,8 @@ var (
 )
 
 func checkLabel(l string) error {
-	if utf8.RuneCountInString(l) > 100 || strings.ContainsFunc(l, isControl) {
-		return invalid("invalid_label", "label is at most 100 characters of text")
+	if utf8.RuneCountInString(l) > 100 || !cleanText(l, false) {
+		return invalid("invalid_label", "label is at most 100 characters of text, without control or direction characters")
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/chainfi/chainguard/shared/failure"
@@ -159,8 +160,8 @@ func Check(in Input, now time.Time) (checked, error) {
 		return c, invalid("invalid_amount", "amount is a positive decimal string with at most 18 decimals, like \"1250.5\" (never a number)")
 	}
 	if in.ValueUSD != "" {
-		if !amountPattern.MatchString(in.ValueUSD) {
-			return c, invalid("invalid_value_usd", "valueUsd is a decimal string, like \"1250.50\"")
+		if !amountPattern.MatchString(in.ValueUSD) || len(strings.SplitN(in.ValueUSD, ".", 2)[0]) > 13 {
+			return c, invalid("invalid_value_usd", "valueUsd is a decimal string below 10^13, like \"1250.50\"")
 		}
 		c.usdCents = cents(in.ValueUSD)
 	}
@@ -193,13 +194,13 @@ func Check(in Input, now time.Time) (checked, error) {
 	if in.InitiatedBy != nil {
 		ib := in.InitiatedBy
 		for name, v := range map[string]string{"deviceId": ib.DeviceID, "sessionId": ib.SessionID, "userAgent": ib.UserAgent} {
-			if len(v) > 512 || !utf8.ValidString(v) || strings.ContainsFunc(v, isControl) {
+			if len(v) > 512 || !cleanText(v, false) {
 				return c, invalid("invalid_initiated_by", "initiatedBy.%s is at most 512 characters of text", name)
 			}
 		}
 		if ib.IP != "" {
-			if _, err := netip.ParseAddr(ib.IP); err != nil {
-				return c, invalid("invalid_initiated_by", "initiatedBy.ip is an IPv4 or IPv6 address")
+			if ip, err := netip.ParseAddr(ib.IP); err != nil || ip.Zone() != "" {
+				return c, invalid("invalid_initiated_by", "initiatedBy.ip is an IPv4 or IPv6 address (without a zone)")
 			}
 		}
 	}
@@ -215,11 +216,23 @@ func Check(in Input, now time.Time) (checked, error) {
 		}
 	}
 	c.in.Chain = chain
-	c.bodyHash = hashInput(c.in)
+	c.bodyHash = hashInput(c.in, "")
 	return c, nil
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+// cleanText: valid UTF-8 without control or format characters (C0, C1, bidi overrides
+// and isolates, zero-width characters, BOM); newline only where multiline is allowed.
+func cleanText(s string, multiline bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		if r == '\n' && multiline {
+			return false
+		}
+		return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r)
+	})
+}
 
 func endpoint(side string, e Endpoint, vault bool, chain string) (Party, error) {
 	if e.UserID != "" && !userIDPattern.MatchString(e.UserID) {
@@ -263,9 +276,18 @@ func NormalizeAddress(chain, address string) (Address, error) {
 	if !assetPattern.MatchString(chain) {
 		return Address{}, invalid("invalid_chain", "chain is the network's code, like ETH, TRX or BTC")
 	}
+	if !knownChain(chain) {
+		return Address{}, invalid("unsupported_chain", "addresses of chain %s cannot be checked; chains: %s", chain, strings.Join(Chains(), ", "))
+	}
+	if len(address) > MaxAddressLen {
+		return Address{}, invalid("invalid_address", "an address is at most %d characters", MaxAddressLen)
+	}
 	a, err := screening.ParseAddress(chain, address)
 	if err != nil {
 		return Address{}, err
+	}
+	if why := chainMismatch(chain, a.Bare); why != "" {
+		return Address{}, invalid("invalid_address", "not a valid %s address: %s", chain, why)
 	}
 	return Address{Chain: chain, Bare: a.Bare, Key: a.Key}, nil
 }
@@ -307,10 +329,13 @@ func cents(v string) int64 {
 	return n*100 + int64(frac[0]-'0')*10 + int64(frac[1]-'0')
 }
 
-// hashInput is the fingerprint of a movement's body: the same id with another body is a
-// conflict, with the same body a replay.
-func hashInput(in Input) string {
-	raw, _ := json.Marshal(in)
+// hashInput is the fingerprint of a movement's body and of what it corrects: the same id
+// with another body, or correcting another record, is a conflict; the same, a replay.
+func hashInput(in Input, corrects string) string {
+	raw, _ := json.Marshal(struct {
+		Input
+		Corrects string `json:"corrects,omitempty"`
+	}{in, corrects})
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:])
 }

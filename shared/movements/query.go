@@ -3,7 +3,6 @@ package movements
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -41,7 +40,7 @@ func (s *Service) Get(ctx context.Context, t store.TenantID, by audit.Actor, id 
 				return Movement{}, err
 			}
 			m = &it
-		case strings.HasPrefix(probe.SK, "CORR#"):
+		case probe.SK == "CORRECTEDBY":
 			var c correctionItem
 			if err := store.Unmarshal(raw, &c); err == nil {
 				corrections = append(corrections, c.CorrectionID)
@@ -89,6 +88,9 @@ func (s *Service) List(ctx context.Context, t store.TenantID, f Filter, cursor s
 	}
 	if n != 1 {
 		return nil, "", invalid("invalid_filter", "give exactly one of user, vault or address (with chain)")
+	}
+	if f.Chain != "" && f.Address == "" {
+		return nil, "", invalid("invalid_filter", "chain goes with address: it names the address's network")
 	}
 	var pk string
 	switch {

@@ -84,8 +84,8 @@ func (in RuleInput) validate() error {
 	switch {
 	case !namePattern.MatchString(in.Name):
 		return invalid("invalid_name", "name is 1 to 80 letters, digits, spaces and . _ : -")
-	case utf8.RuneCountInString(in.Description) > 1000 || strings.ContainsFunc(in.Description, func(r rune) bool { return r < 0x20 && r != '\n' }):
-		return invalid("invalid_description", "description is at most 1,000 characters of text")
+	case utf8.RuneCountInString(in.Description) > 1000 || !cleanText(in.Description, true):
+		return invalid("invalid_description", "description is at most 1,000 characters of text, without control or direction characters")
 	case !slices.Contains(ruleActions, in.Action):
 		return invalid("invalid_action", "action is alert, review or block")
 	case !slices.Contains(ruleSeverities, in.Severity):

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -73,49 +75,69 @@ func hourSK(t time.Time) string   { return "H#" + t.UTC().Format("2006010215") }
 // stageTallies adds the movement's velocity tallies and its destination's first-seen
 // item to tx. Buckets already past their keep time are not written (a backfilled old
 // movement is logged, not tallied).
-func stageTallies(tx *store.Tx, t store.TenantID, m Movement, usdCents int64, now time.Time) {
-	at := timeOf(m.OccurredAt)
-	cents := max(usdCents, 0)
-	dh := destHash(m.Destination)
+func stageTallies(tx *store.Tx, t store.TenantID, m Movement, usdCents int64, now time.Time, reverse *Movement) {
 	// One write per bucket item: a user moving between two of their own vaults is both
-	// the source and the destination, and a transaction may touch an item only once.
+	// the source and the destination, a correction may fall in the bucket of the record it
+	// corrects, and a transaction may touch an item only once.
 	var keys []store.Key
 	tallies := map[store.Key]*store.Tally{}
-	tally := func(ids []string, count, sum string, dests bool) {
-		pk := store.VelocityPK(t, ids...)
-		for _, b := range []struct {
-			sk   string
-			keep time.Duration
-			end  time.Time
-		}{{minuteSK(at), minuteKeep, at.Truncate(time.Minute).Add(time.Minute)}, {hourSK(at), hourKeep, at.Truncate(time.Hour).Add(time.Hour)}} {
-			exp := b.end.Add(b.keep)
-			if !exp.After(now) {
-				continue
-			}
-			k := store.Key{PK: pk, SK: b.sk}
-			tl, ok := tallies[k]
-			if !ok {
-				tl = &store.Tally{Entity: "velocity", Add: map[string]int64{}, ExpiresAt: exp}
-				tallies[k] = tl
-				keys = append(keys, k)
-			}
-			tl.Add[count]++
-			tl.Add[sum] += cents
-			if dests {
-				tl.AddToSet = map[string][]string{attrDests: {dh}}
+	add := func(mv Movement, cents int64, sign int64, dests bool) {
+		at := timeOf(mv.OccurredAt)
+		dh := destHash(mv.Destination)
+		tally := func(ids []string, count, sum string, withDests bool) {
+			pk := store.VelocityPK(t, ids...)
+			for _, b := range []struct {
+				sk   string
+				keep time.Duration
+				end  time.Time
+			}{{minuteSK(at), minuteKeep, at.Truncate(time.Minute).Add(time.Minute)}, {hourSK(at), hourKeep, at.Truncate(time.Hour).Add(time.Hour)}} {
+				exp := b.end.Add(b.keep)
+				if !exp.After(now) {
+					continue
+				}
+				k := store.Key{PK: pk, SK: b.sk}
+				tl, ok := tallies[k]
+				if !ok {
+					tl = &store.Tally{Entity: "velocity", Add: map[string]int64{}, ExpiresAt: exp}
+					tallies[k] = tl
+					keys = append(keys, k)
+				}
+				tl.Add[count] += sign
+				tl.Add[sum] += sign * cents
+				if withDests {
+					tl.AddToSet = map[string][]string{attrDests: {dh}}
+				}
 			}
 		}
+		for _, ids := range partyIDs(mv.Source) {
+			tally(ids, attrOutCount, attrOutCents, dests)
+		}
+		for _, ids := range partyIDs(mv.Destination) {
+			tally(ids, attrInCount, attrInCents, false)
+		}
 	}
-	for _, ids := range partyIDs(m.Source) {
-		tally(ids, attrOutCount, attrOutCents, true)
-	}
-	for _, ids := range partyIDs(m.Destination) {
-		tally(ids, attrInCount, attrInCents, false)
+	add(m, max(usdCents, 0), 1, true)
+	if reverse != nil {
+		// A correction replaces the record it corrects in the aggregates: its counts and
+		// sums come out (distinct destinations keep it: a set member cannot be counted
+		// out safely).
+		add(*reverse, max(reverse.usdCents(), 0), -1, false)
 	}
 	for _, k := range keys {
-		tx.Tally(k, *tallies[k])
+		tl := *tallies[k]
+		for name, v := range tl.Add {
+			if v == 0 {
+				delete(tl.Add, name)
+			}
+		}
+		if len(tl.Add) == 0 && len(tl.AddToSet) == 0 {
+			continue
+		}
+		tx.Tally(k, tl)
 	}
 	// The initiator's destinations, by first-seen time (fan-out to new addresses).
+	at := timeOf(m.OccurredAt)
+	dh := destHash(m.Destination)
 	ini := initiator(m)
 	ts := store.TimeSK(at, dh)
 	tx.Tally(store.Key{PK: store.DestinationPK(t, ini...), SK: dh}, store.Tally{Entity: "velocity_destination",
@@ -146,10 +168,10 @@ func (s *Service) Velocity(ctx context.Context, t store.TenantID, party []string
 	err := s.Store.QueryAll(ctx, store.QueryInput{PK: store.VelocityPK(t, party...), SKFrom: from, SKTo: to, Tenant: t, Limit: store.MaxLimit},
 		func(items []map[string]types.AttributeValue) (bool, error) {
 			for _, it := range items {
-				out.OutCount += num(it[attrOutCount])
-				out.OutCents += num(it[attrOutCents])
-				out.InCount += num(it[attrInCount])
-				out.InCents += num(it[attrInCents])
+				out.OutCount = addSat(out.OutCount, num(it[attrOutCount]))
+				out.OutCents = addSat(out.OutCents, num(it[attrOutCents]))
+				out.InCount = addSat(out.InCount, num(it[attrInCount]))
+				out.InCents = addSat(out.InCents, num(it[attrInCents]))
 				if ss, ok := it[attrDests].(*types.AttributeValueMemberSS); ok {
 					for _, d := range ss.Value {
 						dests[d] = true
@@ -173,11 +195,30 @@ func (s *Service) NewDestinations(ctx context.Context, t store.TenantID, party [
 	return len(page.Items), nil
 }
 
+// num reads a tally, clamped to the int64 range (DynamoDB numbers have 38 digits).
 func num(v types.AttributeValue) int64 {
 	n, ok := v.(*types.AttributeValueMemberN)
 	if !ok {
 		return 0
 	}
-	i, _ := strconv.ParseInt(n.Value, 10, 64)
+	i, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		if strings.HasPrefix(n.Value, "-") {
+			return math.MinInt64
+		}
+		return math.MaxInt64
+	}
 	return i
+}
+
+// addSat adds without wrapping: sums saturate at the int64 bounds.
+func addSat(a, b int64) int64 {
+	c := a + b
+	if (c > a) != (b > 0) {
+		if b > 0 {
+			return math.MaxInt64
+		}
+		return math.MinInt64
+	}
+	return c
 }

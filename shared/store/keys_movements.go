@@ -27,9 +27,10 @@ func AddressOwnerKey(t TenantID, chain, addressKey string) Key {
 // MovementPK is a movement's partition (MovementKey's): the record and "CORR#" pointers to corrections.
 func MovementPK(t TenantID, movementID string) string { return tenantPK(t, "MV", seg(movementID)) }
 
-// MovementCorrectionKey points from a movement to a record that corrects it.
-func MovementCorrectionKey(t TenantID, movementID, correctionID string) Key {
-	return Key{PK: MovementPK(t, movementID), SK: "CORR#" + seg(correctionID)}
+// MovementCorrectionKey points from a movement to the record that corrects it: one per
+// movement (a later correction corrects the correction).
+func MovementCorrectionKey(t TenantID, movementID string) Key {
+	return Key{PK: MovementPK(t, movementID), SK: "CORRECTEDBY"}
 }
 
 // VelocityPK is the partition of a party's velocity buckets ("M#", "H#", "D#" sort keys).
@@ -88,9 +89,10 @@ func DecisionKey(t TenantID, decisionID string) Key {
 	return Key{PK: tenantPK(t, "DEC", seg(decisionID)), SK: "DECISION"}
 }
 
-// DecisionMovementKey links a decision to a movement logged with it.
-func DecisionMovementKey(t TenantID, decisionID, movementID string) Key {
-	return Key{PK: tenantPK(t, "DEC", seg(decisionID)), SK: "MV#" + seg(movementID)}
+// DecisionMovementKey links a decision to the movement logged with it (one: a decision
+// is used once).
+func DecisionMovementKey(t TenantID, decisionID string) Key {
+	return Key{PK: tenantPK(t, "DEC", seg(decisionID)), SK: "MOVEMENT"}
 }
 
 // MovementExportKey is an export job.
