@@ -13,8 +13,8 @@ import (
 
 func TestAddressesAreCheckedForTheirChain(t *testing.T) {
 	for _, c := range []struct{ chain, addr, code string }{
-		{"TRX", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "invalid_address"},   // a Bitcoin address on TRON
-		{"BTC", "zz1gys8lu7cdxlpcmqu3wx5y4ryey", "invalid_address"},        // bech32 of no Bitcoin network
+		{"TRX", "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "invalid_address"},            // a Bitcoin address on TRON
+		{"BTC", "zz1gys8lu7cdxlpcmqu3wx5y4ryey", "invalid_address"},                 // bech32 of no Bitcoin network
 		{"USDT", "0x742d35Cc6634C0532925a3b844Bc454e4438f44e", "unsupported_chain"}, // an asset, not a network
 		{"BTC", "bc1" + strings.Repeat("q", 300), "invalid_address"},
 	} {
