@@ -563,18 +563,3 @@ func benchProcess(b *testing.B, xs []string) {
 	b.Logf("%d movements processed: %.3f AWS calls each: %s", n, float64(sum)/float64(n), strings.Join(parts, " "))
 	ds.report(b, 1)
 }
-
-func TestXReproCountIn(t *testing.T) {
-	f := setup(t)
-	ctx := context.Background()
-	f.linkVaults(t, map[string]string{"vault-a": userID(1), "vault-b": userID(1)})
-	if _, err := f.svc.CreateRule(ctx, f.tenant, client, RuleInput{Name: "any in", Expression: `count_in(duration("1h")) > 0`, Action: "alert", Severity: "low"}); err != nil {
-		t.Fatal(err)
-	}
-	in := Input{ID: "int-1", Kind: KindVaultToVault, Source: Endpoint{VaultID: "vault-a"}, Destination: Endpoint{VaultID: "vault-b"}, Asset: "USDT", Chain: "ETH", Amount: "5", ValueUSD: "5", OccurredAt: store.FormatTime(f.now())}
-	d, err := f.svc.Check(ctx, f.tenant, client, in)
-	t.Logf("decision before logging: %s hits=%d aggs=%+v err=%v", d.Outcome, len(d.Hits), d.Aggregates, err)
-	f.mustLog(t, in)
-	ev, err := f.svc.Process(ctx, f.tenant, "int-1")
-	t.Logf("evaluation at ingestion: %s hits=%d aggs=%+v err=%v", ev.Outcome, len(ev.Hits), ev.Aggregates, err)
-}
