@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -127,6 +128,14 @@ func (a *aggregates) window(ctx context.Context, w time.Duration) (Window, error
 		v.OutCents -= max(m.usdCents(), 0)
 		if a.newDest && v.Destinations > 0 {
 			v.Destinations--
+		}
+		// A party on both sides (a user moving between their own vaults) was tallied
+		// as receiving it too.
+		for _, ids := range partyIDs(m.Destination) {
+			if slices.Equal(ids, a.party) {
+				v.InCount--
+				v.InCents -= max(m.usdCents(), 0)
+			}
 		}
 	}
 	if a.windows == nil {

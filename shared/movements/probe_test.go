@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chainfi/chainguard/shared/store"
 )
 
 // Findings of the hostile probe of issue 11, kept as tests.
@@ -156,5 +158,25 @@ func TestAVerboseRuleSetStillRecordsItsDecision(t *testing.T) {
 	got, err := f.svc.GetDecision(ctx, f.tenant, d.ID)
 	if err != nil || len(got.Hits) != 30 {
 		t.Fatalf("stored: %v", err)
+	}
+}
+
+func TestAMovementBetweenAUsersOwnVaultsIsNotInItsOwnIncomingAggregates(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	for _, v := range []string{"vault-a", "vault-b"} {
+		if _, _, err := f.svc.LinkVault(ctx, f.tenant, client, userID(1), VaultInput{VaultID: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.CreateRule(ctx, f.tenant, client, RuleInput{Name: "in", Expression: `count_in(duration("1h")) > 0`, Action: "alert", Severity: "low"}); err != nil {
+		t.Fatal(err)
+	}
+	in := Input{ID: "own", Kind: KindVaultToVault, Source: Endpoint{VaultID: "vault-a"}, Destination: Endpoint{VaultID: "vault-b"},
+		Asset: "USDT", Chain: "ETH", Amount: "5", ValueUSD: "5", OccurredAt: store.FormatTime(f.now())}
+	f.mustLog(t, in)
+	ev, err := f.svc.Process(ctx, f.tenant, "own")
+	if err != nil || len(ev.Hits) != 0 {
+		t.Fatalf("count_in saw the movement itself: %+v %v", ev.Hits, err)
 	}
 }
