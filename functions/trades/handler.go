@@ -6,13 +6,15 @@ import (
 
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/httpapi"
+	"github.com/chainfi/chainguard/shared/idempotency"
 	"github.com/chainfi/chainguard/shared/ledger"
 	"github.com/chainfi/chainguard/shared/platform"
+	"github.com/chainfi/chainguard/shared/store"
 	"github.com/chainfi/chainguard/shared/tenants"
 	"github.com/chainfi/chainguard/shared/trades"
 )
 
-func newServer(d *platform.Deps, svc *trades.Service, chat chatRoutes) *httpapi.Server {
+func newServer(d *platform.Deps, svc *trades.Service, chat chatRoutes, idem *idempotency.Service) *httpapi.Server {
 	actor := func(p tenants.Principal) audit.Actor { return audit.Actor{Type: "client", ID: p.KeyID} }
 	route := func(h httpapi.ClientHandler) httpapi.Handler { return httpapi.Client(d.Tenants, h) }
 	trade := func(h func(ctx context.Context, p tenants.Principal, req httpapi.Request, id string) (httpapi.Response, error)) httpapi.Handler {
@@ -34,7 +36,7 @@ func newServer(d *platform.Deps, svc *trades.Service, chat chatRoutes) *httpapi.
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.JSON(http.StatusOK, tr), nil
+			return httpapi.JSON(http.StatusOK, trades.ClientView(tr)), nil
 		})
 	}
 	movement := func(deposit bool) httpapi.Handler {
@@ -101,18 +103,49 @@ func newServer(d *platform.Deps, svc *trades.Service, chat chatRoutes) *httpapi.
 			if err := httpapi.DecodeJSON(req, &in); err != nil {
 				return httpapi.Response{}, err
 			}
-			tr, err := svc.Open(ctx, p.Tenant, actor(p), in)
+			key, err := httpapi.IdempotencyKey(req)
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.JSON(http.StatusCreated, tr), nil
+			if key == "" {
+				tr, err := svc.Open(ctx, p.Tenant, actor(p), in)
+				if err != nil {
+					return httpapi.Response{}, err
+				}
+				return httpapi.JSON(http.StatusCreated, trades.ClientView(tr)), nil
+			}
+			// With an Idempotency-Key the key is completed in the trade's own
+			// transaction: a retry after a lost answer gets the trade, never a second lock.
+			body, err := httpapi.Body(req)
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			var fresh trades.Trade
+			stored, replayed, err := idem.DoTx(ctx, p.Tenant, "trade.open", key, body, func(ctx context.Context, done *idempotency.Completion) error {
+				tr, err := svc.Open(ctx, p.Tenant, actor(p), in, func(tx *store.Tx, tr trades.Trade) { done.Stage(tx, []byte(tr.ID)) })
+				fresh = tr
+				return err
+			})
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			if !replayed {
+				return httpapi.JSON(http.StatusCreated, trades.ClientView(fresh)), nil
+			}
+			tr, err := svc.Get(ctx, p.Tenant, string(stored))
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			resp := httpapi.JSON(http.StatusOK, trades.ClientView(tr))
+			resp.Headers["idempotent-replayed"] = "true"
+			return resp, nil
 		}),
 		"GET /v1/trades/{tradeId}": trade(func(ctx context.Context, p tenants.Principal, req httpapi.Request, id string) (httpapi.Response, error) {
 			tr, err := svc.Get(ctx, p.Tenant, id)
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.JSON(http.StatusOK, tr), nil
+			return httpapi.JSON(http.StatusOK, trades.ClientView(tr)), nil
 		}),
 		"POST /v1/trades/{tradeId}/paid":    act("paid"),
 		"POST /v1/trades/{tradeId}/release": act("release"),
@@ -126,7 +159,7 @@ func newServer(d *platform.Deps, svc *trades.Service, chat chatRoutes) *httpapi.
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.JSON(http.StatusCreated, tr), nil
+			return httpapi.JSON(http.StatusCreated, trades.ClientView(tr)), nil
 		}),
 		"POST /v1/trades/{tradeId}/evidence/{requestId}": trade(func(ctx context.Context, p tenants.Principal, req httpapi.Request, id string) (httpapi.Response, error) {
 			rid, err := httpapi.PathParam(req, "requestId")
@@ -141,7 +174,7 @@ func newServer(d *platform.Deps, svc *trades.Service, chat chatRoutes) *httpapi.
 			if err != nil {
 				return httpapi.Response{}, err
 			}
-			return httpapi.JSON(http.StatusOK, tr), nil
+			return httpapi.JSON(http.StatusOK, trades.ClientView(tr)), nil
 		}),
 		"POST /v1/trades/{tradeId}/proof-of-life": trade(func(ctx context.Context, p tenants.Principal, req httpapi.Request, id string) (httpapi.Response, error) {
 			var in trades.ProofInput
@@ -152,6 +185,7 @@ func newServer(d *platform.Deps, svc *trades.Service, chat chatRoutes) *httpapi.
 			if err != nil {
 				return httpapi.Response{}, err
 			}
+			out.Trade = trades.ClientView(out.Trade)
 			return httpapi.JSON(http.StatusCreated, out), nil
 		}),
 	}

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 
+	"github.com/chainfi/chainguard/shared/idempotency"
 	"github.com/chainfi/chainguard/shared/onboarding"
 	"github.com/chainfi/chainguard/shared/platform"
 	"github.com/chainfi/chainguard/shared/trades"
@@ -25,6 +26,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		return newServer(d, svc, chat).Handle, nil
+		svc.Receipts = chat.chat
+		return newServer(d, svc, chat, idempotency.New(d.Store)).Handle, nil
 	}, platform.WithCursors())
 }

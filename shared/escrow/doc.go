@@ -19,7 +19,7 @@
 //	from             action           to                by                       ledger   guard
 //	(new)            open             escrow_locked     client for the parties   lock     both parties active and not restricted; the seller's available balance covers the amount
 //	escrow_locked    mark_paid        paid              buyer                    none     before the payment deadline
-//	escrow_locked    cancel           cancelled         buyer,seller             refund   buyer: any time before paid; seller: only while a proof of life they asked of the buyer is pending or failed
+//	escrow_locked    cancel           cancelled         buyer,seller             refund   buyer: any time before paid; seller: only over a proof of life they asked of the buyer that failed or is pending past its answer time
 //	escrow_locked    expire           cancelled         system                   refund   at or after the payment deadline
 //	escrow_locked    hold             on_hold           system,staff             none     a party is restricted
 //	paid             release          released          seller                   release  no proof of life of the buyer pending or failed
@@ -53,9 +53,12 @@
 //     buyer's latest proof to pass. Returning the seller's own escrow to a seller with
 //     an outstanding proof is not blocked: that would strand a cancelled trade's funds.
 //     "The requester may cancel without penalty": before paid, the buyer cancels without
-//     a penalty on their record if they asked the seller for a proof that is pending or
-//     failed, and the seller (who otherwise cannot cancel) may cancel if they asked the
-//     buyer for one. After paid, fiat may have moved: a requester goes to a dispute.
+//     a penalty on their record if they asked the seller for a proof that failed, or that
+//     is still pending after Policy.ProofAnswerWithin (15 minutes: the other party gets
+//     that long to prove themselves, so a request is no way to walk out of a trade at
+//     once); the seller (who otherwise cannot cancel) may cancel on the same terms over a
+//     proof they asked of the buyer. After paid, fiat may have moved: a requester goes to
+//     a dispute.
 //   - A seller may still release while a dispute is open (conceding), as on Binance P2P
 //     and Bisq; the buyer cannot cancel a dispute (their fiat may have moved).
 //

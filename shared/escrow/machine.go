@@ -129,7 +129,7 @@ var Opening = Transition{To: Locked, Action: "open", By: []Role{Seller, Buyer}, 
 // role, then the guard.
 var table = []Transition{
 	{Locked, MarkPaid, Paid, []Role{Buyer}, EffectNone, "before the payment deadline"},
-	{Locked, Cancel, Cancelled, []Role{Buyer, Seller}, EffectRefund, "buyer: any time before paid; seller: only while a proof of life they asked of the buyer is pending or failed"},
+	{Locked, Cancel, Cancelled, []Role{Buyer, Seller}, EffectRefund, "buyer: any time before paid; seller: only over a proof of life they asked of the buyer that failed or is pending past its answer time"},
 	{Locked, Expire, Cancelled, []Role{System}, EffectRefund, "at or after the payment deadline"},
 	{Locked, Hold, OnHold, []Role{System, Staff}, EffectNone, "a party is restricted"},
 
@@ -274,7 +274,7 @@ func guard(t Trade, d *Decision, by Actor, now time.Time, p Policy) error {
 			return ErrTooEarly
 		}
 	case Cancel:
-		return cancelGuard(t, d, by)
+		return cancelGuard(t, d, by, now, p)
 	case OpenDispute:
 		if by.Role == Seller && now.Before(t.PaymentDeadline) {
 			return fmt.Errorf("%w: the seller may open a dispute once the payment deadline has passed", ErrTooEarly)
@@ -295,15 +295,27 @@ func guard(t Trade, d *Decision, by Actor, now time.Time, p Policy) error {
 	return nil
 }
 
-func cancelGuard(t Trade, d *Decision, by Actor) error {
+// cancelGuard: the buyer may cancel before paid (counted against them, unless over a
+// proof of life they asked of the seller); the seller only over a proof of life they
+// asked of the buyer. A proof excuses a cancellation once it failed, or once it has been
+// pending for Policy.ProofAnswerWithin: the other party gets that long to prove
+// themselves, so a request is not a way to walk out of a trade at once.
+func cancelGuard(t Trade, d *Decision, by Actor, now time.Time, p Policy) error {
+	p = p.withDefaults()
+	excused := func(subject, requester Role) bool {
+		pr, ok := t.latestProof(subject)
+		if !ok || pr.Requester != requester || pr.Status == ProofPassed {
+			return false
+		}
+		return pr.Status == ProofFailed || !now.Before(pr.At.Add(p.ProofAnswerWithin))
+	}
 	if by.Role == Seller {
-		if !t.ProofBlocks(Buyer) || t.proofRequester(Buyer) != Seller {
+		if !excused(Buyer, Seller) {
 			return ErrNoCancelExcuse
 		}
 		return nil
 	}
-	// The buyer cancels without penalty over a proof of life they asked of the seller.
-	if !(t.ProofBlocks(Seller) && t.proofRequester(Seller) == Buyer) {
+	if !excused(Seller, Buyer) {
 		d.Penalized = Buyer
 	}
 	return nil

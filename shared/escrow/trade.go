@@ -103,6 +103,9 @@ type Policy struct {
 	HoldReviewWithin time.Duration
 	// Grace: how late a timer may fire before the stuck-trade check reports the trade.
 	Grace time.Duration
+	// ProofAnswerWithin: how long a party has to complete a proof of life before its
+	// requester may cancel over it.
+	ProofAnswerWithin time.Duration
 }
 
 // DefaultPolicy is the policy with every default filled in.
@@ -122,6 +125,7 @@ func (p Policy) withDefaults() Policy {
 	def(&p.MaxEvidenceWindow, 72*time.Hour)
 	def(&p.HoldReviewWithin, 72*time.Hour)
 	def(&p.Grace, 15*time.Minute)
+	def(&p.ProofAnswerWithin, 15*time.Minute)
 	return p
 }
 

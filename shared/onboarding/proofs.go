@@ -3,6 +3,7 @@ package onboarding
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
@@ -24,9 +25,10 @@ const DefaultLivenessFlow = "liveness"
 
 // Proof-of-life failure reasons (codes only).
 const (
-	ProofLivenessFailed   = "liveness_failed"
-	ProofIdentityMismatch = "identity_mismatch"
-	ProofNoIdentity       = "no_registered_identity"
+	ProofLivenessFailed     = "liveness_failed"
+	ProofIdentityMismatch   = "identity_mismatch"
+	ProofNoIdentity         = "no_registered_identity"
+	ProofIdentityIncomplete = "identity_incomplete"
 )
 
 // StartProofOfLife starts a liveness verification of a user with MetaMap and answers
@@ -108,10 +110,27 @@ func (s *Service) sameIdentity(ctx context.Context, t store.TenantID, userID str
 	if foldName(reg.Name()) == "" || foldName(reg.Name()) != foldName(got.Name()) {
 		return false, ProofIdentityMismatch, nil
 	}
-	if reg.DOB != "" && got.DOB != "" && reg.DOB != got.DOB {
+	// Both dates must be known and equal: a liveness check that read no date of birth
+	// proves a name, not a person.
+	rd, gd := normDate(reg.DOB), normDate(got.DOB)
+	if rd == "" || gd == "" {
+		return false, ProofIdentityIncomplete, nil
+	}
+	if rd != gd {
 		return false, ProofIdentityMismatch, nil
 	}
 	return true, "", nil
+}
+
+// normDate reads a date of birth as vendors write it (2006-01-02, 02/01/2006, 02.01.2006)
+// into YYYY-MM-DD, or "" when it is none of those.
+func normDate(s string) string {
+	for _, layout := range []string{"2006-01-02", "02/01/2006", "02.01.2006", "2006/01/02"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t.Format("2006-01-02")
+		}
+	}
+	return ""
 }
 
 // foldName compares names without case, accents or spacing.

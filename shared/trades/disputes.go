@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -503,10 +504,12 @@ func verdictAction(tr Trade, st Staff, verdict string) (escrow.Action, escrow.Ac
 	return a, escrow.Actor{Role: role, ID: st.ID}, nil
 }
 
-// ApprovalInput is an approver's answer to a proposal.
+// ApprovalInput is an approver's answer to a proposal, which it names (proposalId, as the
+// case shows it).
 type ApprovalInput struct {
-	Approve *bool  `json:"approve"`
-	Comment string `json:"comment"`
+	ProposalID string `json:"proposalId"`
+	Approve    *bool  `json:"approve"`
+	Comment    string `json:"comment"`
 }
 
 // Approve executes (or declines) a proposal: four eyes.
@@ -516,6 +519,11 @@ func (s *Service) Approve(ctx context.Context, st Staff, id string, in ApprovalI
 	}
 	if in.Approve == nil {
 		return Trade{}, invalid("invalid_approve", "approve is true or false")
+	}
+	if utf8.RuneCountInString(in.Comment) > 2000 || strings.ContainsFunc(in.Comment, func(r rune) bool {
+		return r < 0x20 && r != '\n' || unicode.Is(unicode.Cf, r)
+	}) {
+		return Trade{}, invalid("invalid_comment", "comment is at most 2,000 characters of text, without control or direction characters")
 	}
 	t, err := s.lookup(ctx, id)
 	if err != nil {
@@ -527,6 +535,9 @@ func (s *Service) Approve(ctx context.Context, st Staff, id string, in ApprovalI
 	}
 	if it.Proposal == nil {
 		return Trade{}, failure.Conflicting("no_proposal", "the trade has no proposal awaiting approval")
+	}
+	if in.ProposalID != proposalID(*it.Proposal) {
+		return Trade{}, failure.Conflicting("proposal_changed", "proposalId does not name the pending proposal (it was replaced or is missing): read the case again")
 	}
 	if !*in.Approve {
 		return s.caseChange(ctx, t, id, st.actor(), "verdict_declined", func(m escrow.Trade, now time.Time) (escrow.Trade, map[string]any, error) {
@@ -541,7 +552,11 @@ func (s *Service) Approve(ctx context.Context, st Staff, id string, in ApprovalI
 		})
 	}
 	a := escrow.Action(it.Proposal.Action)
-	return s.transition(ctx, t, st.actor(), id, a, func(Trade) (escrow.Actor, error) {
+	want := proposalID(*it.Proposal)
+	return s.transition(ctx, t, st.actor(), id, a, func(cur Trade) (escrow.Actor, error) {
+		if cur.Proposal == nil || proposalID(*cur.Proposal) != want {
+			return escrow.Actor{}, failure.Conflicting("proposal_changed", "the proposal was replaced meanwhile: read the case again")
+		}
 		return escrow.Actor{Role: escrow.Approver, ID: st.ID}, nil
 	}, nil)
 }

@@ -92,6 +92,7 @@ type Verdict struct {
 
 // Proposal is a staff decision above the four-eyes threshold waiting for an approver.
 type Proposal struct {
+	ID     string `json:"id" dynamodbav:"-"` // derived: what an approval names
 	Action string `json:"action" dynamodbav:"action"`
 	By     string `json:"by" dynamodbav:"by"`
 	Role   string `json:"role" dynamodbav:"role"`
@@ -208,6 +209,7 @@ var (
 	userIDPattern   = regexp.MustCompile(`^usr_[0-9a-hjkmnp-tv-z]{26}$`)
 	tradeIDPattern  = regexp.MustCompile(`^trd_[0-9a-hjkmnp-tv-z]{26}$`)
 	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+	assetPattern    = regexp.MustCompile(`^[A-Z0-9]{2,12}$`)
 	methodPattern   = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
 	fiatPattern     = regexp.MustCompile(`^(0|[1-9][0-9]{0,17})(\.[0-9]{1,2})?$`)
 )

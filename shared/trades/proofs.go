@@ -35,8 +35,35 @@ type proofRef struct {
 
 func (proofRef) EntityType() string { return "proof_ref" }
 
-// maxProofs bounds the proof-of-life requests of one trade.
-const maxProofs = 6
+// maxProofsPerSubject bounds the proofs of life one party can be asked for on a trade:
+// a requester cannot hold a release back by asking again and again.
+const maxProofsPerSubject = 2
+
+// mayRequestProof: an open trade without a dispute (once disputed, the mediator asks for
+// evidence), no proof of that party pending, and fewer than maxProofsPerSubject asked.
+func mayRequestProof(tr Trade, subject escrow.Role) error {
+	st := escrow.State(tr.State)
+	if st.Final() {
+		return failure.Conflicting("trade_closed", "the trade is %s", tr.State)
+	}
+	if st == escrow.Disputed || st == escrow.OnHold {
+		return failure.Conflicting("trade_disputed", "the trade is %s: the mediator asks for evidence", tr.State)
+	}
+	n := 0
+	for _, p := range tr.Proofs {
+		if p.Subject != string(subject) {
+			continue
+		}
+		n++
+		if p.Status == string(escrow.ProofPending) {
+			return failure.Conflicting("proof_pending", "a proof of life of the %s is already pending", subject)
+		}
+	}
+	if n >= maxProofsPerSubject {
+		return failure.Conflicting("too_many_proofs", "the %s was asked for %d proofs of life already", subject, n)
+	}
+	return nil
+}
 
 // RequestProof asks the other party of an open trade for a liveness check through the
 // identity vendor. While it is pending or failed, the escrow cannot be released to the
@@ -56,17 +83,12 @@ func (s *Service) RequestProof(ctx context.Context, t store.TenantID, client aud
 	if escrow.State(it.State).Final() {
 		return ProofStarted{}, failure.Conflicting("trade_closed", "the trade is %s", it.State)
 	}
-	if len(it.Proofs) >= maxProofs {
-		return ProofStarted{}, failure.Conflicting("too_many_proofs", "a trade takes at most %d proof-of-life requests", maxProofs)
-	}
 	subject, subjectUser := escrow.Seller, it.Seller
 	if in.RequestedBy == string(escrow.Seller) {
 		subject, subjectUser = escrow.Buyer, it.Buyer
 	}
-	for _, p := range it.Proofs {
-		if p.Subject == string(subject) && p.Status == string(escrow.ProofPending) {
-			return ProofStarted{}, failure.Conflicting("proof_pending", "a proof of life of the %s is already pending", subject)
-		}
+	if err := mayRequestProof(it.Trade, subject); err != nil {
+		return ProofStarted{}, err
 	}
 	proofID := newID("pol_")
 	vendor, verification, session, err := s.Proofs.StartProofOfLife(ctx, t, subjectUser, proofID)
@@ -77,8 +99,9 @@ func (s *Service) RequestProof(ctx context.Context, t store.TenantID, client aud
 	p := Proof{ID: proofID, Subject: string(subject), Requester: in.RequestedBy, Status: string(escrow.ProofPending), Vendor: vendor,
 		VerificationID: verification, RequestedAt: fmtTime(now)}
 	tr, err := s.proofChange(ctx, t, id, client, "proof_of_life_requested", func(tr *Trade) error {
-		if escrow.State(tr.State).Final() {
-			return failure.Conflicting("trade_closed", "the trade is %s", tr.State)
+		// Checked again on the version written: concurrent requests make one proof.
+		if err := mayRequestProof(*tr, subject); err != nil {
+			return err
 		}
 		tr.Proofs = append(slices.Clone(tr.Proofs), p)
 		return nil

@@ -2,6 +2,8 @@ package trades
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"golang.org/x/text/currency"
 
 	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/envelope"
@@ -27,6 +31,11 @@ type Users interface {
 	GetUser(ctx context.Context, t store.TenantID, id string) (onboarding.User, error)
 }
 
+// Receipts checks a receipt named when a buyer marks a trade paid (shared/tradechat).
+type Receipts interface {
+	VerifiedReceipt(ctx context.Context, t store.TenantID, tradeID, attachmentID, userID string) error
+}
+
 // ProofVendor starts a liveness check of a user with the identity vendor.
 type ProofVendor interface {
 	StartProofOfLife(ctx context.Context, t store.TenantID, userID, proofID string) (vendor, verificationID string, session map[string]string, err error)
@@ -35,15 +44,16 @@ type ProofVendor interface {
 // Service is the P2P escrow: trades, their timers, disputes and proofs of life, over the
 // ledger. It is safe for concurrent use.
 type Service struct {
-	Store  *store.Store
-	Audit  *audit.Log
-	Ledger *ledger.Service
-	Users  Users
-	Enc    envelope.Encrypter
-	Proofs ProofVendor
-	Policy escrow.Policy
-	Now    func() time.Time
-	Log    *slog.Logger
+	Store    *store.Store
+	Audit    *audit.Log
+	Ledger   *ledger.Service
+	Users    Users
+	Enc      envelope.Encrypter
+	Proofs   ProofVendor
+	Receipts Receipts
+	Policy   escrow.Policy
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // New fills in the defaults.
@@ -93,9 +103,9 @@ func (in OpenInput) check() (ledger.Amount, error) {
 		return ledger.Amount{}, invalid("invalid_party", "seller and buyer are user ids (usr_...)")
 	case in.Seller == in.Buyer:
 		return ledger.Amount{}, invalid("invalid_party", "the seller cannot buy from themselves")
-	case !ledger.ValidAsset(in.Asset):
+	case !assetPattern.MatchString(in.Asset):
 		return ledger.Amount{}, invalid("invalid_asset", "asset is an upper-case ticker, like USDT")
-	case !currencyPattern.MatchString(in.FiatCurrency):
+	case !validCurrency(in.FiatCurrency):
 		return ledger.Amount{}, invalid("invalid_fiat_currency", "fiatCurrency is an ISO 4217 code, like EUR")
 	case !fiatPattern.MatchString(in.FiatAmount) || in.FiatAmount == "0" || in.FiatAmount == "0.0" || in.FiatAmount == "0.00":
 		return ledger.Amount{}, invalid("invalid_fiat_amount", "fiatAmount is a positive decimal string with at most 2 decimals")
@@ -105,16 +115,25 @@ func (in OpenInput) check() (ledger.Amount, error) {
 		return ledger.Amount{}, invalid("invalid_payment_window", "paymentWindowMinutes is 5 to 1440")
 	}
 	amt, err := ledger.ParseAmount(in.Amount)
-	if err != nil || amt.Sign() <= 0 {
-		return ledger.Amount{}, invalid("invalid_amount", "amount is a positive integer string in the asset's smallest unit")
+	if err != nil || amt.Sign() <= 0 || !amt.InRange() {
+		return ledger.Amount{}, invalid("invalid_amount", "amount is a positive integer string in the asset's smallest unit, below 10^36")
 	}
 	return amt, nil
+}
+
+// validCurrency: an ISO 4217 code the platform knows.
+func validCurrency(c string) bool {
+	if !currencyPattern.MatchString(c) {
+		return false
+	}
+	u, err := currency.ParseISO(c)
+	return err == nil && u.String() == c
 }
 
 // Open opens a trade: both parties active with the platform, the amount locked from the
 // seller's available balance into escrow (409 insufficient_funds), in one transaction with
 // the trade, its timer, the audit record and the event.
-func (s *Service) Open(ctx context.Context, t store.TenantID, by audit.Actor, in OpenInput) (Trade, error) {
+func (s *Service) Open(ctx context.Context, t store.TenantID, by audit.Actor, in OpenInput, extra ...func(*store.Tx, Trade)) (Trade, error) {
 	amt, err := in.check()
 	if err != nil {
 		return Trade{}, err
@@ -151,6 +170,9 @@ func (s *Service) Open(ctx context.Context, t store.TenantID, by audit.Actor, in
 	}
 	if err := s.stageRecord(tx, t, by, it.Trade, "trade.opened", "", "open", now); err != nil {
 		return Trade{}, err
+	}
+	for _, x := range extra {
+		x(tx, it.Trade)
 	}
 	if err := ledger.Outcome(ctx, s.Store, lock, tx.Exec(ctx)); err != nil {
 		return Trade{}, err
@@ -293,6 +315,52 @@ func (s *Service) view(tr Trade) Trade {
 		d.DescriptionEnc = ""
 		tr.Dispute = &d
 	}
+	if tr.Proposal != nil {
+		p := *tr.Proposal
+		p.ID = proposalID(p)
+		tr.Proposal = &p
+	}
+	return tr
+}
+
+// proposalID names a proposal by its content: an approval names the proposal it saw, so
+// a proposal replaced meanwhile is not approved by mistake.
+func proposalID(p Proposal) string {
+	sum := sha256.Sum256([]byte(p.Action + "\x00" + p.By + "\x00" + p.At + "\x00" + p.Reason))
+	return "prp_" + hex.EncodeToString(sum[:10])
+}
+
+// ClientView is a trade as the client (and its users) see it: no staff identities and no
+// mediator's pending proposal.
+func ClientView(tr Trade) Trade {
+	tr.Proposal = nil
+	if tr.Dispute != nil {
+		d := *tr.Dispute
+		if d.Mediator != "" {
+			d.Mediator = "assigned"
+		}
+		ev := make([]Evidence, len(d.Evidence))
+		for i, e := range d.Evidence {
+			e.By = ""
+			ev[i] = e
+		}
+		d.Evidence = ev
+		if d.Verdict != nil {
+			v := *d.Verdict
+			v.DecidedBy, v.ApprovedBy = "", ""
+			d.Verdict = &v
+		}
+		d.Description = ""
+		tr.Dispute = &d
+	}
+	hist := make([]Step, len(tr.History))
+	for i, h := range tr.History {
+		if h.Role != string(escrow.Buyer) && h.Role != string(escrow.Seller) && h.Role != "client" {
+			h.By = ""
+		}
+		hist[i] = h
+	}
+	tr.History = hist
 	return tr
 }
 
@@ -313,6 +381,14 @@ func (s *Service) Act(ctx context.Context, t store.TenantID, client audit.Actor,
 	}
 	if in.ReceiptAttachmentID != "" && (a != escrow.MarkPaid || !store.ValidID(in.ReceiptAttachmentID)) {
 		return Trade{}, invalid("invalid_receipt", "receiptAttachmentId goes with paid and names an uploaded attachment")
+	}
+	if in.ReceiptAttachmentID != "" {
+		if s.Receipts == nil {
+			return Trade{}, invalid("invalid_receipt", "receipts are not available")
+		}
+		if err := s.Receipts.VerifiedReceipt(ctx, t, id, in.ReceiptAttachmentID, in.By); err != nil {
+			return Trade{}, err
+		}
 	}
 	return s.transition(ctx, t, client, id, a, func(tr Trade) (escrow.Actor, error) {
 		return partyActor(tr, in.By)

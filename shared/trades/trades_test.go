@@ -2,13 +2,16 @@ package trades
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chainfi/chainguard/shared/escrow"
+	"github.com/chainfi/chainguard/shared/failure"
 	"github.com/chainfi/chainguard/shared/ledger"
 	"github.com/chainfi/chainguard/shared/lifecycle"
+	"github.com/chainfi/chainguard/shared/store"
 )
 
 func TestATradeLocksThenReleasesToTheBuyer(t *testing.T) {
@@ -30,6 +33,7 @@ func TestATradeLocksThenReleasesToTheBuyer(t *testing.T) {
 		t.Fatalf("stranger: %v", err)
 	}
 	f.advance(5 * time.Minute)
+	f.svc.Receipts = fakeReceipts{ok: map[string]string{"att_1": buyer}}
 	tr, err := f.svc.Act(ctx, f.tenant, client, tr.ID, "paid", ActInput{By: buyer, ReceiptAttachmentID: "att_1"})
 	if err != nil || tr.State != "paid" || tr.ReceiptAttachmentID != "att_1" {
 		t.Fatalf("paid: %+v %v", tr, err)
@@ -132,10 +136,13 @@ func TestADisputeIsMediatedWithEvidenceAndAVerdictWithFourEyes(t *testing.T) {
 	if err != nil || !proposed || tr.State != "disputed" || tr.Proposal == nil {
 		t.Fatalf("verdict: %+v %v %v", tr, proposed, err)
 	}
-	if _, err := f.svc.Approve(ctx, Staff{ID: "an1", Approver: true}, tr.ID, ApprovalInput{Approve: yes()}); code(err) != "four_eyes" && code(err) != "forbidden" {
+	if _, err := f.svc.Approve(ctx, Staff{ID: "an1", Approver: true}, tr.ID, ApprovalInput{ProposalID: tr.Proposal.ID, Approve: yes()}); code(err) != "four_eyes" && code(err) != "forbidden" {
 		t.Fatalf("self approval: %v", err)
 	}
-	tr, err = f.svc.Approve(ctx, Staff{ID: "ap1", Approver: true}, tr.ID, ApprovalInput{Approve: yes()})
+	if _, err := f.svc.Approve(ctx, Staff{ID: "ap1", Approver: true}, tr.ID, ApprovalInput{ProposalID: "prp_stale", Approve: yes()}); code(err) != "proposal_changed" {
+		t.Fatalf("approval of another proposal: %v", err)
+	}
+	tr, err = f.svc.Approve(ctx, Staff{ID: "ap1", Approver: true}, tr.ID, ApprovalInput{ProposalID: tr.Proposal.ID, Approve: yes()})
 	if err != nil || tr.State != "resolved_release" || tr.Dispute.Verdict == nil || tr.Dispute.Verdict.ApprovedBy != "ap1" {
 		t.Fatalf("approved: %+v %v", tr, err)
 	}
@@ -351,5 +358,79 @@ func TestAnUntakenDisputeEscalatesAndAMissedEvidenceDeadlineLosesByDefaultWhenTh
 	got, _ = f.svc.Get(ctx, f.tenant, tr.ID)
 	if got.State != "resolved_release" || f.balance(t, buyer, "available") != "100" {
 		t.Fatalf("default loss: %s %+v", got.State, got.Dispute)
+	}
+}
+
+type fakeReceipts struct{ ok map[string]string } // attachment -> uploader
+
+func (f fakeReceipts) VerifiedReceipt(_ context.Context, _ store.TenantID, _, att, user string) error {
+	if f.ok[att] != user {
+		return failure.New(failure.Unprocessable, "receipt_not_usable", "not a verified receipt of the buyer")
+	}
+	return nil
+}
+
+// Findings of the hostile probe of issue 12, kept as tests.
+func TestProofsOfLifeCannotBeStackedOrUsedToWalkOut(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	seller, buyer := f.user(t, 1, 1000), f.user(t, 2, 0)
+	tr := f.open(t, seller, buyer, 100)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	created := 0
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.svc.RequestProof(ctx, f.tenant, client, tr.ID, ProofInput{RequestedBy: "seller"}); err == nil {
+				mu.Lock()
+				created++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	got, _ := f.svc.Get(ctx, f.tenant, tr.ID)
+	if created != 1 || len(got.Proofs) != 1 {
+		t.Fatalf("concurrent requests made %d proofs (%d answered 201)", len(got.Proofs), created)
+	}
+	// The seller asked: they cannot cancel at once, only once the buyer had time.
+	if _, err := f.svc.Act(ctx, f.tenant, client, tr.ID, "cancel", ActInput{By: seller}); code(err) != "cancel_not_allowed" {
+		t.Fatalf("seller cancels at once: %v", err)
+	}
+	f.advance(16 * time.Minute)
+	if _, err := f.svc.Act(ctx, f.tenant, client, tr.ID, "cancel", ActInput{By: seller}); err != nil {
+		t.Fatalf("seller cancels after the answer time: %v", err)
+	}
+}
+
+func TestBadTradeInputsAndReceiptsAreRefused(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	f.svc.Receipts = fakeReceipts{ok: map[string]string{"att_good": userID(2)}}
+	seller, buyer := f.user(t, 1, 1000), f.user(t, 2, 0)
+	base := OpenInput{Seller: seller, Buyer: buyer, Asset: "USDT", Amount: "10", FiatCurrency: "EUR", FiatAmount: "1", PaymentMethod: "sepa_transfer", PaymentWindowMinutes: 30}
+	for c, mut := range map[string]func(*OpenInput){
+		"invalid_amount":        func(in *OpenInput) { in.Amount = "1" + strings.Repeat("0", 40) },
+		"invalid_asset":         func(in *OpenInput) { in.Asset = "usdt" },
+		"invalid_fiat_currency": func(in *OpenInput) { in.FiatCurrency = "ZZZ" },
+	} {
+		in := base
+		mut(&in)
+		if _, err := f.svc.Open(ctx, f.tenant, client, in); code(err) != c {
+			t.Errorf("%s: %v", c, err)
+		}
+	}
+	tr := f.open(t, seller, buyer, 10)
+	if _, err := f.svc.Act(ctx, f.tenant, client, tr.ID, "paid", ActInput{By: buyer, ReceiptAttachmentID: "att_fake"}); code(err) != "receipt_not_usable" {
+		t.Fatalf("fake receipt: %v", err)
+	}
+	if _, err := f.svc.Act(ctx, f.tenant, client, tr.ID, "paid", ActInput{By: buyer, ReceiptAttachmentID: "att_good"}); err != nil {
+		t.Fatalf("verified receipt: %v", err)
+	}
+	v := ClientView(tr)
+	if v.Proposal != nil {
+		t.Fatal("client view shows a proposal")
 	}
 }
