@@ -185,14 +185,16 @@ func (s *Service) Velocity(ctx context.Context, t store.TenantID, party []string
 }
 
 // NewDestinations counts the destinations the party first sent to in [at-w, at], up to
-// limit (one Query on GSI1).
+// limit (GSI1, read until limit: the processing function signs no cursors).
 func (s *Service) NewDestinations(ctx context.Context, t store.TenantID, party []string, w time.Duration, at time.Time, limit int) (int, error) {
-	page, err := s.Store.Query(ctx, store.QueryInput{Index: store.IndexGSI1, PK: store.NewDestinationsPK(t, party...),
-		SKFrom: store.FormatTime(at.Add(-w)), SKTo: store.FormatTime(at) + "#~", Tenant: t, Limit: limit})
-	if err != nil {
-		return 0, err
-	}
-	return len(page.Items), nil
+	n := 0
+	err := s.Store.QueryAll(ctx, store.QueryInput{Index: store.IndexGSI1, PK: store.NewDestinationsPK(t, party...),
+		SKFrom: store.FormatTime(at.Add(-w)), SKTo: store.FormatTime(at) + "#~", Tenant: t, Limit: min(max(limit, 1), store.MaxLimit)},
+		func(items []map[string]types.AttributeValue) (bool, error) {
+			n += len(items)
+			return n < limit, nil
+		})
+	return min(n, limit), err
 }
 
 // num reads a tally, clamped to the int64 range (DynamoDB numbers have 38 digits).
