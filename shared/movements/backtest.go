@@ -2,6 +2,7 @@ package movements
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/chainfi/chainguard/shared/failure"
@@ -151,16 +152,7 @@ func (s *Service) RunBacktest(ctx context.Context, t store.TenantID, id string, 
 
 func usesVelocity(expr string) bool {
 	for _, f := range []string{"count_out", "count_in", "sum_out_usd", "sum_in_usd", "distinct_destinations"} {
-		if containsWord(expr, f) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsWord(s, w string) bool {
-	for i := 0; i+len(w) <= len(s); i++ {
-		if s[i:i+len(w)] == w {
+		if strings.Contains(expr, f) {
 			return true
 		}
 	}

@@ -183,7 +183,7 @@ func (s *Service) CreateList(ctx context.Context, t store.TenantID, by audit.Act
 	if listBytes(vals) > maxListBytes {
 		return ClientList{}, failure.New(failure.Unprocessable, "list_too_large", "a list holds at most %d KB of items", maxListBytes>>10)
 	}
-	metas, err := s.listMetas(ctx, t)
+	metas, err := s.ListLists(ctx, t)
 	if err != nil {
 		return ClientList{}, err
 	}

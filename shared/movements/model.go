@@ -340,22 +340,8 @@ func hashInput(in Input, corrects string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// amountFloat is the amount as a float64, for rules (which compare it, never add it).
-func amountFloat(s string) float64 {
-	var f float64
-	_ = json.Unmarshal([]byte(s), &f)
-	return f
-}
-
 // timeOf parses a stored time.
 func timeOf(s string) time.Time {
 	t, _ := store.ParseTime(s)
 	return t
 }
-
-func jsonString(v any) (string, error) {
-	raw, err := json.Marshal(v)
-	return string(raw), err
-}
-
-func jsonDecode(s string, v any) error { return json.Unmarshal([]byte(s), v) }

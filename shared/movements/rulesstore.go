@@ -105,7 +105,7 @@ func (s *Service) compile(ctx context.Context, t store.TenantID, expr string) (*
 		return nil, err
 	}
 	known := map[string]bool{}
-	ls, err := s.listMetas(ctx, t)
+	ls, err := s.ListLists(ctx, t)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -199,5 +198,3 @@ func involvedUsers(m Movement) []string {
 }
 
 func usd(cents int64) string { return fmt.Sprintf("%d.%02d", cents/100, cents%100) }
-
-var _ = errors.New

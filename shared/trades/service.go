@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -653,9 +652,4 @@ func trimEscrow(s string) string {
 		return s[8:]
 	}
 	return s
-}
-
-func jsonString(v any) string {
-	raw, _ := json.Marshal(v)
-	return string(raw)
 }
