@@ -348,10 +348,29 @@ func givenNameQueries(b *benchData) []labelled {
 	return out
 }
 
-func negativeQueries(b *benchData) []labelled {
+// negativeQueries are the benchmark's synthetic non-listed people. One
+// whose name is, word for word, a name on a screened list is not a
+// non-listed person for a name-only query, but a namesake (the benchmark
+// predates the PEP lists: "John Brown" is an Australian politician): it
+// belongs at review, and is counted apart ("namesakes").
+func negativeQueries(b *benchData, lists ...*sanctions.List) []labelled {
+	listed := map[string]bool{}
+	for _, l := range lists {
+		for i := range l.Entities {
+			for _, n := range l.Entities[i].Names {
+				if !n.Weak && n.Kind != sanctions.NameOriginalScript {
+					listed[nameKey(n.Full)] = true
+				}
+			}
+		}
+	}
 	out := make([]labelled, len(b.negatives))
 	for i, p := range b.negatives {
-		out[i] = labelled{kind: "-", list: "negatives", class: className, set: "non-listed person",
+		list, set := "negatives", "non-listed person"
+		if listed[nameKey(p.Name)] {
+			list, set = "namesakes", "exact namesake of a listed name"
+		}
+		out[i] = labelled{kind: "-", list: list, class: className, set: set,
 			half: halfOf(fmt.Sprintf("neg:%d", i)), q: screening.Query{Name: p.Name}}
 	}
 	return out
@@ -374,7 +393,7 @@ func quality(ix *screening.Index, lists *allLists, b *benchData, verbose bool, n
 	qs = append(qs, cyrillicQueries("sanctions", "UK", lists.UK, 1)...)
 	qs = append(qs, cyrillicQueries("pep", "PEP-US", lists.PEPUS, 1)...)
 	qs = append(qs, cyrillicQueries("pep", "PEP-AU", lists.PEPAU, 1)...)
-	qs = append(qs, negativeQueries(b)...)
+	qs = append(qs, negativeQueries(b, lists.screened()...)...)
 	qs = append(qs, givenNameQueries(b)...)
 	tw := newTwins(lists.screened()...)
 	obs := screenAll(ix, qs, tw)
@@ -460,6 +479,7 @@ func targets(obs []observed, th screening.Thresholds) {
 		{"two typos, name only: hit at review", ">= 97%", listed(className, "typo2"), hitAt(th.Review)},
 		{"exact name, name only: hit at review", "", listed(className, "exact"), hitAt(th.Review)},
 		{"non-listed people, name only: to review", "<= 0.5%", func(o *observed) bool { return o.list == "negatives" }, flaggedAt(th.Review)},
+		{"exact namesakes of listed names: to review", "", func(o *observed) bool { return o.list == "namesakes" }, flaggedAt(th.Review)},
 		{"single given names: to review", "<= 5%", func(o *observed) bool { return o.list == "given names" }, flaggedAt(th.Review)},
 		{"Arabic script (UN): hit at review", ">= 90%", func(o *observed) bool { return o.set == "arabic script" }, hitAt(th.Review)},
 		{"Arabic script (UN), full index: hit at review", "", func(o *observed) bool { return o.set == "arabic script, full index" }, hitAt(th.Review)},

@@ -19,7 +19,12 @@ import (
 //     TAi.002") is the UN entry with that reference;
 //   - two persons on different lists with an identical name (the same
 //     words after normalisation) and an identical full birth date are the
-//     same person.
+//     same person;
+//   - two organisations on different lists with an identical name of two
+//     words or more (the same words after normalisation, neither a weak
+//     alias nor original script) are the same organisation: lists copy
+//     the designating list's spelling of a group ("AL-ITIHAAD
+//     AL-ISLAMIYA" on OFAC and the UN), and no birth date can join them.
 type twins struct{ parent map[string]string }
 
 var unRefRe = regexp.MustCompile(`UN reference: ([A-Za-z]+\.[0-9]+)`)
@@ -37,6 +42,7 @@ func newTwins(lists ...*sanctions.List) *twins {
 	}
 	type personKey struct{ name, dob string }
 	byPerson := map[personKey]string{}
+	byOrg := map[string]string{}
 	for _, l := range lists {
 		for i := range l.Entities {
 			e := &l.Entities[i]
@@ -44,6 +50,22 @@ func newTwins(lists ...*sanctions.List) *twins {
 			for _, m := range unRefRe.FindAllStringSubmatch(e.Remarks, -1) {
 				if un, ok := unByRef[m[1]]; ok {
 					t.union(k, un)
+				}
+			}
+			if e.Type == sanctions.TypeOrganisation && e.Kind != sanctions.KindPEP {
+				for _, n := range e.Names {
+					if n.Weak || n.Kind == sanctions.NameOriginalScript {
+						continue
+					}
+					nk := nameKey(n.Full)
+					if strings.Count(nk, " ") < 1 {
+						continue
+					}
+					if other, ok := byOrg[nk]; ok && !strings.HasPrefix(other, string(e.Source)+"|") {
+						t.union(k, other)
+					} else if !ok {
+						byOrg[nk] = k
+					}
 				}
 			}
 			if e.Type != sanctions.TypePerson || e.Kind == sanctions.KindPEP {

@@ -177,3 +177,46 @@ func TestAPersianNameIsNotSentToReviewOnACommonNamesake(t *testing.T) {
 		t.Errorf("حسین موسوی: %s via %q (%s)", r.Outcome, top(r).Explanation.MatchedName, top(r).Explanation.Formula)
 	}
 }
+
+func TestNamesThreeLettersApartAreAnotherPerson(t *testing.T) {
+	ix := buildIndex(t, person("1", "KATRA, Amir"), person("2", "HUSSEIN, Mohammed"), person("3", "PRIGOZHIN, Yevgeniy"))
+	// abeer/amir and batra/katra: each near, together three letters off.
+	if r := ix.Screen(screening.Query{Name: "Abeer Batra"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+		t.Errorf("Abeer Batra vs KATRA, Amir: %s %v", r.Outcome, top(r).Explanation.Formula)
+	}
+	// One letter off is a misspelling, for an analyst to look at.
+	if r := ix.Screen(screening.Query{Name: "Amir Batra"}, screening.DefaultOptions()); r.Outcome == screening.OutcomeClear {
+		t.Errorf("Amir Batra (one letter) vs KATRA, Amir: clear")
+	}
+	// Spellings of one name are not mistakes: Muhammad Husain is
+	// Mohammed Hussein, letters apart but alike in sound.
+	if r := ix.Screen(screening.Query{Name: "Muhammad Husain"}, screening.DefaultOptions()); top(r).EntityID != "2" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("Muhammad Husain: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	// Nor are romanisations of Cyrillic (Evgenii, Yevgeniy).
+	if r := ix.Screen(screening.Query{Name: "Евгений Пригожин"}, screening.DefaultOptions()); top(r).EntityID != "3" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("Евгений Пригожин: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}
+
+func TestArabicScriptOrganisationWordsAndRareReadingsAreFound(t *testing.T) {
+	ix := buildIndex(t,
+		org("1", "HAJI BASIR AND ZARJMIL COMPANY HAWALA"),
+		org("2", "RAHAT LTD"),
+		person("3", "LAKHAL, Mohamed"),
+	)
+	// کمپنی is "company" and او "and", not words to transliterate.
+	r := ix.Screen(screening.Query{Name: "د حاجی بصیر او ضرجمیل کمپنی حواله"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("the hawala in Pashto: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	if got := screening.NormalizeName("راحت لمتد", sanctions.TypeOrganisation); got != "raht ltd" {
+		t.Errorf("راحت لمتد prepared %q, want the legal form ltd", got)
+	}
+	// لكحل reads "lkhl", Lakhal "lxl": the rare reading its letters also
+	// have singles the name out, as rare consonants do.
+	r = ix.Screen(screening.Query{Name: "محمد لكحل"}, screening.DefaultOptions())
+	if top(r).EntityID != "3" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("محمد لكحل: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}

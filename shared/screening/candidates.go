@@ -156,13 +156,18 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 		// Listed skeletons keep their first letter: the Latin spelling
 		// may start with a vowel, a glide or the article that the
 		// consonant key leaves out.
+		variantNames := 0
 		for k, rest := q.akey, q.akeyAlt; k != ""; k, rest = nextKey(rest) {
 			for _, pre := range abjadPrefixes {
 				same := equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
+				// How many listed words its own reading fits: the
+				// variant readings are not what abjadCap weighs, unless
+				// the own reading meets none (لكحل, "lkhl", is Lakhal,
+				// "lxl": as rare as the words its other readings meet).
 				if k == q.akey {
-					// How many listed words its own reading fits: the
-					// variant readings are not what abjadCap weighs.
 					q.keyNames = uint16(min(65535, int(q.keyNames)+len(same)))
+				} else {
+					variantNames += len(same)
 				}
 				for i, v := range same {
 					if i >= 2*maxSimilarVocab {
@@ -171,6 +176,9 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 					consider(v)
 				}
 			}
+		}
+		if q.keyNames == 0 {
+			q.keyNames = uint16(min(65535, variantNames))
 		}
 	}
 	// A joined query token whose halves are listed tokens of three

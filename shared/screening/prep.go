@@ -9,6 +9,10 @@ type Token struct {
 	// where short vowels are not written: it is then also compared by
 	// consonant skeleton.
 	Abjad bool
+	// Translit is set when the token was transliterated from Cyrillic or
+	// Greek: its spelling is one romanisation among several (Yevgeniy,
+	// Evgeny), so letters it differs by are not mistakes.
+	Translit bool
 }
 
 // PrepareName runs the name preparation pipeline. Each step lives in its own
@@ -16,7 +20,9 @@ type Token struct {
 //
 //  0. unmask: invisible characters, reversed text and Latin look-alike letters
 //  1. reorder "LAST, First" to "First LAST" (persons and unknown types)
-//  2. transliterate Cyrillic, Greek and Arabic script to Latin
+//  2. transliterate Cyrillic, Greek and Arabic script to Latin, the words
+//     of organisation names that lists translate from Arabic script read
+//     in English ("شركة": company)
 //  3. fold Unicode: compatibility decomposition, accents stripped, lower case
 //  4. tokenise on punctuation (apostrophes and abbreviation dots join)
 //  5. drop honorifics (Mr, Dr, Sheikh, Haji...) if something remains, and for a
@@ -26,7 +32,8 @@ type Token struct {
 //     persons excluded
 func PrepareName(name string, typ sanctions.EntityType) []Token {
 	s := reorderLastFirst(unmask(name), typ)
-	s, abjad := transliterate(s)
+	translit := hasCyrillicOrGreek(s)
+	s, abjad := transliterate(translateArabicWords(s))
 	s = fold(s)
 	words := tokenize(s)
 	if abjad {
@@ -40,7 +47,7 @@ func PrepareName(name string, typ sanctions.EntityType) []Token {
 	}
 	out := make([]Token, len(words))
 	for i, w := range words {
-		out[i] = Token{Text: w, Abjad: abjad && isASCII(w)}
+		out[i] = Token{Text: w, Abjad: abjad && isASCII(w), Translit: translit && isASCII(w)}
 	}
 	return out
 }

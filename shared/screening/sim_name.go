@@ -13,6 +13,7 @@ type qtoken struct {
 	akey             string // consonantKey, for tokens from Arabic script only
 	akeyAlt          string // abjadVariantKeys, for tokens from Arabic script only
 	abjad            bool
+	translit         bool   // transliterated from Cyrillic or Greek (Token.Translit)
 	joined           bool   // made by joining two adjacent tokens
 	legal            bool   // a company legal form (prep_legalforms.go)
 	listed           bool   // a query token that is itself a listed word
@@ -52,7 +53,7 @@ func mayBeWithin(ma, mb uint32, la, lb int) bool {
 
 func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
-	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text),
+	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, translit: t.Translit, weight: w, id: -1, legal: isLegalForm(t.Text),
 		tmask: letterMask(t.Text), pmask: letterMask(p)}
 	if t.Abjad {
 		q.akey = consonantKey(p)

@@ -1,0 +1,48 @@
+package screening
+
+import "strings"
+
+// arabicWords are words of organisation names in Arabic script (Arabic,
+// Persian, Dari, Pashto, Urdu) that lists write in English, not in
+// transliteration: the legal form and the trade of a company, and the
+// words that join names. A transliteration cannot find them
+// ("شركة" is "company", never "shrka"; "لمتد" is "Ltd"), so they are
+// read as the English word, which legal forms then make canonical.
+// The words that join names are dropped, as a Latin name's "and" weighs
+// little: "و" and Pashto "او" ("and"), and Pashto "د" ("of": د حاجی
+// بصیر کمپنی, the company of Haji Basir).
+var arabicWords = map[string]string{
+	"و": "", "او": "",
+	"د": "",
+	// company
+	"شركة": "company", "شركه": "company", "شرکة": "company", "شرکت": "company", "شركت": "company",
+	"کمپنی": "company", "كمپنی": "company", "كمبني": "company", "کمپني": "company", "كمپني": "company", "کمپنۍ": "company",
+	// limited
+	"المحدودة": "limited", "محدودة": "limited", "المحدوده": "limited", "محدوده": "limited",
+	"لمتد": "limited", "ليمتد": "limited", "لیمتد": "limited", "لمیتد": "limited", "لیمیتد": "limited", "ليميتد": "limited",
+	// trades that lists translate
+	"صرافة": "exchange", "الصرافة": "exchange", "للصرافة": "exchange", "صرافه": "exchange", "صرافی": "exchange", "صرافي": "exchange",
+	"مؤسسة": "foundation", "مؤسسه": "foundation", "موسسه": "foundation", "موسسة": "foundation",
+	"بنك": "bank", "بانک": "bank", "بانك": "bank",
+}
+
+// translateArabicWords replaces the words of arabicWords in s, written
+// apart, and leaves everything else as it is. s without Arabic script is
+// returned unchanged.
+func translateArabicWords(s string) string {
+	if isASCII(s) {
+		return s
+	}
+	words := strings.Fields(s)
+	changed := false
+	for i, w := range words {
+		if t, ok := arabicWords[w]; ok {
+			words[i] = t
+			changed = true
+		}
+	}
+	if !changed {
+		return s
+	}
+	return strings.Join(strings.Fields(strings.Join(words, " ")), " ")
+}
