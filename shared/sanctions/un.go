@@ -138,18 +138,17 @@ func unEntity(rec *unRecord, individual bool) (Entity, bool) {
 		e.Programs = []string{lt}
 	}
 	for _, a := range append(rec.IndAliases, rec.EntAliases...) {
-		n := cleanSpace(a.Name)
-		if n == "" {
-			continue
+		for _, name := range unAliasNames(a.Name) {
+			switch strings.ToLower(strings.TrimSpace(a.Quality)) {
+			case "low":
+				name.Weak = true
+			case "f.k.a.":
+				if name.Kind == NameAlias {
+					name.Kind = NameFormerly
+				}
+			}
+			e.Names = appendName(e.Names, name)
 		}
-		name := Name{Full: n, Kind: NameAlias}
-		switch strings.ToLower(strings.TrimSpace(a.Quality)) {
-		case "low":
-			name.Weak = true
-		case "f.k.a.":
-			name.Kind = NameFormerly
-		}
-		e.Names = appendName(e.Names, name)
 	}
 	for _, s := range rec.OriginalScript {
 		if s = cleanSpace(s); s != "" {

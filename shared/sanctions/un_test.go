@@ -71,3 +71,31 @@ func TestParseUNRejectsBrokenXML(t *testing.T) {
 		t.Fatal("truncated XML accepted")
 	}
 }
+
+func TestUNAliasesAreSplitIntoNames(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []Name
+	}{
+		{"Omar Ali", []Name{{Full: "Omar Ali", Kind: NameAlias}}},
+		{"Akrin Saleh Akrin (أقرين صالح أقرين)", []Name{{Full: "Akrin Saleh Akrin", Kind: NameAlias}, {Full: "أقرين صالح أقرين", Kind: NameOriginalScript}}},
+		{"حسن غول (Hassan Ghul; Hassan Gul; Hasan Gul)", []Name{{Full: "حسن غول", Kind: NameOriginalScript}, {Full: "Hassan Ghul", Kind: NameAlias}, {Full: "Hassan Gul", Kind: NameAlias}, {Full: "Hasan Gul", Kind: NameAlias}}},
+		{"Amir Khazmat (original script: Амир Хазмат)", []Name{{Full: "Amir Khazmat", Kind: NameAlias}, {Full: "Амир Хазмат", Kind: NameOriginalScript}}},
+		{"EL PARA (COMBAT NAME)", []Name{{Full: "EL PARA", Kind: NameAlias}}},
+		{"Mohammad Ishaq Akhund born in 1963", []Name{{Full: "Mohammad Ishaq Akhund", Kind: NameAlias}}},
+		{"Safia Farkash Mohammed Al-Hadad, born 1 Jan. 1953 (Oman passport no.03825239)", []Name{{Full: "Safia Farkash Mohammed Al-Hadad", Kind: NameAlias}}},
+		{"Osborne Kabila", []Name{{Full: "Osborne Kabila", Kind: NameAlias}}},
+		{"  ", nil},
+	} {
+		got := unAliasNames(c.in)
+		if len(got) != len(c.want) {
+			t.Errorf("%q: %+v, want %+v", c.in, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("%q name %d: %+v, want %+v", c.in, i, got[i], c.want[i])
+			}
+		}
+	}
+}
