@@ -3,7 +3,6 @@ package alerts
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -215,17 +214,8 @@ func newAlertID() string { return "alt_" + strings.ToLower(store.NewID()) }
 // retry runs fn again while it loses a race for the pair (a version conflict, or the
 // pair's memory created by another Raise): it reads again and decides again.
 func retry(ctx context.Context, fn func() error) error {
-	var err error
-	for attempt := 0; attempt < 10; attempt++ {
-		if err = fn(); !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrAlreadyExists) {
-			return err
-		}
-		d := time.Duration(5*(attempt+1))*time.Millisecond + time.Duration(rand.IntN(5))*time.Millisecond
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(d):
-		}
-	}
-	return err
+	return store.RetryConflicts(ctx, conflictRetry, fn)
 }
+
+// conflictRetry: 10 attempts, 5ms more wait each time plus up to 5ms.
+var conflictRetry = store.RetryPolicy{Attempts: 10, AlreadyExists: true, Backoff: store.Backoff{Base: 5 * time.Millisecond, Linear: true, Jitter: 5 * time.Millisecond}}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -442,15 +441,9 @@ func EntryFromItem(item map[string]types.AttributeValue) (Entry, bool) {
 	return it.entry(), true
 }
 
-func backoff(ctx context.Context, attempt int) error {
-	ceiling := time.Duration(min(1<<min(attempt, 7), 100)) * time.Millisecond
-	d := time.Duration(rand.Int64N(int64(ceiling))) + time.Millisecond
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// backoff waits before retrying a seal that lost its race for the head, or a read of
+// records the table left unprocessed.
+func backoff(ctx context.Context, attempt int) error { return sealBackoff.Wait(ctx, attempt) }
+
+// sealBackoff is 1ms plus a random while below 1ms<<attempt, at most 100ms (full jitter).
+var sealBackoff = store.Backoff{Base: time.Millisecond, Max: 100 * time.Millisecond, Full: true, Min: time.Millisecond}

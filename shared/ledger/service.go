@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/chainfi/chainguard/shared/audit"
@@ -153,15 +152,9 @@ func failedOn(err error, key store.Key) bool {
 	return false
 }
 
-// backoff sleeps a jittered, growing while before a retry.
+// backoff waits a random while below 10ms<<attempt before a retry (full jitter).
 func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(rand.Int64N(int64(10*time.Millisecond) << attempt))
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
+	return store.Backoff{Base: 10 * time.Millisecond, Full: true}.Wait(ctx, attempt)
 }
 
 // Balance is one account of a user.

@@ -3,10 +3,8 @@ package movements
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/chainfi/chainguard/shared/alerts"
@@ -102,20 +100,12 @@ func (s *Service) open(ctx context.Context, t store.TenantID, record, purpose, e
 	return json.Unmarshal([]byte(raw), v)
 }
 
-// retry runs fn again while it loses an optimistic race (a version conflict, an item
-// created meanwhile, or a transaction conflict on a hot aggregate item).
+// conflictRetry: 8 attempts, store.ConflictBackoff between them.
+var conflictRetry = store.RetryPolicy{Attempts: 8, Backoff: store.ConflictBackoff}
+
+// retry runs fn again while it loses an optimistic race (a version conflict, or a
+// transaction conflict on a hot aggregate item). An item created meanwhile is not retried:
+// the callers answer it themselves (a replayed movement id).
 func retry(ctx context.Context, fn func() error) error {
-	var err error
-	for attempt := 0; attempt < 8; attempt++ {
-		if err = fn(); !errors.Is(err, store.ErrConflict) {
-			return err
-		}
-		d := time.Duration(5<<attempt)*time.Millisecond + time.Duration(rand.IntN(10))*time.Millisecond
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(d):
-		}
-	}
-	return err
+	return store.RetryConflicts(ctx, conflictRetry, fn)
 }

@@ -198,20 +198,13 @@ type statusChanged struct {
 	ChangedAt   string `json:"changedAt"`
 }
 
+// conflictRetry: 5 attempts, 5ms more wait each time (5, 10, 15, 20ms), no jitter.
+var conflictRetry = store.RetryPolicy{Attempts: 5, Backoff: store.Backoff{Base: 5 * time.Millisecond, Linear: true}}
+
 // retry runs fn again (up to 5 times) while it fails on a version conflict: the state it
 // read changed under it, so it reads and decides again.
 func retry(ctx context.Context, fn func() error) error {
-	var err error
-	for i := 0; i < 5; i++ {
-		if err = fn(); !errors.Is(err, store.ErrConflict) {
-			return err
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		time.Sleep(time.Duration(5*(i+1)) * time.Millisecond)
-	}
-	return err
+	return store.RetryConflicts(ctx, conflictRetry, fn)
 }
 
 func (s *Service) seal(ctx context.Context, t store.TenantID, record, purpose string, v any) (string, error) {

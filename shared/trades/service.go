@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -583,15 +582,8 @@ func failedOn(err error, key store.Key) bool {
 	return false
 }
 
-func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(5<<min(attempt, 6))*time.Millisecond + time.Duration(rand.IntN(10))*time.Millisecond
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
-}
+// backoff waits before retrying a change that lost a race.
+func backoff(ctx context.Context, attempt int) error { return store.ConflictBackoff.Wait(ctx, attempt) }
 
 // restricted reads both parties' platform status.
 func (s *Service) restricted(ctx context.Context, t store.TenantID, tr Trade) (buyer, seller bool, err error) {
