@@ -2,8 +2,6 @@ package movements
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -80,24 +78,14 @@ const (
 	PurposeContext = "movement.context" // initiatedBy and approvalPath
 )
 
+// seal encrypts v's JSON for one field of a record (envelope.EncryptJSON).
 func (s *Service) seal(ctx context.Context, t store.TenantID, record, purpose string, v any) (string, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	out, err := envelope.EncryptString(ctx, s.Enc, envelope.Context{Tenant: string(t), Record: record, Purpose: purpose}, string(raw))
-	if err != nil {
-		return "", fmt.Errorf("movements: encrypt %s: %w", purpose, err)
-	}
-	return out, nil
+	return envelope.EncryptJSON(ctx, s.Enc, envelope.Context{Tenant: string(t), Record: record, Purpose: purpose}, v)
 }
 
+// open decrypts a field sealed by seal into v.
 func (s *Service) open(ctx context.Context, t store.TenantID, record, purpose, enc string, v any) error {
-	raw, err := envelope.DecryptString(ctx, s.Enc, envelope.Context{Tenant: string(t), Record: record, Purpose: purpose}, enc)
-	if err != nil {
-		return fmt.Errorf("movements: decrypt %s: %w", purpose, err)
-	}
-	return json.Unmarshal([]byte(raw), v)
+	return envelope.DecryptJSON(ctx, s.Enc, envelope.Context{Tenant: string(t), Record: record, Purpose: purpose}, enc, v)
 }
 
 // conflictRetry: 8 attempts, store.ConflictBackoff between them.
