@@ -220,3 +220,15 @@ func TestArabicScriptOrganisationWordsAndRareReadingsAreFound(t *testing.T) {
 		t.Errorf("محمد لكحل: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
 	}
 }
+
+func TestAnArabicScriptGlideIsNotAVowel(t *testing.T) {
+	ix := buildIndex(t, person("1", "Martyn John Evans"), person("2", "AL-MAURITANI, Younis"))
+	// يونس opens on ya: Younis, never Evans, whatever their consonants.
+	r := ix.Screen(screening.Query{Name: "شيخ يونس الموريتاني"}, screening.DefaultOptions())
+	if o, s := outcomeOf(r, "1"); o != screening.OutcomeClear {
+		t.Errorf("Martyn John Evans for يونس الموريتاني: %s at %v", o, s)
+	}
+	if top(r).EntityID != "2" {
+		t.Errorf("يونس الموريتاني: top %q", top(r).PrimaryName)
+	}
+}

@@ -129,6 +129,40 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 // counts between short words; a Latin word that carries the article
 // joined ("Elsseid", "Alzubaidi") matches the Arabic word without it.
 func keySim(q, n *qtoken) float64 {
+	s := keySimOf(q, n)
+	if s > glideClashSim && glideClash(q, n) {
+		return glideClashSim
+	}
+	return s
+}
+
+// glideClashSim bounds the key similarity of words whose first letters
+// clash (glideClash): near, never strong.
+const glideClashSim = 0.85
+
+// glideClash says whether an Arabic-script word that opens on a written
+// glide, ya or waw (transliterated y, w), is compared with a Latin word
+// that cannot open on it: ya is y, i or j (Younis, Iunus, Jusuf), waw is
+// w, v, o or u (Walid, Vali, Oualid, Uways). The consonant key leaves
+// glides out, so without this يونس (ywns, key "ns") is Evans or Anas.
+func glideClash(q, n *qtoken) bool {
+	a, l := q, n
+	if !a.abjad {
+		a, l = n, q
+	}
+	if !a.abjad || l.abjad || a.text == "" || l.text == "" {
+		return false
+	}
+	switch a.text[0] {
+	case 'y':
+		return !strings.ContainsRune("yij", rune(l.text[0]))
+	case 'w':
+		return !strings.ContainsRune("wvou", rune(l.text[0]))
+	}
+	return false
+}
+
+func keySimOf(q, n *qtoken) float64 {
 	qk, nk := q.keyOf(), n.keyOf()
 	if len(qk) == 0 || len(nk) == 0 {
 		return 0
