@@ -112,7 +112,10 @@ func (h *timer) verify(ctx context.Context) (Output, error) {
 		out.Verified++
 		out.Problems += len(rep.Problems)
 		for _, p := range rep.Problems {
-			h.log.ErrorContext(ctx, "ledger invariant broken", "tenant", t, "code", p.Code)
+			// Subjects are internal ids (account, transaction, trade, asset) and
+			// details are amounts: no personal data, and what the operator needs
+			// to find the damage.
+			h.log.ErrorContext(ctx, "ledger invariant broken", "tenant", t, "code", p.Code, "subject", p.Subject, "detail", p.Detail)
 		}
 	}
 	metrics.EMF(os.Stdout, "ChainGuard/Trades", map[string]float64{"LedgerProblems": float64(out.Problems)}, time.Now())

@@ -218,7 +218,7 @@ func (s *Service) DisableRule(ctx context.Context, t store.TenantID, by audit.Ac
 
 func (s *Service) newVersion(ctx context.Context, t store.TenantID, by audit.Actor, cur ruleItem, expected int, action string, change func(*Rule)) (Rule, error) {
 	if expected != 0 && expected != cur.Rule.Version {
-		return Rule{}, failure.New(failure.Unprocessable, "version_mismatch", "the rule is at version %d, not %d; read it again", cur.Rule.Version, expected)
+		return Rule{}, failure.Conflicting("version_mismatch", "the rule is at version %d, not %d; read it again", cur.Rule.Version, expected)
 	}
 	next := cur.Rule
 	change(&next)
