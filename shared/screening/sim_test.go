@@ -106,7 +106,7 @@ func TestCompareDOB(t *testing.T) {
 		{"1977-03-02", []sanctions.Date{date("1977-03-25")}, DOBSameMonth, 0.04},
 		{"1977-11-02", []sanctions.Date{date("1977-03-25")}, DOBSameYear, 0.02},
 		{"1978-03-25", []sanctions.Date{date("1977-03-25")}, DOBNearYear, -0.05},
-		{"1990-03-25", []sanctions.Date{date("1977-03-25")}, DOBMismatch, -0.20},
+		{"1990-03-25", []sanctions.Date{date("1977-03-25")}, DOBMismatch, -0.40},
 		{"1977-03-25", []sanctions.Date{date("1977")}, DOBExact, 0.06}, // the list knows only the year
 		{"1977", []sanctions.Date{date("1977-03-25")}, DOBSameYear, 0.02},
 		{"1974-06-01", []sanctions.Date{yearRange}, DOBSameYear, 0.02},
