@@ -2,7 +2,6 @@ package lists
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -369,23 +368,11 @@ func (s *Screener) Get(ctx context.Context, by audit.Actor, tenant store.TenantI
 }
 
 func (s *Screener) seal(ctx context.Context, t store.TenantID, id, purpose string, v any) (string, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	enc, err := envelope.EncryptString(ctx, s.enc, envelope.Context{Tenant: string(t), Record: id, Purpose: purpose}, string(raw))
-	if err != nil {
-		return "", fmt.Errorf("lists: encrypt %s: %w", purpose, err)
-	}
-	return enc, nil
+	return envelope.EncryptJSON(ctx, s.enc, envelope.Context{Tenant: string(t), Record: id, Purpose: purpose}, v)
 }
 
 func (s *Screener) open(ctx context.Context, t store.TenantID, id, purpose, enc string, v any) error {
-	raw, err := envelope.DecryptString(ctx, s.enc, envelope.Context{Tenant: string(t), Record: id, Purpose: purpose}, enc)
-	if err != nil {
-		return fmt.Errorf("lists: decrypt %s: %w", purpose, err)
-	}
-	return json.Unmarshal([]byte(raw), v)
+	return envelope.DecryptJSON(ctx, s.enc, envelope.Context{Tenant: string(t), Record: id, Purpose: purpose}, enc, v)
 }
 
 func checkRequest(req Request) error {
