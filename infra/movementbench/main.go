@@ -29,6 +29,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/chainfi/chainguard/shared/rules/rulestest"
 )
 
 type credentials struct {
@@ -204,7 +206,7 @@ func setup(cfg *config) error {
 			return fmt.Errorf("create list: %w", err)
 		}
 		actions := []string{"alert", "review", "alert"}
-		for i, x := range expressions(block, countries)[:cfg.rules] {
+		for i, x := range rulestest.Quiet(block, countries)[:cfg.rules] {
 			action := actions[i%3]
 			if i == 0 {
 				action = "block" // a withdrawal to the blocklist is blocked
@@ -231,58 +233,6 @@ func setup(cfg *config) error {
 	}
 	fmt.Printf("setup: %d users with a vault, %d rules created (%d enabled in the tenant), in %s\n", cfg.users, cfg.rules, cfg.enabled, time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-// expressions are 50 rules in the shapes of shared/rules' benchmark: list membership,
-// amounts, velocity over 3 windows (10m, 1h, 24h), jurisdiction and risk.
-func expressions(block, countries string) []string {
-	var xs []string
-	xs = append(xs,
-		fmt.Sprintf(`destination.address in list(%q)`, block),
-		fmt.Sprintf(`source.address in list(%q)`, block),
-		fmt.Sprintf(`destination.country in list(%q)`, countries),
-		fmt.Sprintf(`source.jurisdictions.exists(j, j in list(%q))`, countries),
-		`destination.sanctioned || source.sanctioned`,
-	)
-	for i, asset := range []string{"BTC", "ETH", "USDT", "USDC", "SOL"} {
-		xs = append(xs,
-			fmt.Sprintf(`movement.asset == %q && movement.amount > decimal("%d.5")`, asset, (i+1)*100000),
-			fmt.Sprintf(`movement.asset == %q && movement.amount >= %d && movement.direction == "out"`, asset, (i+1)*100000),
-		)
-	}
-	for _, w := range []string{"10m", "1h", "24h", "24h"} {
-		xs = append(xs,
-			fmt.Sprintf(`count_out(duration(%q)) > 1000000`, w),
-			fmt.Sprintf(`sum_out_usd(duration(%q)) + movement.valueUsd > 5000000000.0`, w),
-			fmt.Sprintf(`distinct_destinations(duration(%q)) >= 500 && movement.kind == "vault_to_wallet"`, w),
-		)
-	}
-	xs = append(xs,
-		`count_in(duration("1h")) > 0 && sum_in_usd(duration("1h")) > 10000.0 && count_out(duration("1h")) > 0`,
-		`sum_in_usd(duration("24h")) > 100000.0`,
-		`source.riskTier == "high" && movement.valueUsd > 1000.0`,
-		`destination.riskTier == "high" && !movement.hasValueUsd`,
-		`movement.kind == "wallet_to_wallet" && destination.userId == ""`,
-		`movement.occurredAt.getHours("UTC") < 5 && movement.valueUsd > 20000.0`,
-		`"US" in source.jurisdictions && destination.country == "CU"`,
-		`movement.chain != destination.chain && destination.type == "address"`,
-		`size(movement.txHash) == 0 && movement.direction == "out" && movement.valueUsd > 100000.0`,
-		`movement.valueUsd > 1000000.0`,
-		`source.userId != destination.userId && destination.userId != "" && movement.valueUsd > 250000.0`,
-		fmt.Sprintf(`count_out(duration("1h")) > 3 && destination.address in list(%q)`, block),
-		`distinct_destinations(duration("24h")) > 2000`,
-		fmt.Sprintf(`movement.asset == "ETH" && movement.amount > 10 && destination.address in list(%q)`, block),
-		`count_out(duration("24h")) > 5000000 || sum_out_usd(duration("24h")) > 50000000000.0`,
-		`source.type == "vault" && destination.type == "vault" && movement.valueUsd > 5000000.0`,
-		`destination.jurisdictions.exists(j, j == "RU" || j == "BY") && movement.direction == "out"`,
-		`count_out(duration("10m")) == 0 && movement.valueUsd > 10000.0`,
-		`movement.amount > decimal("999999999.5")`,
-		`source.riskTier == "high" && destination.userId == ""`,
-		`movement.asset == "XMR"`,
-		`destination.type == "address" && destination.chain == "TRX" && movement.valueUsd > 100000.0`,
-		`source.type == "address" && source.sanctioned`,
-	)
-	return xs
 }
 
 func movement(cfg *config, i int, at time.Time) map[string]any {

@@ -40,6 +40,7 @@ import (
 	"github.com/chainfi/chainguard/shared/lifecycle"
 	"github.com/chainfi/chainguard/shared/lists"
 	"github.com/chainfi/chainguard/shared/onboarding"
+	"github.com/chainfi/chainguard/shared/rules/rulestest"
 	"github.com/chainfi/chainguard/shared/sanctions"
 	"github.com/chainfi/chainguard/shared/screening"
 	"github.com/chainfi/chainguard/shared/store"
@@ -223,108 +224,6 @@ func BenchmarkLogMovement(b *testing.B) {
 	})
 }
 
-// benchRuleExpressions are 50 rules in the shapes of shared/rules' BenchmarkEvaluate50Rules
-// (list membership, amounts per asset, velocity, jurisdiction and risk), with the velocity
-// functions over 3 distinct windows (10m, 1h, 24h): one Query each per decision.
-func benchRuleExpressions() []string {
-	var xs []string
-	for _, l := range []string{"my-blocklist", "usdt-frozen", "partner-blocklist", "internal-watch", "my-blocklist"} {
-		xs = append(xs, fmt.Sprintf(`destination.address in list(%q)`, l))
-	}
-	xs = append(xs,
-		`source.address in list("my-blocklist")`,
-		`destination.country in list("high-risk-countries")`,
-		`source.country in list("high-risk-countries") && movement.direction == "out"`,
-		`source.jurisdictions.exists(j, j in list("high-risk-countries"))`,
-		`destination.sanctioned || source.sanctioned`,
-	)
-	for i, asset := range []string{"BTC", "ETH", "USDT", "USDC", "SOL"} {
-		xs = append(xs,
-			fmt.Sprintf(`movement.asset == %q && movement.amount > decimal("%d.5")`, asset, (i+1)*1000),
-			fmt.Sprintf(`movement.asset == %q && movement.amount >= %d && movement.direction == "out"`, asset, (i+1)*100),
-		)
-	}
-	for _, w := range []string{"10m", "1h", "24h", "24h"} {
-		xs = append(xs,
-			fmt.Sprintf(`count_out(duration(%q)) > 10`, w),
-			fmt.Sprintf(`sum_out_usd(duration(%q)) + movement.valueUsd > 50000.0`, w),
-			fmt.Sprintf(`distinct_destinations(duration(%q)) >= 5 && movement.kind == "vault_to_wallet"`, w),
-		)
-	}
-	xs = append(xs,
-		`count_in(duration("1h")) > 0 && sum_in_usd(duration("1h")) > 10000.0 && count_out(duration("1h")) > 0`,
-		`sum_in_usd(duration("24h")) > 100000.0`,
-		`source.riskTier == "high" && movement.valueUsd > 1000.0`,
-		`destination.riskTier == "high" && !movement.hasValueUsd`,
-		`movement.kind == "wallet_to_wallet" && destination.userId == ""`,
-		`movement.occurredAt.getHours("UTC") < 5 && movement.valueUsd > 20000.0`,
-		`"US" in source.jurisdictions && destination.country == "CU"`,
-		`movement.chain != destination.chain && destination.type == "address"`,
-		`size(movement.txHash) == 0 && movement.direction == "out"`,
-		`movement.valueUsd > 1000000.0`,
-		`source.userId != destination.userId && destination.userId != "" && movement.valueUsd > 250000.0`,
-		`count_out(duration("1h")) > 3 && destination.address in list("internal-watch")`,
-		`distinct_destinations(duration("24h")) > 20`,
-		`movement.asset == "ETH" && movement.amount > 10 && destination.address in list("partner-blocklist")`,
-		`count_out(duration("24h")) > 50 || sum_out_usd(duration("24h")) > 500000.0`,
-		`source.type == "vault" && destination.type == "vault" && movement.valueUsd > 5000000.0`,
-		`destination.jurisdictions.exists(j, j == "RU" || j == "BY") && movement.direction == "out"`,
-		`count_out(duration("10m")) == 0 && movement.valueUsd > 10000.0`,
-	)
-	return xs
-}
-
-// benchQuietExpressions are 50 rules of the same shapes with thresholds that a benchmark
-// withdrawal never reaches: what processing costs when no rule hits.
-func benchQuietExpressions() []string {
-	xs := []string{
-		`destination.address in list("my-blocklist")`,
-		`source.address in list("my-blocklist")`,
-		`destination.country in list("high-risk-countries")`,
-		`source.jurisdictions.exists(j, j in list("high-risk-countries"))`,
-		`destination.sanctioned || source.sanctioned`,
-	}
-	for i, asset := range []string{"BTC", "ETH", "USDT", "USDC", "SOL"} {
-		xs = append(xs,
-			fmt.Sprintf(`movement.asset == %q && movement.amount > decimal("%d.5")`, asset, (i+1)*100000),
-			fmt.Sprintf(`movement.asset == %q && movement.amount >= %d && movement.direction == "out"`, asset, (i+1)*100000),
-		)
-	}
-	for _, w := range []string{"10m", "1h", "24h", "24h"} {
-		xs = append(xs,
-			fmt.Sprintf(`count_out(duration(%q)) > 1000000`, w),
-			fmt.Sprintf(`sum_out_usd(duration(%q)) + movement.valueUsd > 5000000000.0`, w),
-			fmt.Sprintf(`distinct_destinations(duration(%q)) >= 500 && movement.kind == "vault_to_wallet"`, w),
-		)
-	}
-	xs = append(xs,
-		`count_in(duration("1h")) > 0 && sum_in_usd(duration("1h")) > 10000.0 && count_out(duration("1h")) > 0`,
-		`sum_in_usd(duration("24h")) > 100000.0`,
-		`source.riskTier == "high" && movement.valueUsd > 1000.0`,
-		`destination.riskTier == "high" && !movement.hasValueUsd`,
-		`movement.kind == "wallet_to_wallet" && destination.userId == ""`,
-		`movement.occurredAt.getHours("UTC") < 5 && movement.valueUsd > 20000.0`,
-		`"US" in source.jurisdictions && destination.country == "CU"`,
-		`movement.chain != destination.chain && destination.type == "address"`,
-		`size(movement.txHash) == 0 && movement.direction == "out" && movement.valueUsd > 100000.0`,
-		`movement.valueUsd > 1000000.0`,
-		`source.userId != destination.userId && destination.userId != "" && movement.valueUsd > 250000.0`,
-		`count_out(duration("1h")) > 3 && destination.address in list("my-blocklist")`,
-		`distinct_destinations(duration("24h")) > 2000`,
-		`movement.asset == "ETH" && movement.amount > 10 && destination.address in list("my-blocklist")`,
-		`count_out(duration("24h")) > 5000000 || sum_out_usd(duration("24h")) > 50000000000.0`,
-		`source.type == "vault" && destination.type == "vault" && movement.valueUsd > 5000000.0`,
-		`destination.jurisdictions.exists(j, j == "RU" || j == "BY") && movement.direction == "out"`,
-		`count_out(duration("10m")) == 0 && movement.valueUsd > 10000.0`,
-		`movement.amount > decimal("999999999.5")`,
-		`source.riskTier == "high" && destination.userId == ""`,
-		`movement.asset == "XMR"`,
-		`destination.type == "address" && destination.chain == "TRX" && movement.valueUsd > 100000.0`,
-		`source.type == "address" && source.sanctioned`,
-	)
-	return xs
-}
-
 // usdtFrozen is the USDT issuer's frozen ETH addresses (the crypto watch list fixture), or
 // nil when the fixtures are not there.
 func usdtFrozen() []json.RawMessage {
@@ -348,7 +247,7 @@ func usdtFrozen() []json.RawMessage {
 	return out
 }
 
-// setupRules creates the lists and 50 enabled rules (xs, or benchRuleExpressions).
+// setupRules creates the lists and 50 enabled rules (xs, or rulestest.Busy).
 func (f *fixture) setupRules(tb testing.TB, xs ...string) {
 	tb.Helper()
 	ctx := context.Background()
@@ -377,7 +276,7 @@ func (f *fixture) setupRules(tb testing.TB, xs ...string) {
 	}
 	actions := []string{"alert", "review", "block"}
 	if xs == nil {
-		xs = benchRuleExpressions()
+		xs = rulestest.Busy([4]string{"10m", "1h", "24h", "24h"}, "10m")
 	}
 	if len(xs) != 50 {
 		tb.Fatalf("%d rules, want 50", len(xs))
@@ -513,7 +412,7 @@ func BenchmarkList(b *testing.B) {
 // the cost of a movement. Logging each movement is outside the timer and the counts.
 func BenchmarkProcess50Rules(b *testing.B) {
 	b.Run("hits", func(b *testing.B) { benchProcess(b, nil) })
-	b.Run("no-hits", func(b *testing.B) { benchProcess(b, benchQuietExpressions()) })
+	b.Run("no-hits", func(b *testing.B) { benchProcess(b, rulestest.Quiet("my-blocklist", "high-risk-countries")) })
 }
 
 func benchProcess(b *testing.B, xs []string) {
