@@ -269,6 +269,11 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 	default:
 		return out
 	}
+	// The two readings of a compound with the article ("سیف الله":
+	// sifallh, siflh) often have the same consonants: each key is looked
+	// up once, so that compoundNames counts the listed words once.
+	var seen [2 * (maxAbjadVariants + 1)]string
+	nseen := 0
 	for _, text := range texts {
 		if text == "" {
 			continue
@@ -278,6 +283,13 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 			continue
 		}
 		for k, rest := k, abjadVariantKeys(text); k != ""; k, rest = nextKey(rest) {
+			if slices.Contains(seen[:nseen], k) {
+				continue
+			}
+			if nseen < len(seen) {
+				seen[nseen] = k
+				nseen++
+			}
 			out = ix.compoundKeyVocab(q, i, base, k, out)
 		}
 	}
