@@ -247,3 +247,29 @@ func TestAnArabicScriptCompoundWithTheArticleCountsItsNamesakesOnce(t *testing.T
 		t.Errorf("قاري سیف الله توخى: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
 	}
 }
+
+func TestAWordCompoundedWithAllahIsFoundByItsStem(t *testing.T) {
+	ix := buildIndex(t,
+		person("1", "NAZIRULLAH HANAFI WALIULLAH"),
+		person("2", "KHAN, Nazir Ali"),
+		person("3", "WALI, Hanif"),
+		person("4", "VILLA, Hanafi"),
+	)
+	// ولى الله is Waliullah: the compound's key is "l", as short as
+	// Wali's or Villa's, so the word before الله is compared with the
+	// word before -ullah.
+	r := ix.Screen(screening.Query{Name: "نذیر الله حنفى ولى الله"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("نذیر الله حنفى ولى الله: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	for _, p := range top(r).Explanation.Name.Pairs {
+		if p.Name == "waliullah" && p.Query != "wliallh" {
+			t.Errorf("waliullah paired with %q", p.Query)
+		}
+	}
+	// Not any word with an l: ولى الله is not Villa.
+	r = ix.Screen(screening.Query{Name: "حنفى ولى الله"}, screening.DefaultOptions())
+	if o, s := outcomeOf(r, "4"); o != screening.OutcomeClear {
+		t.Errorf("VILLA, Hanafi for حنفى ولى الله: %s at %v", o, s)
+	}
+}

@@ -274,12 +274,15 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 	// up once, so that compoundNames counts the listed words once.
 	var seen [2 * (maxAbjadVariants + 1)]string
 	nseen := 0
-	for _, text := range texts {
+	for n, text := range texts {
 		if text == "" {
 			continue
 		}
 		k := consonantKey(phoneticForm(text))
 		if len(k) < 3 {
+			if n == 0 && q[i].text == "lh" && q[i-1].text == "al" {
+				out = ix.allahCompoundVocab(q, i, base, text, k, out)
+			}
 			continue
 		}
 		for k, rest := k, abjadVariantKeys(text); k != ""; k, rest = nextKey(rest) {
@@ -291,6 +294,30 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 				nseen++
 			}
 			out = ix.compoundKeyVocab(q, i, base, k, out)
+		}
+	}
+	return out
+}
+
+// allahCompoundVocab appends, for a word and الله whose consonant key k
+// is too short to single out listed words ("wliallh": l), the listed words
+// with that key that are the word compounded with Allah (Waliullah:
+// allahCompoundSim), as compoundKeyVocab does.
+func (ix *Index) allahCompoundVocab(q []qtoken, i, base int, text, k string, out []vocabSim) []vocabSim {
+	t := newQToken(Token{Text: text, Abjad: true}, 1)
+	for _, pre := range abjadPrefixes {
+		same := equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
+		for j, v := range same {
+			if j >= 8*maxSimilarVocab {
+				break
+			}
+			if allahCompoundSim(&t, &ix.vtok[v]) < minTokenSim+0.1 {
+				continue
+			}
+			q[i].compoundNames = min(65535, q[i].compoundNames+1)
+			if !slices.ContainsFunc(out[base:], func(s vocabSim) bool { return s.id == v }) {
+				out = append(out, vocabSim{id: v, sim: abjadKeySim - 0.02, half: true})
+			}
 		}
 	}
 	return out

@@ -119,8 +119,46 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 		if s := keySim(q, n); s > best {
 			best, how = s, matchSkeleton
 		}
+		if s := allahCompoundSim(q, n); s > best {
+			best, how = s, matchSkeleton
+		}
 	}
 	return best, how
+}
+
+// allahSuffixes are the Latin endings of a name compounded with الله
+// (Allah), longest first: Nasrullah, Habibollah, Abdallah, Fathillah,
+// Nasrulla, Abdalla.
+var allahSuffixes = [...]string{"ullah", "ollah", "allah", "illah", "ulla", "olla", "alla", "ulah", "olah"}
+
+// allahCompoundSim compares a word of Arabic script compounded with الله
+// and joined by abjadJoin (ولى الله: "wli al lh", joined "wliallh") with a
+// Latin word ending in a rendering of -ullah (Waliullah): the words before
+// the compound are compared. Their consonant keys cannot be: Allah's h is
+// dropped as a ta marbuta would be and its l merges with a stem ending in
+// l (Jalilullah), so the key of the whole is as short as "l" (Waliullah)
+// or "jl", which countless other words share. 0 when not such a pair.
+func allahCompoundSim(q, n *qtoken) float64 {
+	a, l := q, n
+	if !a.abjad {
+		a, l = n, q
+	}
+	if !a.abjad || l.abjad || len(a.text) < 6 || !strings.HasSuffix(a.text, "allh") {
+		return 0
+	}
+	for _, suf := range allahSuffixes {
+		if len(l.text) < len(suf)+2 || !strings.HasSuffix(l.text, suf) {
+			continue
+		}
+		as := newQToken(Token{Text: a.text[:len(a.text)-4], Abjad: true}, 1)
+		ls := newQToken(Token{Text: l.text[:len(l.text)-len(suf)]}, 1)
+		s, _ := tokenSim(&as, &ls)
+		if s < minTokenSim {
+			return 0
+		}
+		return min(s, abjadKeySim)
+	}
+	return 0
 }
 
 // keySim compares a token transliterated from Arabic script with a Latin
@@ -513,6 +551,12 @@ func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
 				return n, t, ok
 			}
 		}
+		if a[i+2].text == "lh" && len(a[i].text) >= 2 {
+			// A word and الله: Waliullah, whose key is too short to try.
+			if t, ok := allahJoin(a, i, b); ok {
+				return 3, t, true
+			}
+		}
 	}
 	if a[i+1].text == "al" {
 		// The article joined to the word before it: عبد ال is "Abdul",
@@ -520,6 +564,20 @@ func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
 		return try(a[i].text+"al", 2)
 	}
 	return try(a[i].text+a[i+1].text, 2)
+}
+
+// allahJoin joins a[i] and the الله after it ("wli al lh") when the
+// compound is a Latin word of b (allahCompoundSim).
+func allahJoin(a []qtoken, i int, b []qtoken) (qtoken, bool) {
+	t := newQToken(Token{Text: a[i].text + "allh", Abjad: true}, min(1, a[i].weight+a[i+1].weight+a[i+2].weight))
+	for j := range b {
+		if allahCompoundSim(&t, &b[j]) >= minTokenSim+0.1 {
+			t.joined = true
+			t.keyNames = a[i+2].compoundNames
+			return t, true
+		}
+	}
+	return qtoken{}, false
 }
 
 func hasToken(b []qtoken, t string) bool {
