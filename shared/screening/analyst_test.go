@@ -273,3 +273,17 @@ func TestAWordCompoundedWithAllahIsFoundByItsStem(t *testing.T) {
 		t.Errorf("VILLA, Hanafi for حنفى ولى الله: %s at %v", o, s)
 	}
 }
+
+func TestTheFathersNameAfterWaladIsNotRequired(t *testing.T) {
+	ix := buildIndex(t, person("1", "Haji Gulab Gul"), person("2", "GULAB, Khan"), person("3", "HIZRAT"))
+	// ولد is "son of": the listed name leaves the father (حضرت گل) out.
+	r := ix.Screen(screening.Query{Name: "حاجی گلاب گل ولد حاجی حضرت گل"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("گلاب گل ولد حضرت گل: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	// A given name alone before ولد is one word, never review on its own.
+	r = ix.Screen(screening.Query{Name: "گلاب ولد حضرت"}, screening.DefaultOptions())
+	if r.Outcome != screening.OutcomeClear {
+		t.Errorf("گلاب ولد حضرت: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}

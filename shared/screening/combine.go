@@ -187,8 +187,9 @@ func abjadCap(a *alignment) float64 {
 		c = capAbjadLoose
 	}
 	words := 0
+	father := patronymicStart(a.q)
 	for i := range a.q {
-		if len(a.q[i].text) > 1 && !a.q[i].legal && a.q[i].text != "al" {
+		if len(a.q[i].text) > 1 && !a.q[i].legal && a.q[i].text != "al" && (i < father || a.qUsed[i]) {
 			words++
 		}
 	}

@@ -678,7 +678,17 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 	for _, p := range a.pairs[:a.npairs] {
 		a.bestSim = max(a.bestSim, p.sim)
 	}
+	father := patronymicStart(q)
 	for i := range q {
+		if i >= father && qSim[i] == 0 {
+			// The father's name, which Latin spellings often leave out:
+			// not a word of the person's own name, and a little evidence
+			// against the listed name (ولد itself nothing).
+			if i > father {
+				qTotal += fatherWeight * q[i].weight
+			}
+			continue
+		}
 		if len(q[i].text) > 1 && !q[i].legal {
 			a.qWords++
 			if q[i].weight >= lowWeight && qSim[i] < strongTokenSim {
@@ -709,6 +719,28 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 	a.qc, a.nc = qMatched/qTotal, nMatched/nTotal
 	a.score = round3(nameQueryWeight*a.qc + (1-nameQueryWeight)*a.nc)
 	return a
+}
+
+// patronymicStart is the index of ولد ("son of", transliterated wld) in a
+// name from Arabic script, len(q) when there is none: Afghan and Pakistani
+// names give the father's name after it (اختر محمد ولد نور محمد: Akhtar
+// Mohammad, son of Nur Mohammad), and Latin spellings leave the father
+// out or translate the word ("son of"). ولد and the words after it that
+// the listed name does not have are not words of the name (a given name
+// before ولد is one word, capped as such) and weigh little in coverage
+// (fatherWeight; ولد nothing); those it has (Mauritanian Ould, a father's
+// name that is listed) count as any word.
+// fatherWeight scales the weight of a word of the father's name that the
+// listed name does not have.
+const fatherWeight = 0.25
+
+func patronymicStart(q []qtoken) int {
+	for i := 1; i+1 < len(q); i++ {
+		if q[i].abjad && q[i].text == "wld" {
+			return i
+		}
+	}
+	return len(q)
 }
 
 // looseTokenSim bounds the similarity of a word with two typos (or three
