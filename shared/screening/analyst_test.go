@@ -287,3 +287,20 @@ func TestTheFathersNameAfterWaladIsNotRequired(t *testing.T) {
 		t.Errorf("گلاب ولد حضرت: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
 	}
 }
+
+func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
+	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
+	// يحيى (yhia) has one consonant, as Yahya has: its glides, written,
+	// are in the Latin word. Joined with الحاكم it is not Hakim.
+	r := ix.Screen(screening.Query{Name: "عبد الله يحيى الحاكم"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("عبد الله يحيى الحاكم: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	found := false
+	for _, p := range top(r).Explanation.Name.Pairs {
+		found = found || p.Query == "yhia" && p.Name == "yahya"
+	}
+	if !found {
+		t.Errorf("يحيى not paired with yahya: %+v", top(r).Explanation.Name.Pairs)
+	}
+}

@@ -213,6 +213,16 @@ func keySimOf(q, n *qtoken) float64 {
 		if len(q.phon) <= 4 && len(n.phon) <= 4 {
 			return abjadKeySim - 0.02
 		}
+		// A glide written in Arabic script is in the Latin word a letter
+		// longer: يحيى (yhia) is Yahya, with its long vowels and glides
+		// in place (longVowelsAgree).
+		a, l := q, n
+		if !a.abjad {
+			a, l = n, q
+		}
+		if a.abjad && !l.abjad && len(l.phon) <= 5 && len(l.phon) <= len(a.phon)+1 && longVowelsAgree(a.phon, l.phon) {
+			return abjadKeySim - 0.02
+		}
 		return 0
 	}
 	if q.abjad && !n.abjad && hasVariantKey(q.akeyAlt, nk) || n.abjad && !q.abjad && hasVariantKey(n.akeyAlt, qk) {
@@ -530,8 +540,18 @@ func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
 		if len(k) < 3 {
 			return 0, qtoken{}, false
 		}
+		// A join with the consonants of its last word alone, met by a
+		// Latin word that opens as that word does, is that word: يحيى
+		// الحاكم joined makes "hkm", as the h of yhia meets the h of
+		// hakm, and Hakim is hakm (Abubakr, opening on the a of abu, is
+		// abu bkr joined).
+		last := &a[i+n-1]
+		lastKey := last.keyOf()
 		alts := abjadVariantKeys(text)
 		for j := range b {
+			if k == lastKey && b[j].text != "" && b[j].text[0] == last.text[0] {
+				continue
+			}
 			if !b[j].abjad && (b[j].keyOf() == k || hasVariantKey(alts, b[j].keyOf())) {
 				w := 0.0
 				for _, t := range a[i : i+n] {
