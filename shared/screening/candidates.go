@@ -213,7 +213,8 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 // best first. Many share its consonants equally (mhmd: Muhammad, Mahmud,
 // Mohammed...); among those, the spellings that have its long vowels come
 // first (yunis, not Anas, for ywns), then the commoner ones, which are
-// more often its spelling.
+// more often its spelling; a spelling with its very letters, vowels aside,
+// before others (Ahad, not Khudaidad, for احد).
 func (ix *Index) sortAbjadVocab(q *qtoken, seg []vocabSim) {
 	rank := make([]float32, len(seg))
 	for i, v := range seg {
@@ -221,8 +222,48 @@ func (ix *Index) sortAbjadVocab(q *qtoken, seg []vocabSim) {
 		if longVowelsAgree(q.phon, ix.vocabPhon[v.id]) {
 			rank[i] += 2
 		}
+		if sameUnvowelled(q.phon, ix.vocabPhon[v.id]) {
+			rank[i]++
+		}
 	}
 	sort.Sort(byAbjadRank{seg, rank})
+}
+
+// sameUnvowelled says whether two phonetic forms have the same letters
+// once vowels are dropped, glides and doubled consonants kept: احد (ahd)
+// is written as Ahad is, not as Khudaidad (hdd) or Vahid (vhd), though all
+// share its consonant key.
+func sameUnvowelled(a, b string) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && isVowel(a[i]) {
+			i++
+		}
+		for j < len(b) && isVowel(b[j]) {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if a[i] != b[j] {
+			return false
+		}
+		i++
+		j++
+	}
+}
+
+// abjadTier groups the similarities of listed words to an Arabic-script
+// word: the word itself, then every spelling of it (its consonants, a
+// variant reading, the same sound), then the near ones by similarity.
+func abjadTier(sim float64) float64 {
+	switch {
+	case sim >= 1:
+		return 2
+	case sim >= abjadKeySim-0.02:
+		return 1
+	}
+	return sim
 }
 
 type byAbjadRank struct {
@@ -232,8 +273,8 @@ type byAbjadRank struct {
 
 func (b byAbjadRank) Len() int { return len(b.seg) }
 func (b byAbjadRank) Less(i, j int) bool {
-	if b.seg[i].sim != b.seg[j].sim {
-		return b.seg[i].sim > b.seg[j].sim
+	if ti, tj := abjadTier(b.seg[i].sim), abjadTier(b.seg[j].sim); ti != tj {
+		return ti > tj
 	}
 	return b.rank[i] > b.rank[j]
 }

@@ -1,6 +1,10 @@
 package screening
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+)
 
 func TestArabicScriptWordsMeetTheirOtherLatinRenderings(t *testing.T) {
 	tests := []struct {
@@ -40,5 +44,49 @@ func TestTwoLatinWordsMeetOneArabicScriptWordWrittenJoined(t *testing.T) {
 	}
 	if abjadJoinMatches("ben", "ali", &q) {
 		t.Errorf("ben ali meets %s", q.text)
+	}
+}
+
+func TestAnArabicScriptWordsListedSpellingsWithItsLettersComeFirst(t *testing.T) {
+	var ents []sanctions.Entity
+	add := func(name string) {
+		ents = append(ents, sanctions.Entity{ID: name, Source: sanctions.SourceOFAC, Type: sanctions.TypePerson, Names: []sanctions.Name{{Full: name}}})
+	}
+	add("AHAD, Karim")
+	for _, n := range []string{"KHUDAIDAD, Omar", "KHUDAIDAD, Bashir", "KHUDAIDAD, Salim"} {
+		add(n)
+	}
+	add("NAVARRO, Jose")
+	add("NOOR, Hamid")
+	ix, err := Build(&sanctions.List{Source: sanctions.SourceOFAC, Checksums: map[string]string{"t": "1"}, Entities: ents})
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := func(word string, texts ...string) []string {
+		q := newQToken(PrepareName(word, sanctions.TypePerson)[0], 1)
+		var seg []vocabSim
+		for _, w := range texts {
+			id, ok := ix.lookup(w)
+			if !ok {
+				t.Fatalf("%s not listed", w)
+			}
+			s, _ := tokenSim(&q, &ix.vtok[id])
+			seg = append(seg, vocabSim{id: id, sim: s})
+		}
+		ix.sortAbjadVocab(&q, seg)
+		var out []string
+		for _, v := range seg {
+			out = append(out, ix.vocab[v.id])
+		}
+		return out
+	}
+	// احد (ahd) is written as Ahad is; Khudaidad, commoner here, has the
+	// same key (hd) with another letter.
+	if got := order("احد", "khudaidad", "ahad"); got[0] != "ahad" {
+		t.Errorf("احد: %v", got)
+	}
+	// نور sounds as Noor does (0.95); Navarro has its consonants (0.96).
+	if got := order("نور", "navarro", "noor"); got[0] != "noor" {
+		t.Errorf("نور: %v", got)
 	}
 }
