@@ -304,3 +304,20 @@ func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 		t.Errorf("يحيى not paired with yahya: %+v", top(r).Explanation.Name.Pairs)
 	}
 }
+
+func TestAfghanTitlesInArabicScriptAreDropped(t *testing.T) {
+	for q, want := range map[string]string{
+		"حاجى مالك نورزى":  "malk nurza", // Haji with a final alif maqsura
+		"ملا محمد عمر":     "mhmd mr",    // Mullah
+		"مولوی عبد الکبیر": "bd al kbir", // Maulvi
+	} {
+		if got := screening.NormalizeName(q, sanctions.TypePerson); got != want {
+			t.Errorf("%s prepared %q, want %q", q, got, want)
+		}
+	}
+	ix := buildIndex(t, person("1", "Haji Malek Noorzai"))
+	r := ix.Screen(screening.Query{Name: "حاجى مالك نورزى"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("حاجى مالك نورزى: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}

@@ -28,7 +28,16 @@ var latinTitles = map[string]bool{
 // from Arabic script: its titles are Sheikh, Haji, Mullah, Qari..., never
 // Mr or Dr.
 func dropTransliteratedHonorifics(words []string) []string {
-	return dropIf(words, func(w string) bool { return honorifics[w] && !latinTitles[w] }, func(rest []string) bool { return len(rest) > 0 })
+	return dropIf(words, func(w string) bool { return honorifics[w] && !latinTitles[w] || arabicScriptTitles[w] }, func(rest []string) bool { return len(rest) > 0 })
+}
+
+// arabicScriptTitles are the honorifics of Afghan and Pakistani names as
+// their Arabic-script spellings transliterate, where that is not a Latin
+// spelling of the title: ملا (Mullah) is "mla", مولوی and مولوى (Maulvi)
+// "muluy" and "mulua", and حاجى, Haji written with a final alif maqsura
+// for ya as often in Dari and Pashto, "haja".
+var arabicScriptTitles = map[string]bool{
+	"mla": true, "muluy": true, "mulua": true, "haja": true,
 }
 
 // dropIf removes the words matching drop, but only when keep accepts what
