@@ -458,7 +458,7 @@ func quality(ix *screening.Index, lists *allLists, b *benchData, verbose bool, n
 	fmt.Printf("UN benchmark positives: %d labelled, %d without an exactly named UN entry (excluded)\n", len(b.positives)-unlabelled, unlabelled)
 	fmt.Printf("default thresholds: match >= %.2f, review >= %.2f\n", opt.Thresholds.Match, opt.Thresholds.Review)
 	fmt.Println("each set is split by a hash of the entity (or row) id: 'tune' is the half the thresholds were set on, 'held' the held-out half")
-	fmt.Println("hit = the right entry is first (or its twin on another list: an EU or UK entry citing its UN reference, or a person of the same name and full birth date; ties count) AND its score is at or above the threshold")
+	fmt.Println("hit = the right entry is first (or its twin on another list: an EU or UK entry citing its UN reference, a person of the same name and full birth date, or an organisation of the same name; ties count) AND its score is at or above the threshold")
 	fmt.Printf("twins: %d subjects listed on more than one list\n", tw.groups())
 	fmt.Println()
 	targets(obs, opt.Thresholds)
