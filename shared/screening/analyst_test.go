@@ -178,24 +178,20 @@ func TestAPersianNameIsNotSentToReviewOnACommonNamesake(t *testing.T) {
 	}
 }
 
-func TestNamesThreeLettersApartAreAnotherPerson(t *testing.T) {
-	ix := buildIndex(t, person("1", "KATRA, Amir"), person("2", "HUSSEIN, Mohammed"), person("3", "PRIGOZHIN, Yevgeniy"))
-	// abeer/amir and batra/katra: each near, together three letters off.
-	if r := ix.Screen(screening.Query{Name: "Abeer Batra"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
-		t.Errorf("Abeer Batra vs KATRA, Amir: %s %v", r.Outcome, top(r).Explanation.Formula)
-	}
-	// One letter off is a misspelling, for an analyst to look at.
-	if r := ix.Screen(screening.Query{Name: "Amir Batra"}, screening.DefaultOptions()); r.Outcome == screening.OutcomeClear {
-		t.Errorf("Amir Batra (one letter) vs KATRA, Amir: clear")
-	}
-	// Spellings of one name are not mistakes: Muhammad Husain is
-	// Mohammed Hussein, letters apart but alike in sound.
-	if r := ix.Screen(screening.Query{Name: "Muhammad Husain"}, screening.DefaultOptions()); top(r).EntityID != "2" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("Muhammad Husain: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-	}
-	// Nor are romanisations of Cyrillic (Evgenii, Yevgeniy).
-	if r := ix.Screen(screening.Query{Name: "Евгений Пригожин"}, screening.DefaultOptions()); top(r).EntityID != "3" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("Евгений Пригожин: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+func TestDeliberateMisspellingsOfAListedNameStillReachReview(t *testing.T) {
+	d := requireFixtureIndex(t)
+	// Three consonants changed, or a German or Polish romanisation: an
+	// evader's spellings, which a hostile probe found cleared when names
+	// three letters apart were capped below review. The cap is gone:
+	// recall on a listed name comes before a namesake's false alert.
+	for _, q := range []string{
+		"Ropert Gabriep Mudabe",
+		"Oleg Wladimirowitsch Deripaska",
+		"Ramzam Kadirof",
+	} {
+		if r := d.ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()); r.Outcome == screening.OutcomeClear {
+			t.Errorf("%s: clear (top %q %v)", q, top(r).PrimaryName, top(r).Explanation.Formula)
+		}
 	}
 }
 
@@ -274,17 +270,17 @@ func TestAWordCompoundedWithAllahIsFoundByItsStem(t *testing.T) {
 	}
 }
 
-func TestTheFathersNameAfterWaladIsNotRequired(t *testing.T) {
-	ix := buildIndex(t, person("1", "Haji Gulab Gul"), person("2", "GULAB, Khan"), person("3", "HIZRAT"))
-	// ولد is "son of": the listed name leaves the father (حضرت گل) out.
-	r := ix.Screen(screening.Query{Name: "حاجی گلاب گل ولد حاجی حضرت گل"}, screening.DefaultOptions())
-	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("گلاب گل ولد حضرت گل: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-	}
-	// A given name alone before ولد is one word, never review on its own.
-	r = ix.Screen(screening.Query{Name: "گلاب ولد حضرت"}, screening.DefaultOptions())
-	if r.Outcome != screening.OutcomeClear {
-		t.Errorf("گلاب ولد حضرت: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+func TestASonOfPhraseIsNoLicenceToDropWords(t *testing.T) {
+	e := person("1", "ABDUR REHMAN")
+	e.Names = append(e.Names, sanctions.Name{Full: "عبد الرحمن", Kind: sanctions.NameOriginalScript})
+	ix := buildIndex(t, e)
+	// ولد ("son of") names the father: his words are words of the query,
+	// and a one-name listing is not the whole of it (a hostile probe had
+	// عبد الرحمن ولد محمد at match 0.928 when they weighed a quarter).
+	for _, q := range []string{"عبد الرحمن ولد محمد", "عبد الرحمن ولد سيدي"} {
+		if r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()); r.Outcome == screening.OutcomeMatch {
+			t.Errorf("%s: match %v", q, top(r).Explanation.Formula)
+		}
 	}
 }
 
@@ -319,5 +315,20 @@ func TestAfghanTitlesInArabicScriptAreDropped(t *testing.T) {
 	r := ix.Screen(screening.Query{Name: "حاجى مالك نورزى"}, screening.DefaultOptions())
 	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
 		t.Errorf("حاجى مالك نورزى: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}
+
+func TestABirthDateMistypedByOneDigitStillReachesReview(t *testing.T) {
+	d := requireFixtureIndex(t)
+	// Deripaska is listed born 1968-01-02: 1966 is one digit off, a slip
+	// as likely as another man; with the nationality agreeing, an analyst
+	// looks. Born seven years apart, he is another man.
+	q := screening.Query{Name: "Oleg Vladimirovich Deripaska", DOB: "1966-01-02", Nationality: "RU"}
+	if r := d.ix.Screen(q, screening.DefaultOptions()); r.Outcome == screening.OutcomeClear {
+		t.Errorf("Deripaska, one digit off: clear (%v)", top(r).Explanation.Formula)
+	}
+	q.DOB = "1975-01-05"
+	if r := d.ix.Screen(q, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+		t.Errorf("Deripaska, born 1975: %s (%v)", r.Outcome, top(r).Explanation.Formula)
 	}
 }

@@ -24,7 +24,6 @@ const (
 	capAbjadLoose  = 0.88 // Arabic script matched by consonants, a word missing or loose
 	capSingleWord  = 0.70 // one query word against a person, vessel or aircraft, or loosely against an organisation
 	capMiddleFirst = 0.80 // a person's listed first name missing, a middle name in its place (middleForFirst)
-	capFarSpelling = 0.80 // three letters or more wrong across the words (farSpelling)
 )
 
 // components are the per-field results that make up a final score.
@@ -78,39 +77,7 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 	if listed == sanctions.TypePerson && (middleForFirst(a) || knownByMiddle(a)) {
 		c = min(c, capMiddleFirst)
 	}
-	if farSpelling(a) {
-		c = min(c, capFarSpelling)
-	}
 	return c
-}
-
-// farEdits is how many letters, over all the words of a name, make
-// another name rather than a misspelling of it.
-const farEdits = 3
-
-// farSpelling says whether the query's Latin words are, together, at
-// least farEdits letters away from the listed words they are paired with
-// (Damerau: a swap of two letters is one): "Andrea Morgan" is three
-// letters from Andrew Molan, "Abeer Batra" three from Amir Katra. Each
-// word may be near enough on its own; together they describe another
-// person, and a name alone then stays below review (a birth date that
-// agrees lifts it). Words that sound alike (the same phonetic skeleton:
-// Mohammed, Muhammad) differ by transliteration, not by mistake, and
-// count nothing; so do initials, joined words, Arabic script, whose
-// vowels are not written, and words romanised from Cyrillic or Greek.
-func farSpelling(a *alignment) bool {
-	edits := 0
-	for _, p := range a.pairs[:a.npairs] {
-		q, n := &a.q[p.qi], &a.n[p.nj]
-		if q.abjad || n.abjad || q.translit || n.translit || q.joined || n.joined || len(q.text) < 2 || len(n.text) < 2 || q.text == n.text || q.skel == n.skel {
-			continue
-		}
-		edits += damerauDistance(q.text, n.text, farEdits)
-		if edits >= farEdits {
-			return true
-		}
-	}
-	return false
 }
 
 // knownByMiddle says whether a listed person's first name is written as an
@@ -187,9 +154,8 @@ func abjadCap(a *alignment) float64 {
 		c = capAbjadLoose
 	}
 	words := 0
-	father := patronymicStart(a.q)
 	for i := range a.q {
-		if len(a.q[i].text) > 1 && !a.q[i].legal && a.q[i].text != "al" && (i < father || a.qUsed[i]) {
+		if len(a.q[i].text) > 1 && !a.q[i].legal && a.q[i].text != "al" {
 			words++
 		}
 	}

@@ -9,10 +9,6 @@ type Token struct {
 	// where short vowels are not written: it is then also compared by
 	// consonant skeleton.
 	Abjad bool
-	// Translit is set when the token was transliterated from Cyrillic or
-	// Greek: its spelling is one romanisation among several (Yevgeniy,
-	// Evgeny), so letters it differs by are not mistakes.
-	Translit bool
 }
 
 // PrepareName runs the name preparation pipeline. Each step lives in its own
@@ -32,7 +28,6 @@ type Token struct {
 //     persons excluded
 func PrepareName(name string, typ sanctions.EntityType) []Token {
 	s := reorderLastFirst(unmask(name), typ)
-	translit := hasCyrillicOrGreek(s)
 	s, abjad := transliterate(translateArabicWords(s))
 	s = fold(s)
 	words := tokenize(s)
@@ -47,7 +42,7 @@ func PrepareName(name string, typ sanctions.EntityType) []Token {
 	}
 	out := make([]Token, len(words))
 	for i, w := range words {
-		out[i] = Token{Text: w, Abjad: abjad && isASCII(w), Translit: translit && isASCII(w)}
+		out[i] = Token{Text: w, Abjad: abjad && isASCII(w)}
 	}
 	return out
 }

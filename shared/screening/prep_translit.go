@@ -97,19 +97,6 @@ func transliterate(s string) (string, bool) {
 	return b.String(), abjad
 }
 
-// hasCyrillicOrGreek reports whether s has a Cyrillic or Greek letter.
-func hasCyrillicOrGreek(s string) bool {
-	if isASCII(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.In(r, unicode.Cyrillic, unicode.Greek) {
-			return true
-		}
-	}
-	return false
-}
-
 func writeCased(b *strings.Builder, t string, orig rune) {
 	if unicode.IsUpper(orig) {
 		b.WriteString(strings.ToUpper(t))

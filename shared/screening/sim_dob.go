@@ -1,6 +1,7 @@
 package screening
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/chainfi/chainguard/shared/sanctions"
@@ -16,6 +17,7 @@ const (
 	DOBSameMonth DOBAgreement = "same_month" // same year and month, days differ or unknown
 	DOBSameYear  DOBAgreement = "same_year"  // same year (or inside a listed year range)
 	DOBNearYear  DOBAgreement = "near_year"  // one year apart
+	DOBOneDigit  DOBAgreement = "one_digit"  // apart, but one digit off or two swapped: a typing slip as likely as another person
 	DOBMismatch  DOBAgreement = "mismatch"
 	DOBUnknown   DOBAgreement = "unknown" // query or list has no date
 )
@@ -46,6 +48,9 @@ func compareDOB(q sanctions.Date, listed []sanctions.Date) (DOBAgreement, float6
 	best, bestAdj, bestIdx := DOBMismatch, -1.0, -1
 	for i, l := range listed {
 		g := dobGrade(q, l)
+		if g == DOBMismatch && oneDigitApart(q, l) {
+			g = DOBOneDigit
+		}
 		adj := dobAdjustment(g, l.Circa)
 		if adj > bestAdj {
 			best, bestAdj, bestIdx = g, adj, i
@@ -117,6 +122,8 @@ func dobAdjustment(g DOBAgreement, circa bool) float64 {
 			return 0
 		}
 		return -0.05
+	case DOBOneDigit:
+		return -0.20
 	case DOBMismatch:
 		// Years apart: another person. The quality report's namesakes
 		// (a listed name, born seven years later) are never the listed
@@ -125,4 +132,30 @@ func dobAdjustment(g DOBAgreement, circa bool) float64 {
 		return -0.40
 	}
 	return 0
+}
+
+// oneDigitApart says whether two dates, written as digits to the precision
+// both have (yyyy, yyyymm or yyyymmdd), differ by one digit or two adjacent
+// digits swapped: 1976 typed 1967, 1968-01-02 typed 1966-01-02. Such a
+// date is as likely the listed one mistyped as another person's, and
+// weighs as a plain mismatch did before years apart weighed more.
+func oneDigitApart(q, l sanctions.Date) bool {
+	if l.Circa || l.ToYear > l.Year {
+		return false
+	}
+	p := min(q.Precision, l.Precision)
+	a, b := dateDigits(q, p), dateDigits(l, p)
+	return a != "" && a != b && damerauDistance(a, b, 1) <= 1
+}
+
+func dateDigits(d sanctions.Date, p sanctions.DatePrecision) string {
+	switch p {
+	case sanctions.PrecisionYear:
+		return fmt.Sprintf("%04d", d.Year)
+	case sanctions.PrecisionMonth:
+		return fmt.Sprintf("%04d%02d", d.Year, d.Month)
+	case sanctions.PrecisionDay:
+		return fmt.Sprintf("%04d%02d%02d", d.Year, d.Month, d.Day)
+	}
+	return ""
 }

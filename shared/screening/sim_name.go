@@ -13,7 +13,6 @@ type qtoken struct {
 	akey             string // consonantKey, for tokens from Arabic script only
 	akeyAlt          string // abjadVariantKeys, for tokens from Arabic script only
 	abjad            bool
-	translit         bool   // transliterated from Cyrillic or Greek (Token.Translit)
 	joined           bool   // made by joining two adjacent tokens
 	legal            bool   // a company legal form (prep_legalforms.go)
 	listed           bool   // a query token that is itself a listed word
@@ -53,7 +52,7 @@ func mayBeWithin(ma, mb uint32, la, lb int) bool {
 
 func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
-	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, translit: t.Translit, weight: w, id: -1, legal: isLegalForm(t.Text),
+	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text),
 		tmask: letterMask(t.Text), pmask: letterMask(p)}
 	if t.Abjad {
 		q.akey = consonantKey(p)
@@ -698,17 +697,7 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 	for _, p := range a.pairs[:a.npairs] {
 		a.bestSim = max(a.bestSim, p.sim)
 	}
-	father := patronymicStart(q)
 	for i := range q {
-		if i >= father && qSim[i] == 0 {
-			// The father's name, which Latin spellings often leave out:
-			// not a word of the person's own name, and a little evidence
-			// against the listed name (ولد itself nothing).
-			if i > father {
-				qTotal += fatherWeight * q[i].weight
-			}
-			continue
-		}
 		if len(q[i].text) > 1 && !q[i].legal {
 			a.qWords++
 			if q[i].weight >= lowWeight && qSim[i] < strongTokenSim {
@@ -739,28 +728,6 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 	a.qc, a.nc = qMatched/qTotal, nMatched/nTotal
 	a.score = round3(nameQueryWeight*a.qc + (1-nameQueryWeight)*a.nc)
 	return a
-}
-
-// patronymicStart is the index of ولد ("son of", transliterated wld) in a
-// name from Arabic script, len(q) when there is none: Afghan and Pakistani
-// names give the father's name after it (اختر محمد ولد نور محمد: Akhtar
-// Mohammad, son of Nur Mohammad), and Latin spellings leave the father
-// out or translate the word ("son of"). ولد and the words after it that
-// the listed name does not have are not words of the name (a given name
-// before ولد is one word, capped as such) and weigh little in coverage
-// (fatherWeight; ولد nothing); those it has (Mauritanian Ould, a father's
-// name that is listed) count as any word.
-// fatherWeight scales the weight of a word of the father's name that the
-// listed name does not have.
-const fatherWeight = 0.25
-
-func patronymicStart(q []qtoken) int {
-	for i := 1; i+1 < len(q); i++ {
-		if q[i].abjad && q[i].text == "wld" {
-			return i
-		}
-	}
-	return len(q)
 }
 
 // looseTokenSim bounds the similarity of a word with two typos (or three

@@ -107,6 +107,10 @@ func TestCompareDOB(t *testing.T) {
 		{"1977-11-02", []sanctions.Date{date("1977-03-25")}, DOBSameYear, 0.02},
 		{"1978-03-25", []sanctions.Date{date("1977-03-25")}, DOBNearYear, -0.05},
 		{"1990-03-25", []sanctions.Date{date("1977-03-25")}, DOBMismatch, -0.40},
+		{"1967-03-25", []sanctions.Date{date("1976-03-25")}, DOBOneDigit, -0.20}, // year digits swapped
+		{"1966-01-02", []sanctions.Date{date("1968-01-02")}, DOBOneDigit, -0.20}, // one digit mistyped
+		{"1966-01-02", []sanctions.Date{date("1968-01-03")}, DOBMismatch, -0.40}, // two digits: another date
+		{"1967", []sanctions.Date{date("1976")}, DOBOneDigit, -0.20},
 		{"1977-03-25", []sanctions.Date{date("1977")}, DOBExact, 0.06}, // the list knows only the year
 		{"1977", []sanctions.Date{date("1977-03-25")}, DOBSameYear, 0.02},
 		{"1974-06-01", []sanctions.Date{yearRange}, DOBSameYear, 0.02},
