@@ -332,3 +332,16 @@ func TestABirthDateMistypedByOneDigitStillReachesReview(t *testing.T) {
 		t.Errorf("Deripaska, born 1975: %s (%v)", r.Outcome, top(r).Explanation.Formula)
 	}
 }
+
+func TestAListedNameTwoLettersAwayIsAnotherName(t *testing.T) {
+	ix := buildIndex(t, person("1", "WILSON, Timothy"), person("2", "WATSON, Emma"))
+	// Watson is a listed name of its own, two letters from Wilson: another
+	// man, not Timothy Wilson misspelt.
+	if r := ix.Screen(screening.Query{Name: "Timothy Watson"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+		t.Errorf("Timothy Watson: %s via %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	// A misspelling that lands on no listed word is still a misspelling.
+	if r := ix.Screen(screening.Query{Name: "Timothy Wilsan"}, screening.DefaultOptions()); top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("Timothy Wilsan: %s via %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}

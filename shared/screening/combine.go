@@ -24,6 +24,7 @@ const (
 	capAbjadLoose  = 0.88 // Arabic script matched by consonants, a word missing or loose
 	capSingleWord  = 0.70 // one query word against a person, vessel or aircraft, or loosely against an organisation
 	capMiddleFirst = 0.80 // a person's listed first name missing, a middle name in its place (middleForFirst)
+	capOtherName   = 0.80 // a query word that is another listed name, two letters or more away (otherName)
 )
 
 // components are the per-field results that make up a final score.
@@ -77,7 +78,28 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 	if listed == sanctions.TypePerson && (middleForFirst(a) || knownByMiddle(a)) {
 		c = min(c, capMiddleFirst)
 	}
+	if otherName(a) {
+		c = min(c, capOtherName)
+	}
 	return c
+}
+
+// otherName says whether a query word paired with a listed word is itself
+// a listed word, two letters or more from it, and not alike in sound:
+// Watson is a name of its own, not Wilson misspelt (a misspelling seldom
+// lands on another real name two letters away, and an evader's rarely
+// does; one letter, Parke for Parker, may be a slip and is left alone).
+func otherName(a *alignment) bool {
+	for _, p := range a.pairs[:a.npairs] {
+		q, n := &a.q[p.qi], &a.n[p.nj]
+		if !q.listed || q.abjad || n.abjad || q.joined || n.joined || q.legal || len(q.text) < 4 || q.text == n.text || q.phon == n.phon || q.skel == n.skel {
+			continue
+		}
+		if damerauDistance(q.text, n.text, 2) >= 2 {
+			return true
+		}
+	}
+	return false
 }
 
 // knownByMiddle says whether a listed person's first name is written as an
