@@ -28,21 +28,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-
-	"github.com/chainfi/chainguard/infra/stack"
-	"github.com/chainfi/chainguard/shared/alerts"
-	"github.com/chainfi/chainguard/shared/audit"
 	"github.com/chainfi/chainguard/shared/emulator"
-	"github.com/chainfi/chainguard/shared/envelope"
-	"github.com/chainfi/chainguard/shared/lifecycle"
-	"github.com/chainfi/chainguard/shared/lists"
-	"github.com/chainfi/chainguard/shared/onboarding"
 	"github.com/chainfi/chainguard/shared/rules/rulestest"
-	"github.com/chainfi/chainguard/shared/sanctions"
-	"github.com/chainfi/chainguard/shared/screening"
 	"github.com/chainfi/chainguard/shared/store"
 )
 
@@ -50,38 +37,7 @@ import (
 // envelope's GenerateDataKey calls are part of what a movement costs.
 func setupB(tb testing.TB) *fixture {
 	tb.Helper()
-	ctx := context.Background()
-	cfg := emulator.TestConfig(tb)
-	f := &fixture{calls: &emulator.Calls{}, users: &fakeUsers{users: map[string]onboarding.User{}, signals: map[string][]onboarding.Signal{}}}
-	f.clock.Store(time.Now().UTC().Truncate(time.Hour).Add(-2 * time.Hour).UnixMilli())
-	f.db = dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, f.calls.Middleware) })
-	table := stack.TestTable(tb, cfg)
-	kc := kms.NewFromConfig(cfg, func(o *kms.Options) { o.APIOptions = append(o.APIOptions, f.calls.Middleware) })
-	key, err := kc.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("movements bench")})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	enc, err := envelope.New(kc, aws.ToString(key.KeyMetadata.Arn))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f.st = store.New(f.db, table, store.WithCursorSecret([]byte(strings.Repeat("k", 32))))
-	au := audit.New(f.db, table)
-	f.alerts = alerts.New(alerts.Config{Store: f.st, Audit: au, Enc: enc, Now: f.now})
-	ix, err := screening.Build(&sanctions.List{Source: sanctions.SourceOFAC, Checksums: map[string]string{"sdn.csv": "t"}, Entities: []sanctions.Entity{{
-		ID: "99001", Source: sanctions.SourceOFAC, Type: sanctions.TypeOrganisation, Names: []sanctions.Name{{Full: "GARANTEX EUROPE OU"}},
-		Programs: []string{"CYBER2"}, Crypto: []sanctions.CryptoAddress{{Asset: "ETH", Address: listedETH}},
-	}}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f.svc = New(Service{Store: f.st, Audit: au, Enc: enc, Users: f.users, Reviews: f.users, Alerts: f.alerts,
-		Lists: staticLists{&lists.Loaded{Index: ix, Version: "000001-3f9a1c0b7d2e"}}, Now: f.now})
-	f.tenant = store.TenantID(fmt.Sprintf("tnt_mvb%d_%d", time.Now().UnixNano()%1e9, tenantSeq.Add(1)))
-	for i := 1; i <= 5; i++ {
-		f.users.users[userID(i)] = onboarding.User{ID: userID(i), Status: lifecycle.StatusActive, Jurisdiction: []string{"EU", "EU", "GB", "US", "SG"}[i-1], RiskTier: "low"}
-	}
-	return f
+	return newFixture(tb, fixtureOptions{jurisdictions: [5]string{"EU", "EU", "GB", "US", "SG"}, tenantPrefix: "mvb", countKMS: true})
 }
 
 // benchAddr is the n-th of a set of valid, distinct ETH addresses.

@@ -100,19 +100,36 @@ var tenantSeq atomic.Int64
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
+	return newFixture(t, fixtureOptions{jurisdictions: [5]string{"DE", "FR", "GB", "US", "SG"}, tenantPrefix: "mv"})
+}
+
+// fixtureOptions are what a test and a benchmark fixture differ by.
+type fixtureOptions struct {
+	jurisdictions [5]string // of the five users
+	tenantPrefix  string
+	countKMS      bool // count the KMS calls too (a benchmark's cost per movement)
+}
+
+func newFixture(tb testing.TB, o fixtureOptions) *fixture {
+	tb.Helper()
 	ctx := context.Background()
-	cfg := emulator.TestConfig(t)
+	cfg := emulator.TestConfig(tb)
 	f := &fixture{calls: &emulator.Calls{}, users: &fakeUsers{users: map[string]onboarding.User{}, signals: map[string][]onboarding.Signal{}}}
 	f.clock.Store(time.Now().UTC().Truncate(time.Hour).Add(-2 * time.Hour).UnixMilli())
 	f.db = dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, f.calls.Middleware) })
-	table := stack.TestTable(t, cfg)
-	key, err := kms.NewFromConfig(cfg).CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("movements test")})
-	if err != nil {
-		t.Fatal(err)
+	table := stack.TestTable(tb, cfg)
+	var kmsOpts []func(*kms.Options)
+	if o.countKMS {
+		kmsOpts = append(kmsOpts, func(o *kms.Options) { o.APIOptions = append(o.APIOptions, f.calls.Middleware) })
 	}
-	enc, err := envelope.New(kms.NewFromConfig(cfg), aws.ToString(key.KeyMetadata.Arn))
+	kc := kms.NewFromConfig(cfg, kmsOpts...)
+	key, err := kc.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("movements test")})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
+	}
+	enc, err := envelope.New(kc, aws.ToString(key.KeyMetadata.Arn))
+	if err != nil {
+		tb.Fatal(err)
 	}
 	f.st = store.New(f.db, table, store.WithCursorSecret([]byte(strings.Repeat("k", 32))))
 	au := audit.New(f.db, table)
@@ -122,13 +139,13 @@ func setup(t *testing.T) *fixture {
 		Programs: []string{"CYBER2"}, Crypto: []sanctions.CryptoAddress{{Asset: "ETH", Address: listedETH}},
 	}}})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	f.svc = New(Service{Store: f.st, Audit: au, Enc: enc, Users: f.users, Reviews: f.users, Alerts: f.alerts,
 		Lists: staticLists{&lists.Loaded{Index: ix, Version: "000001-3f9a1c0b7d2e"}}, Now: f.now})
-	f.tenant = store.TenantID(fmt.Sprintf("tnt_mv%d_%d", time.Now().UnixNano()%1e9, tenantSeq.Add(1)))
+	f.tenant = store.TenantID(fmt.Sprintf("tnt_%s%d_%d", o.tenantPrefix, time.Now().UnixNano()%1e9, tenantSeq.Add(1)))
 	for i := 1; i <= 5; i++ {
-		f.users.users[userID(i)] = onboarding.User{ID: userID(i), Status: lifecycle.StatusActive, Jurisdiction: []string{"DE", "FR", "GB", "US", "SG"}[i-1], RiskTier: "low"}
+		f.users.users[userID(i)] = onboarding.User{ID: userID(i), Status: lifecycle.StatusActive, Jurisdiction: o.jurisdictions[i-1], RiskTier: "low"}
 	}
 	return f
 }
