@@ -12,18 +12,13 @@ import (
 	"time"
 
 	"github.com/chainfi/chainguard/shared/httpapi"
-	"github.com/chainfi/chainguard/shared/onboarding"
 	"github.com/chainfi/chainguard/shared/platform"
 	"github.com/chainfi/chainguard/shared/trades"
 )
 
 func main() {
 	platform.Start(func(ctx context.Context, d *platform.Deps) (any, error) {
-		users, err := onboarding.FromPlatform(ctx, d, 0)
-		if err != nil {
-			return nil, err
-		}
-		svc, err := trades.FromPlatform(ctx, d, users)
+		svc, err := trades.FromPlatformWithUsers(ctx, d, 0)
 		if err != nil {
 			return nil, err
 		}

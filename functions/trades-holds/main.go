@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	ev "github.com/chainfi/chainguard/shared/events"
-	"github.com/chainfi/chainguard/shared/onboarding"
 	"github.com/chainfi/chainguard/shared/platform"
 	"github.com/chainfi/chainguard/shared/store"
 	"github.com/chainfi/chainguard/shared/trades"
@@ -19,11 +18,7 @@ import (
 
 func main() {
 	platform.Start(func(ctx context.Context, d *platform.Deps) (any, error) {
-		users, err := onboarding.FromPlatform(ctx, d, 0)
-		if err != nil {
-			return nil, err
-		}
-		svc, err := trades.FromPlatform(ctx, d, users)
+		svc, err := trades.FromPlatformWithUsers(ctx, d, 0)
 		if err != nil {
 			return nil, err
 		}

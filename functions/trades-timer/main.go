@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/chainfi/chainguard/shared/metrics"
-	"github.com/chainfi/chainguard/shared/onboarding"
 	"github.com/chainfi/chainguard/shared/platform"
 	"github.com/chainfi/chainguard/shared/store"
 	"github.com/chainfi/chainguard/shared/tenants"
@@ -21,11 +20,7 @@ import (
 
 func main() {
 	platform.Start(func(ctx context.Context, d *platform.Deps) (any, error) {
-		users, err := onboarding.FromPlatform(ctx, d, 0)
-		if err != nil {
-			return nil, err
-		}
-		svc, err := trades.FromPlatform(ctx, d, users)
+		svc, err := trades.FromPlatformWithUsers(ctx, d, 0)
 		if err != nil {
 			return nil, err
 		}

@@ -14,11 +14,7 @@ import (
 
 func main() {
 	platform.Start(func(ctx context.Context, d *platform.Deps) (any, error) {
-		users, err := onboarding.FromPlatform(ctx, d, onboarding.NeedVendors)
-		if err != nil {
-			return nil, err
-		}
-		svc, err := trades.FromPlatform(ctx, d, users)
+		svc, err := trades.FromPlatformWithUsers(ctx, d, onboarding.NeedVendors)
 		if err != nil {
 			return nil, err
 		}

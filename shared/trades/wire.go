@@ -55,12 +55,18 @@ func FromPlatform(ctx context.Context, d *platform.Deps, users *onboarding.Servi
 	if err != nil {
 		return nil, err
 	}
-	if d.Config.KeyID == "" {
-		return nil, fmt.Errorf("%s is required: dispute descriptions are stored encrypted", config.EnvKeyID)
-	}
-	enc, err := envelope.New(kms.NewFromConfig(d.AWS), d.Config.KeyID)
-	if err != nil {
-		return nil, err
+	// Onboarding's encrypter is under the same key (config.EnvKeyID): one data-key
+	// cache per process, not two.
+	enc := users.Enc
+	if enc == nil {
+		if d.Config.KeyID == "" {
+			return nil, fmt.Errorf("%s is required: dispute descriptions are stored encrypted", config.EnvKeyID)
+		}
+		e, err := envelope.New(kms.NewFromConfig(d.AWS), d.Config.KeyID)
+		if err != nil {
+			return nil, err
+		}
+		enc = e
 	}
 	s := Service{Store: d.Store, Audit: d.Audit, Ledger: ledger.New(ledger.Config{Store: d.Store, Audit: d.Audit}), Users: users, Enc: enc,
 		Policy: pol, Log: d.Log}
@@ -68,4 +74,14 @@ func FromPlatform(ctx context.Context, d *platform.Deps, users *onboarding.Servi
 		s.Proofs = users
 	}
 	return New(s), nil
+}
+
+// FromPlatformWithUsers builds onboarding's service with parts, then the trades service
+// on it: how every trades function starts.
+func FromPlatformWithUsers(ctx context.Context, d *platform.Deps, parts onboarding.Part) (*Service, error) {
+	users, err := onboarding.FromPlatform(ctx, d, parts)
+	if err != nil {
+		return nil, err
+	}
+	return FromPlatform(ctx, d, users)
 }
