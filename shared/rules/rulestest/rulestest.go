@@ -34,15 +34,8 @@ func Busy(windows [4]string, last string) []string {
 			fmt.Sprintf(`distinct_destinations(duration(%q)) >= 5 && movement.kind == "vault_to_wallet"`, w),
 		)
 	}
+	xs = append(xs, shapes...)
 	xs = append(xs,
-		`count_in(duration("1h")) > 0 && sum_in_usd(duration("1h")) > 10000.0 && count_out(duration("1h")) > 0`,
-		`sum_in_usd(duration("24h")) > 100000.0`,
-		`source.riskTier == "high" && movement.valueUsd > 1000.0`,
-		`destination.riskTier == "high" && !movement.hasValueUsd`,
-		`movement.kind == "wallet_to_wallet" && destination.userId == ""`,
-		`movement.occurredAt.getHours("UTC") < 5 && movement.valueUsd > 20000.0`,
-		`"US" in source.jurisdictions && destination.country == "CU"`,
-		`movement.chain != destination.chain && destination.type == "address"`,
 		`size(movement.txHash) == 0 && movement.direction == "out"`,
 		`movement.valueUsd > 1000000.0`,
 		`source.userId != destination.userId && destination.userId != "" && movement.valueUsd > 250000.0`,
@@ -81,15 +74,8 @@ func Quiet(block, countries string) []string {
 			fmt.Sprintf(`distinct_destinations(duration(%q)) >= 500 && movement.kind == "vault_to_wallet"`, w),
 		)
 	}
+	xs = append(xs, shapes...)
 	xs = append(xs,
-		`count_in(duration("1h")) > 0 && sum_in_usd(duration("1h")) > 10000.0 && count_out(duration("1h")) > 0`,
-		`sum_in_usd(duration("24h")) > 100000.0`,
-		`source.riskTier == "high" && movement.valueUsd > 1000.0`,
-		`destination.riskTier == "high" && !movement.hasValueUsd`,
-		`movement.kind == "wallet_to_wallet" && destination.userId == ""`,
-		`movement.occurredAt.getHours("UTC") < 5 && movement.valueUsd > 20000.0`,
-		`"US" in source.jurisdictions && destination.country == "CU"`,
-		`movement.chain != destination.chain && destination.type == "address"`,
 		`size(movement.txHash) == 0 && movement.direction == "out" && movement.valueUsd > 100000.0`,
 		`movement.valueUsd > 1000000.0`,
 		`source.userId != destination.userId && destination.userId != "" && movement.valueUsd > 250000.0`,
@@ -107,4 +93,17 @@ func Quiet(block, countries string) []string {
 		`source.type == "address" && source.sanctioned`,
 	)
 	return xs
+}
+
+// shapes are the rules both sets share: inflow and outflow together, risk tiers, the hour
+// of day, a jurisdiction and a destination country, a cross-chain destination.
+var shapes = []string{
+	`count_in(duration("1h")) > 0 && sum_in_usd(duration("1h")) > 10000.0 && count_out(duration("1h")) > 0`,
+	`sum_in_usd(duration("24h")) > 100000.0`,
+	`source.riskTier == "high" && movement.valueUsd > 1000.0`,
+	`destination.riskTier == "high" && !movement.hasValueUsd`,
+	`movement.kind == "wallet_to_wallet" && destination.userId == ""`,
+	`movement.occurredAt.getHours("UTC") < 5 && movement.valueUsd > 20000.0`,
+	`"US" in source.jurisdictions && destination.country == "CU"`,
+	`movement.chain != destination.chain && destination.type == "address"`,
 }
