@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	mathrand "math/rand/v2"
 	"strings"
 	"time"
 	"unicode"
@@ -160,7 +159,7 @@ func (s *Service) CreateEndpoint(ctx context.Context, tenant store.TenantID, by 
 			tx.Create(store.WebhookEndpointKey(tenant, ep.ID), ep)
 		})
 		if (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrAlreadyExists)) && attempt < maxCountRetries {
-			if err := pause(ctx, attempt); err != nil {
+			if err := conflictBackoff.Wait(ctx, attempt); err != nil {
 				return CreatedEndpoint{}, err
 			}
 			continue // another creation or deletion moved the count: count again
@@ -177,19 +176,10 @@ func (s *Service) CreateEndpoint(ctx context.Context, tenant store.TenantID, by 
 // deletions move it (a tenant's API calls, so a handful at a time at most).
 const maxCountRetries = 20
 
-// pause waits a little before re-reading, longer after each conflict, with jitter so that
-// the writers that conflicted do not meet again.
-func pause(ctx context.Context, attempt int) error {
-	d := time.Duration(mathrand.Int64N(int64(time.Duration(min(1<<min(attempt, 6), 50)) * time.Millisecond)))
-	t := time.NewTimer(d + time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// conflictBackoff is the wait before re-reading after a conflict: a random time below
+// 2^attempt ms (at most 50 ms), plus 1 ms, so that the writers that conflicted do not
+// meet again.
+var conflictBackoff = store.Backoff{Base: time.Millisecond, Max: 50 * time.Millisecond, Full: true, Min: time.Millisecond}
 
 func (s *Service) registry(ctx context.Context, tenant store.TenantID) (registry, error) {
 	var r registry
@@ -316,7 +306,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenant store.TenantID, by 
 			s.countEndpoints(tx, tenant, reg, -1)
 		})
 		if errors.Is(err, store.ErrConflict) && attempt < maxCountRetries {
-			if err := pause(ctx, attempt); err != nil {
+			if err := conflictBackoff.Wait(ctx, attempt); err != nil {
 				return err
 			}
 			continue
