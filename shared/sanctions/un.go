@@ -129,11 +129,14 @@ func unEntity(rec *unRecord, individual bool) (Entity, bool) {
 	}
 	// UN writes given names first and the family name last; commas inside
 	// a name part carry no ordering meaning.
-	primary := cleanSpace(strings.ReplaceAll(strings.Join([]string{rec.First, rec.Second, rec.Third, rec.Fourth}, " "), ",", " "))
+	primary, acronym := unPrimaryName(rec.First, rec.Second, rec.Third, rec.Fourth)
 	if e.ID == "" || primary == "" {
 		return Entity{}, false
 	}
 	e.Names = []Name{{Full: primary, Kind: NamePrimary}}
+	if acronym != "" {
+		e.Names = appendName(e.Names, Name{Full: acronym, Kind: NameAlias})
+	}
 	if lt := strings.TrimSpace(rec.ListType); lt != "" {
 		e.Programs = []string{lt}
 	}
@@ -261,4 +264,40 @@ func ParseISODate(s string) (Date, bool) {
 		d.Day, d.Precision = day, PrecisionDay
 	}
 	return d, true
+}
+
+// unPrimaryName joins the UN's name parts (given names first, the family
+// name last; commas inside a part carry no ordering meaning). A part that
+// is only "na" is the list's placeholder for a part it does not know
+// ("FAIZULLAH KHAN NOORZAI na") and is no word of the name. An
+// organisation's name written "AL-ITIHAAD AL-ISLAMIYA / AIAI" is a name
+// and its acronym: they are returned apart, so that neither carries the
+// other's words.
+func unPrimaryName(parts ...string) (name, acronym string) {
+	kept := parts[:0:0]
+	for _, p := range parts {
+		if t := strings.TrimSpace(p); !strings.EqualFold(t, "na") && !strings.EqualFold(t, "n/a") {
+			kept = append(kept, t)
+		}
+	}
+	name = cleanSpace(strings.ReplaceAll(strings.Join(kept, " "), ",", " "))
+	if i := strings.LastIndex(name, " / "); i > 0 {
+		if a := strings.TrimSpace(name[i+3:]); isAcronym(a) {
+			return strings.TrimSpace(name[:i]), a
+		}
+	}
+	return name, ""
+}
+
+// isAcronym reports whether s is one word of 2 to 8 capital letters.
+func isAcronym(s string) bool {
+	if n := len(s); n < 2 || n > 8 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }

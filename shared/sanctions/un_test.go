@@ -99,3 +99,24 @@ func TestUNAliasesAreSplitIntoNames(t *testing.T) {
 		}
 	}
 }
+
+func TestUNPrimaryNameDropsPlaceholdersAndSplitsAcronyms(t *testing.T) {
+	for _, c := range []struct {
+		parts         []string
+		name, acronym string
+	}{
+		{[]string{"FAIZULLAH", "KHAN", "NOORZAI", "na"}, "FAIZULLAH KHAN NOORZAI", ""},
+		{[]string{"AL-ITIHAAD AL-ISLAMIYA / AIAI", "", "", ""}, "AL-ITIHAAD AL-ISLAMIYA", "AIAI"},
+		{[]string{"HARAKAT UL-MUJAHIDIN / HUM", "", "", ""}, "HARAKAT UL-MUJAHIDIN", "HUM"},
+		// Not an acronym after the slash: the name stays whole.
+		{[]string{"KOREA RYENHA MACHINERY J / V CORPORATION", "", "", ""}, "KOREA RYENHA MACHINERY J / V CORPORATION", ""},
+		{[]string{"NAJIBULLAH", "", "", ""}, "NAJIBULLAH", ""},
+		{[]string{"ABD AL-RAHMAN,", "OULD", "", ""}, "ABD AL-RAHMAN OULD", ""},
+		{[]string{"na", "", "", ""}, "", ""},
+	} {
+		name, acronym := unPrimaryName(c.parts...)
+		if name != c.name || acronym != c.acronym {
+			t.Errorf("%q: (%q, %q), want (%q, %q)", c.parts, name, acronym, c.name, c.acronym)
+		}
+	}
+}
