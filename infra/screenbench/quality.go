@@ -312,7 +312,11 @@ func arabicQueries(un *sanctions.List) ([]labelled, *sanctions.List) {
 		for _, n := range e.Names {
 			if n.Kind == sanctions.NameOriginalScript {
 				if hasArabic(n.Full) {
-					out = append(out, labelled{kind: "sanctions", list: "UN", class: className, set: "arabic script",
+					set := "arabic script"
+					if n.Weak {
+						set = "arabic script, weak alias"
+					}
+					out = append(out, labelled{kind: "sanctions", list: "UN", class: className, set: set,
 						want: entityKey(e.Source, e.ID), half: halfOf(e.ID), q: screening.Query{Name: n.Full}, listed: latin})
 				}
 				continue

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -20,6 +21,14 @@ import (
 //   - two persons on different lists with an identical name (the same
 //     words after normalisation) and an identical full birth date are the
 //     same person;
+//   - two persons on different lists with an identical name of three
+//     words or more (four when it is a weak alias) and a birth date in
+//     the same year (OFAC often gives only the year) are the same person;
+//   - two persons on different lists with the same passport or national
+//     identity number (six characters or more, with a digit, compared
+//     without spaces and punctuation) are the same person: OFAC and the
+//     UN spell a person's names differently but publish the same
+//     documents;
 //   - two organisations on different lists with an identical name of two
 //     words or more (the same words after normalisation, neither a weak
 //     alias nor original script) are the same organisation: lists copy
@@ -43,6 +52,7 @@ func newTwins(lists ...*sanctions.List) *twins {
 	type personKey struct{ name, dob string }
 	byPerson := map[personKey]string{}
 	byOrg := map[string]string{}
+	byDoc := map[string]string{}
 	for _, l := range lists {
 		for i := range l.Entities {
 			e := &l.Entities[i]
@@ -71,7 +81,35 @@ func newTwins(lists ...*sanctions.List) *twins {
 			if e.Type != sanctions.TypePerson || e.Kind == sanctions.KindPEP {
 				continue
 			}
+			for _, d := range e.Documents {
+				dk := docKey(d)
+				if dk == "" {
+					continue
+				}
+				if other, ok := byDoc[dk]; ok && !strings.HasPrefix(other, string(e.Source)+"|") {
+					t.union(k, other)
+				} else if !ok {
+					byDoc[dk] = k
+				}
+			}
 			for _, d := range e.BirthDates {
+				for y := d.Year; y <= max(d.Year, d.ToYear) && y > 0; y++ {
+					for _, n := range e.Names {
+						if n.Kind == sanctions.NameOriginalScript {
+							continue
+						}
+						nk := nameKey(n.Full)
+						if words := strings.Count(nk, " ") + 1; words < 3 || n.Weak && words < 4 {
+							continue
+						}
+						pk := personKey{nk, fmt.Sprint("year ", y)}
+						if other, ok := byPerson[pk]; ok && !strings.HasPrefix(other, string(e.Source)+"|") {
+							t.union(k, other)
+						} else if !ok {
+							byPerson[pk] = k
+						}
+					}
+				}
 				if d.Precision != sanctions.PrecisionDay || d.Circa || d.ToYear > d.Year {
 					continue
 				}
@@ -125,4 +163,28 @@ func (t *twins) groups() int {
 		roots[t.find(k)] = true
 	}
 	return len(roots)
+}
+
+// docKey is a passport or national identity number in a form two lists
+// agree on, or "" for other documents and numbers too short to identify.
+func docKey(d sanctions.Document) string {
+	t := strings.ToLower(d.Type)
+	if !strings.Contains(t, "passport") && !strings.Contains(t, "national") && !strings.Contains(t, "identi") {
+		return ""
+	}
+	var b strings.Builder
+	digit := false
+	for _, r := range strings.ToUpper(d.Number) {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+			b.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() < 6 || !digit {
+		return ""
+	}
+	return b.String()
 }
