@@ -345,3 +345,54 @@ func TestAListedNameTwoLettersAwayIsAnotherName(t *testing.T) {
 		t.Errorf("Timothy Wilsan: %s via %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
 	}
 }
+
+func TestArabicScriptOrganisationsAreReadTranslatedAndTransliterated(t *testing.T) {
+	ix := buildIndex(t,
+		org("1", "LIBYAN ISLAMIC FIGHTING GROUP"),
+		org("2", "JAMAAT UL-AHRAR"),
+		org("3", "ISLAMIC STATE IN IRAQ AND THE LEVANT - YEMEN"),
+		org("4", "LIBYAN INVESTMENT AUTHORITY"),
+	)
+	for _, c := range []struct{ q, want string }{
+		// Listed in English: found through the translated reading.
+		{"الجماعة الاسلامية المقاتلة الليبية", "1"},
+		{"الدولة الإسلامية في العراق والشام - اليمن", "3"},
+		// Listed in transliteration: the name as written still finds it.
+		{"جماعة الاحرار", "2"},
+	} {
+		r := ix.Screen(screening.Query{Name: c.q}, screening.DefaultOptions())
+		if top(r).EntityID != c.want || r.Outcome == screening.OutcomeClear {
+			t.Errorf("%s: %s %q %v", c.q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+		}
+		// Each entity appears once, whichever readings found it.
+		seen := map[string]bool{}
+		for _, m := range r.Matches {
+			if seen[m.EntityID] {
+				t.Errorf("%s: entity %s listed twice", c.q, m.EntityID)
+			}
+			seen[m.EntityID] = true
+		}
+	}
+	// A person's name is not translated: جيش (army) stays a word of the name.
+	if got, ok := screening.TranslatedReading("جيش الاسلام", sanctions.TypePerson); ok {
+		t.Errorf("a person's name was translated: %q", got)
+	}
+	if got, _ := screening.TranslatedReading("جيش الاسلام", sanctions.TypeUnknown); got != "army الاسلام" {
+		t.Errorf("جيش الاسلام read %q", got)
+	}
+}
+
+func TestANameWrittenInTwoScriptsIsReadInEach(t *testing.T) {
+	ix := buildIndex(t, person("1", "Haji Agha Jan Alizai"), person("2", "ALIZAI, Abdul Habib"))
+	// As lists and forms write it: the Latin name, then the original.
+	r := ix.Screen(screening.Query{Name: "Agha Jan Alizai اغا جان عالیزی"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("two scripts: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	if got := screening.Readings("Agha Jan Alizai اغا جان عالیزی", sanctions.TypeUnknown); len(got) != 2 || got[0] != "Agha Jan Alizai" || got[1] != "اغا جان عالیزی" {
+		t.Errorf("readings %q", got)
+	}
+	if got := screening.Readings("Agha Jan Alizai", sanctions.TypeUnknown); len(got) != 0 {
+		t.Errorf("a name in one script has readings %q", got)
+	}
+}

@@ -1,6 +1,7 @@
 package screening
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/chainfi/chainguard/shared/sanctions"
@@ -51,7 +52,12 @@ func (ix *Index) Screen(q Query, opt Options) Result {
 // the same people again and again (monitoring's delta runs) keeps it instead of the
 // name. It holds personal data as much as the query does.
 type Prepared struct {
-	Tokens    []Token        `json:"t"`
+	Tokens []Token `json:"t"`
+	// Alt are other readings of the name, screened beside Tokens (Readings):
+	// a name written in two scripts read in each, an Arabic-script
+	// organisation name with its glossary words in English. Empty for
+	// most names.
+	Alt       [][]Token      `json:"a,omitempty"`
 	DOB       sanctions.Date `json:"d,omitzero"`
 	Countries []string       `json:"c,omitempty"`
 	// Query keeps the type and the kinds of list (Name and DOB are not needed again).
@@ -61,17 +67,56 @@ type Prepared struct {
 // Prepare prepares q for ScreenPrepared.
 func Prepare(q Query) Prepared {
 	p := Prepared{Tokens: PrepareName(q.Name, q.Type), Countries: queryCountries(q), Query: q}
+	for _, r := range Readings(q.Name, q.Type) {
+		p.Alt = append(p.Alt, PrepareName(r, q.Type))
+	}
 	p.DOB, _ = ParseQueryDate(q.DOB)
 	p.Query.Name, p.Query.DOB = "", ""
 	return p
 }
 
 // ScreenPrepared is Screen for a prepared query: the same answer, without preparing.
+// A name with other readings is screened in each, and each entity keeps
+// its best score; the notes are those of the name as given.
 func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
-	q := p.Query
 	opt = opt.withDefaults()
+	res := ix.screenTokens(p, p.Tokens, opt)
+	if len(p.Alt) == 0 {
+		return res
+	}
+	for _, toks := range p.Alt {
+		alt := ix.screenTokens(p, toks, opt)
+		res.Matches = mergeMatches(res.Matches, alt.Matches, opt.MaxResults)
+	}
+	res.settle(p.Query)
+	return res
+}
+
+// mergeMatches is the matches of two readings of one name, best first: an
+// entity found in both keeps its better match (the first reading's on a
+// tie), and at most max are kept.
+func mergeMatches(a, b []Match, max int) []Match {
+	out := append(make([]Match, 0, len(a)+len(b)), a...)
+	for _, m := range b {
+		i := slices.IndexFunc(out, func(o Match) bool { return o.Source == m.Source && o.EntityID == m.EntityID })
+		switch {
+		case i < 0:
+			out = append(out, m)
+		case m.Score > out[i].Score:
+			out[i] = m
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	if len(out) > max {
+		out = out[:max]
+	}
+	return out
+}
+
+// screenTokens screens one reading of a prepared query.
+func (ix *Index) screenTokens(p Prepared, toks []Token, opt Options) Result {
+	q := p.Query
 	res := Result{Outcome: OutcomeClear, Matches: []Match{}, ListVersion: ix.Version()}
-	toks := p.Tokens
 	if len(toks) == 0 {
 		res.Notes = append(res.Notes, "empty name after normalisation")
 		res.settle(q)
