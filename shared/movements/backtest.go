@@ -102,9 +102,9 @@ func (s *Service) RunBacktest(ctx context.Context, t store.TenantID, id string, 
 	err = s.byTime(ctx, t, from.Add(-warm), to, func(items []movementItem) (bool, error) {
 		for _, mi := range items {
 			seen++
-			if seen > MaxBacktestMovements {
+			if seen > s.BacktestLimit {
 				return false, failure.New(failure.Unprocessable, "backtest_too_large",
-					"more than %d movements in the period (with the warm-up of the rule's windows); narrow it", MaxBacktestMovements)
+					"more than %d movements in the period (with the warm-up of the rule's windows); narrow it", s.BacktestLimit)
 			}
 			m := mi.Movement
 			srcHit, _, err := s.sanctioned(ctx, m.Source)

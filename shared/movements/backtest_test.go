@@ -99,6 +99,28 @@ func TestABacktestRefusesBadRangesDraftsAndRules(t *testing.T) {
 			t.Errorf("%s: %v, want %s", name, err, c.code)
 		}
 	}
+	// Too many movements, the warm-up of the rule's windows included: refused, not cut short.
+	v, err := f.svc.CreateRule(ctx, f.tenant, client, RuleInput{Name: "busy", Expression: `count_out(duration("1h")) >= 2`, Action: "review", Severity: "low"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		f.advance(time.Minute)
+		f.mustLog(t, f.withdrawal(fmt.Sprintf("big-%d", i), "vault-b", cleanETH, "100", "100"))
+	}
+	f.svc.BacktestLimit = 3
+	if _, err := f.svc.RunBacktest(ctx, f.tenant, r.ID, BacktestInput{From: at(-time.Hour), To: store.FormatTime(f.now())}); code(err) != "backtest_too_large" {
+		t.Errorf("4 movements in the period, limit 3: %v", err)
+	}
+	// Two in the period, but the hour's warm-up before it brings in the other two.
+	if _, err := f.svc.RunBacktest(ctx, f.tenant, v.ID, BacktestInput{From: store.FormatTime(f.now().Add(-90 * time.Second)), To: store.FormatTime(f.now())}); code(err) != "backtest_too_large" {
+		t.Errorf("2 movements in the period and 2 in the warm-up, limit 3: %v", err)
+	}
+	// Without the warm-up the same period fits.
+	if bt, err := f.svc.RunBacktest(ctx, f.tenant, r.ID, BacktestInput{From: store.FormatTime(f.now().Add(-90 * time.Second)), To: store.FormatTime(f.now())}); err != nil || bt.Evaluated != 2 {
+		t.Errorf("2 movements, no warm-up, limit 3: %+v %v", bt, err)
+	}
+	f.svc.BacktestLimit = MaxBacktestMovements
 	// Exactly 31 days is allowed.
 	if _, err := f.svc.RunBacktest(ctx, f.tenant, r.ID, BacktestInput{From: at(-31 * 24 * time.Hour), To: at(0)}); err != nil {
 		t.Fatalf("31 days: %v", err)

@@ -49,6 +49,9 @@ type Service struct {
 	Signals SignalPolicy
 	// Workers is how many movements of a batch are written at once (default 8).
 	Workers int
+	// BacktestLimit is the most movements a backtest reads, warm-up
+	// included (default MaxBacktestMovements).
+	BacktestLimit int
 
 	rules *ruleCache
 }
@@ -63,6 +66,9 @@ func New(s Service) *Service {
 	}
 	if s.Workers <= 0 {
 		s.Workers = 8
+	}
+	if s.BacktestLimit <= 0 {
+		s.BacktestLimit = MaxBacktestMovements
 	}
 	if s.Signals == (SignalPolicy{}) {
 		s.Signals = DefaultSignalPolicy
