@@ -283,7 +283,8 @@ func nameQuality(kind sanctions.NameKind, weak bool) float64 {
 // singleWordSuffices says whether a one-word query may match on its own:
 // against an entry of the type the query asks for, or against a company
 // when the query gives no type, with a word of five letters or more
-// matched closely (not by consonant skeleton: vowels were guessed).
+// matched closely (not by consonant skeleton: vowels were guessed, unless
+// they came out as listed).
 func singleWordSuffices(a *alignment, listed, queried sanctions.EntityType) bool {
 	if queried != sanctions.TypeUnknown {
 		return listed == queried || queried == sanctions.TypeOrganisation && listed != sanctions.TypePerson
@@ -291,8 +292,15 @@ func singleWordSuffices(a *alignment, listed, queried sanctions.EntityType) bool
 	if listed != sanctions.TypeOrganisation || a.bestSim < 0.9 {
 		return false
 	}
-	for i := range a.q {
-		if a.qUsed[i] && !a.q[i].legal && len(a.q[i].text) > 1 && (len(a.q[i].text) < 5 || a.q[i].abjad) {
+	for _, p := range a.pairs[:a.npairs] {
+		q := &a.q[p.qi]
+		if q.legal || len(q.text) <= 1 {
+			continue
+		}
+		// A word transliterated from Arabic script had its vowels
+		// guessed: it suffices only when they came out as listed
+		// (شرکت رامان: Raman Company).
+		if len(q.text) < 5 || q.abjad && q.text != a.n[p.nj].text {
 			return false
 		}
 	}

@@ -82,14 +82,81 @@ var arabicGlossary = map[string]string{
 	"سوريا": "syria", "سوريه": "syria", "صومال": "somalia", "افغانستان": "afghanistan",
 	"باكستان": "pakistan", "پاكستان": "pakistan", "مغرب": "maghreb", "جزيره": "peninsula",
 	"غرب": "west", "شرق": "east", "افريقيا": "africa", "مصر": "egypt", "فلسطين": "palestine", "هند": "india",
+	"فلسطينيه": "palestine", "فلسطيني": "palestine", "جمهوريه": "republic", "جمهوری": "republic",
+	"ایران": "iran", "ایرانی": "iranian", "چین": "china", "خلیج فارس": "persian gulf",
+	// Arabic: trades and bodies
+	"مصرف": "bank", "عقاري": "real estate", "سياحه": "tourism", "ديني": "religious", "دينيه": "religious",
+	"نقل": "transport", "مقاولات": "contracting", "فصيل": "faction", "شهداء": "martyrs",
+	"سوبر ماركت": "supermarket", "ماركت": "market", "استثمار": "investment", "تمويل": "finance",
+	"اتصالات": "telecommunications", "نفط": "oil", "بترول": "petroleum", "تامين": "insurance",
+	"هندسه": "engineering", "هندسيه": "engineering", "صناعات": "industries", "صناعه": "industry",
+	"حديد": "iron", "فولاذ": "steel", "طيران": "airlines", "جامعه": "university", "مستشفى": "hospital",
+	"سجن": "prison", "شرطه": "police", "بحريه": "naval", "قوات": "forces", "قوه": "force",
+	"حرس": "guard", "ثوري": "revolutionary",
+	// Persian: trades and bodies
+	"کشتیرانی": "shipping", "کشتی": "ship", "خطوط": "lines", "فولاد": "steel", "پتروشیمی": "petrochemical",
+	"زندان": "prison", "صنایع": "industries", "صنعت": "industry", "دانشگاه": "university",
+	"سرمایه گذاری": "investment", "توسعه": "development", "ملی": "national", "پلیس": "police",
+	"نیروی دریایی": "navy", "نیروی": "force", "دریایی": "naval", "هوایی": "air", "هواپیماسازی": "aircraft", "هواپیما": "aircraft",
+	"مهندسی": "engineering", "سوخت": "fuel", "اتمی": "atomic", "هسته ای": "nuclear", "معادن": "mining", "برق": "electricity",
+	"مجتمع": "complex", "بین المللی": "international", "تعمیرات": "repair", "گروه": "group",
+	"سپاه": "corps", "پاسداران": "guards", "انقلاب": "revolutionary", "دادگاه": "court", "شعبه": "branch",
+	"وزارت": "ministry", "اطلاعات": "intelligence", "دفاع": "defense", "نفت": "oil", "گاز": "gas",
+	"بیمه": "insurance", "بازرگانی": "trading", "تجارت": "trading", "هولدینگ": "holding",
+	"کارخانه": "factory", "کارخانجات": "factories", "ساختمانی": "construction", "خودرو": "automotive",
+	"بنیاد": "foundation", "ستاد": "headquarters", "الکترونیک": "electronics", "موشکی": "missile",
+	"هوافضا": "aerospace", "راه آهن": "railway", "کشاورزی": "agriculture", "کاشی": "tile",
+	"سهامی خاص": "pjs", "سهامی عام": "pjsc",
+	// More of the words companies and institutions of Iran and the Arab
+	// world are named with (a domain glossary, not drawn from any list).
+	"صادرات": "export", "واردات": "import", "مسکن": "housing", "نوسازی": "renovation", "بازسازی": "reconstruction",
+	"مدیریت": "management", "پروژه": "project", "مشاوره": "consulting", "مشاوران": "consultants", "مهندسین": "engineers",
+	"پیمانکاری": "contracting", "سازه": "structures", "تجهیزات": "equipment", "قطعات": "parts", "ماشین سازی": "machinery",
+	"فلزات": "metals", "آلومینیوم": "aluminium", "سیمان": "cement", "شیمیایی": "chemical", "داروسازی": "pharmaceutical",
+	"دارویی": "pharmaceutical", "پزشکی": "medical", "بهداشت": "health", "غذایی": "food", "حمل و نقل": "transportation",
+	"ترابری": "transport", "لجستیک": "logistics", "بندر": "port", "بنادر": "ports", "دریانوردی": "maritime",
+	"کشتی سازی": "shipbuilding", "نفتکش": "tanker", "ناوگان": "fleet", "هواپیمایی": "airlines", "فرودگاه": "airport",
+	"مخابرات": "telecommunications", "ارتباطات": "communications", "فناوری": "technology", "فن آوری": "technology",
+	"رایانه": "computer", "نرم افزار": "software", "تحقیقات": "research", "پژوهشگاه": "research institute",
+	"پژوهشکده": "research center", "انرژی": "energy", "نیروگاه": "power plant", "پالایش": "refining",
+	"پالایشگاه": "refinery", "پخش": "distribution", "حفاری": "drilling", "اکتشاف": "exploration", "تولید": "production",
+	"آفریقا": "africa", "اروپا": "europe", "خاورمیانه": "middle east", "اداره": "administration", "قرارگاه": "headquarters",
+	"سازندگی": "construction", "مقاومت": "resistance", "ارتش": "army", "انتظامی": "law enforcement", "امنیت": "security",
+	"امنیتی": "security", "دادستانی": "prosecutor", "رادیو": "radio", "تلویزیون": "television", "خبرگزاری": "news agency",
+	"رسانه": "media", "انتشارات": "publications", "فرهنگی": "cultural", "آموزشی": "educational", "مدرسه": "school",
+	"دانشکده": "college", "بیمارستان": "hospital", "امداد": "relief", "کمیته": "committee", "شورا": "council",
+	"مجمع": "assembly", "انجمن": "association", "اتحادیه": "union", "اتاق": "chamber", "بورس": "exchange",
+	"اعتبار": "credit", "اعتباری": "credit", "مالی": "financial", "تعاونی": "cooperative",
+	"قابضه": "holding", "متحده": "united", "انشاءات": "construction", "انشائيه": "construction", "بناء": "construction",
+	"عقاريه": "real estate", "استيراد": "import", "تصدير": "export", "مواد": "materials", "غذائيه": "food",
+	"طبيه": "medical", "ادويه": "pharmaceuticals", "كيماويه": "chemical", "غاز": "gas", "صلب": "steel",
+	"ملاحه": "shipping", "شحن": "shipping", "لوجستيه": "logistics", "تكنولوجيا": "technology", "معلومات": "information",
+	"اعلام": "media", "قناه": "channel", "تلفزيون": "television", "اذاعه": "radio", "صحيفه": "newspaper", "انباء": "news",
+	"هلال": "crescent", "احمر": "red", "كليه": "college", "معهد": "institute", "بحوث": "research",
+	"دراسات": "studies", "مركزي": "central", "زراعي": "agricultural", "زراعه": "agriculture", "فنادق": "hotels",
+	"فندق": "hotel", "سفر": "travel", "فيلق": "corps", "تيار": "movement", "ائتلاف": "coalition", "اتحاد": "union",
+	"شعبيه": "popular", "شعبي": "popular", "حشد": "mobilization", "مقاومه": "resistance",
 }
+
+// glossary is arabicGlossary keyed by arabicKey, so that a word matches
+// whichever of the letters arabicKey folds it is written with.
+var glossary = func() map[string]string {
+	m := make(map[string]string, len(arabicGlossary))
+	for k, v := range arabicGlossary {
+		m[arabicKey(k)] = v
+	}
+	return m
+}()
 
 // arabicKey folds the letters Arabic-script spellings of one word vary in
 // (the hamza seats of alef, ta marbuta, the Persian kaf and yeh, alef
-// maksura) for a glossary lookup.
+// maksura, the zero-width non-joiner of Persian compounds) for a
+// glossary lookup.
 func arabicKey(w string) string {
 	return strings.Map(func(r rune) rune {
 		switch r {
+		case '\u200c':
+			return ' '
 		case 'أ', 'إ', 'آ', 'ٱ':
 			return 'ا'
 		case 'ة':
@@ -111,12 +178,12 @@ var arabicClitics = [...]string{"وال", "بال", "فال", "لل", "ال", "�
 // article and conjunction dropped, or "" when it is not a glossary word.
 func glossaryWord(w string) string {
 	k := arabicKey(w)
-	if t, ok := arabicGlossary[k]; ok {
+	if t, ok := glossary[k]; ok {
 		return t
 	}
 	for _, p := range arabicClitics {
 		if rest, ok := strings.CutPrefix(k, p); ok && len(rest) > 2 {
-			if t, ok := arabicGlossary[rest]; ok {
+			if t, ok := glossary[rest]; ok {
 				return t
 			}
 		}
@@ -132,27 +199,43 @@ const maxReadings = 3
 // عالیزی", as lists and forms often write it) in each script alone, and
 // an Arabic-script organisation name with its glossary words in English
 // (TranslatedReading). Most names have none.
-func Readings(name string, typ sanctions.EntityType) []string {
-	var out []string
-	add := func(r string) {
-		if r = strings.TrimSpace(r); r != "" && r != name && !slices.Contains(out, r) && len(out) < maxReadings {
-			out = append(out, r)
+func Readings(name string, typ sanctions.EntityType) []Reading {
+	var out []Reading
+	add := func(r string, q float64) {
+		if r = strings.TrimSpace(r); r != "" && r != name && len(out) < maxReadings &&
+			!slices.ContainsFunc(out, func(o Reading) bool { return o.Name == r }) {
+			out = append(out, Reading{Name: r, Quality: q})
 		}
 	}
 	latin, other := splitScripts(name)
 	if latin != "" && other != "" {
-		add(latin)
-		add(other)
+		add(latin, 1)
+		add(other, 1)
 		if t, ok := TranslatedReading(other, typ); ok {
-			add(t)
+			add(t, translatedReadingQuality)
 		}
 	}
 	if t, ok := TranslatedReading(name, typ); ok {
-		add(t)
-		add(constructReading(name))
+		add(t, translatedReadingQuality)
+		add(constructReading(name), 1)
 	}
 	return out
 }
+
+// Reading is another reading of a name, with the name quality its
+// matches are given.
+type Reading struct {
+	Name    string
+	Quality float64
+}
+
+// translatedReadingQuality is the name quality of matches of a translated
+// reading. A translation is a guess at how a list renders the name: most
+// lists transliterate ("AL-ITIHAAD AL-ISLAMIYA"), and the generic words a
+// translation leaves ("islamic union") meet other names ("Islamic Jihad
+// Union"). Below 1, a transliteration as strong wins; alone, a
+// translation found in full is still above review.
+const translatedReadingQuality = 0.95
 
 // constructReading writes the ta marbuta of a word without the article
 // that another word follows as the t it is read with (جماعة الاحرار:
@@ -200,18 +283,30 @@ func TranslatedReading(name string, typ sanctions.EntityType) (string, bool) {
 	if typ == sanctions.TypePerson || isASCII(name) {
 		return "", false
 	}
-	words := strings.Fields(name)
+	words := strings.Fields(strings.ReplaceAll(name, "\u200c", " "))
+	out := make([]string, 0, len(words))
 	changed := false
-	for i, w := range words {
-		if t := glossaryWord(w); t != "" {
-			words[i] = t
-			changed = true
+	for i := 0; i < len(words); i++ {
+		// Two-word terms first: سرمایه گذاری is investment.
+		if i+1 < len(words) {
+			if t := glossaryWord(words[i] + " " + words[i+1]); t != "" {
+				out = append(out, t)
+				changed = true
+				i++
+				continue
+			}
 		}
+		if t := glossaryWord(words[i]); t != "" {
+			out = append(out, t)
+			changed = true
+			continue
+		}
+		out = append(out, words[i])
 	}
 	if !changed {
 		return "", false
 	}
-	return strings.Join(words, " "), true
+	return strings.Join(out, " "), true
 }
 
 // englishReadings are the English words arabicWords and arabicGlossary
@@ -220,8 +315,8 @@ func TranslatedReading(name string, typ sanctions.EntityType) (string, bool) {
 var englishReadings = func() map[string]bool {
 	m := map[string]bool{}
 	for _, g := range []map[string]string{arabicWords, arabicGlossary} {
-		for _, w := range g {
-			if w != "" {
+		for _, v := range g {
+			for _, w := range strings.Fields(v) {
 				m[w] = true
 			}
 		}

@@ -5,7 +5,7 @@ package screening
 var legalForms = map[string]bool{
 	"llc": true, "ltd": true, "inc": true, "corp": true, "co": true, "gmbh": true,
 	"ag": true, "kg": true, "sa": true, "sas": true, "sarl": true, "srl": true,
-	"spa": true, "sl": true, "bv": true, "nv": true, "plc": true, "pjsc": true,
+	"spa": true, "sl": true, "bv": true, "nv": true, "plc": true, "pjsc": true, "pjs": true,
 	"ojsc": true, "cjsc": true, "jsc": true, "ooo": true, "oao": true, "ao": true,
 	"zao": true, "pao": true, "tov": true, "pt": true, "tbk": true, "bhd": true,
 	"sdn": true, "pte": true, "pvt": true, "llp": true, "lp": true, "fze": true,
@@ -31,6 +31,7 @@ var legalFormPhrases = []struct {
 	{[]string{"limited", "liability", "partnership"}, "llp"},
 	{[]string{"public", "limited", "company"}, "plc"},
 	{[]string{"public", "joint", "stock", "company"}, "pjsc"},
+	{[]string{"private", "joint", "stock", "company"}, "pjs"}, // Iran's sahami khas
 	{[]string{"open", "joint", "stock", "company"}, "ojsc"},
 	{[]string{"closed", "joint", "stock", "company"}, "cjsc"},
 	{[]string{"joint", "stock", "company"}, "jsc"},

@@ -44,7 +44,10 @@ func TestTransliterate(t *testing.T) {
 		{"ثناء اللہ", "thna al lh", true},
 		{"عبد الروف ذاکر", "bd al ruf zakr", true},
 		{"قاري سیف الله توخى", "qari sif al lh tukhi", true},
-		{"يحيى", "yhia", true},
+		{"يحيى", "yhya", true},
+		{"یحیی", "yhya", true}, // Persian writes the alif maqsura as ya
+		{"محمدحسین", "mhmd hsin", true},
+		{"محمدی", "mhmdi", true},
 		{"عبدالحليم", "bd al hlim", true},
 		{"عبدالله", "bd al lh", true},
 		{"ﻤﺤﻤﺪ ﻛﺮﻴﻡ", "mhmd krim", true}, // presentation forms

@@ -3,6 +3,7 @@ package screening
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -56,6 +57,7 @@ func transliterate(s string) (string, bool) {
 	if isASCII(s) {
 		return s, false
 	}
+	s = splitMuhammadCompounds(s)
 	if k, ok := koreanFromCyrillic(s); ok {
 		return k, false
 	}
@@ -120,6 +122,14 @@ func isArabic(r rune) bool {
 // written dh, as in Fadhil, so that abjadVariantKeys can tell it from dal).
 func arabicLetter(rs []rune, i int, persian bool) string {
 	r := rs[i]
+	// A word ending in a consonant and two yas (یحیی, يحيى) ends in the
+	// consonant ya and an alif maqsura, whichever letter writes it: Yahya.
+	if finalYaPair(rs, i) {
+		return "y"
+	}
+	if i > 0 && finalYaPair(rs, i-1) {
+		return "a"
+	}
 	if persian {
 		switch r {
 		case 'ذ', 'ض', 'ظ':
@@ -219,6 +229,19 @@ func isArabicLetter(r rune) bool {
 	return isArabic(r) && unicode.IsLetter(r)
 }
 
+// finalYaPair reports whether rs[i] is a ya after a consonant, followed
+// by a ya or alif maqsura that ends the word.
+func finalYaPair(rs []rune, i int) bool {
+	isYa := func(r rune) bool { return r == 'ي' || r == 'ی' || r == 'ى' }
+	if i < 1 || i+1 >= len(rs) || (rs[i] != 'ي' && rs[i] != 'ی') || !isYa(rs[i+1]) {
+		return false
+	}
+	if i+2 < len(rs) && isArabicLetter(rs[i+2]) {
+		return false
+	}
+	return isArabicLetter(rs[i-1]) && !isYa(rs[i-1]) && !prevIsVowelLetter(rs, i)
+}
+
 func prevIsVowelLetter(rs []rune, i int) bool {
 	switch rs[i-1] {
 	case 'ا', 'أ', 'آ', 'و', 'ي', 'ی':
@@ -239,4 +262,39 @@ func endsInDigraphLetter(b *strings.Builder) bool {
 		return true
 	}
 	return false
+}
+
+// surnameSuffixes are the endings that make a Persian family name of a
+// given name (Mohammadi, Mohammadian, Mohammadzadeh, Mohammadpour...).
+var surnameSuffixes = map[string]bool{
+	"ی": true, "ي": true, "یان": true, "يان": true, "زاده": true, "پور": true, "نیا": true, "نژاد": true,
+	"وند": true, "خانی": true, "لو": true, "بیگی": true, "آبادی": true, "ها": true,
+}
+
+// splitMuhammadCompounds writes apart the Persian compound given names
+// that begin with محمد and are often written joined (محمدحسین, محمدرضا,
+// محمدعلی), as lists write them apart (Mohammad Hossein). A family name
+// made of the name and a suffix (محمدی, محمدزاده) is left whole.
+func splitMuhammadCompounds(s string) string {
+	const m = "محمد"
+	if !strings.Contains(s, m) {
+		return s
+	}
+	words := strings.Fields(s)
+	changed := false
+	for i, w := range words {
+		rest, ok := strings.CutPrefix(w, m)
+		if !ok || utf8.RuneCountInString(rest) < 3 || surnameSuffixes[rest] {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(rest); !isArabicLetter(r) {
+			continue
+		}
+		words[i] = m + " " + rest
+		changed = true
+	}
+	if !changed {
+		return s
+	}
+	return strings.Join(words, " ")
 }

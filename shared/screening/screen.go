@@ -57,9 +57,9 @@ type Prepared struct {
 	// a name written in two scripts read in each, an Arabic-script
 	// organisation name with its glossary words in English. Empty for
 	// most names.
-	Alt       [][]Token      `json:"a,omitempty"`
-	DOB       sanctions.Date `json:"d,omitzero"`
-	Countries []string       `json:"c,omitempty"`
+	Alt       []PreparedReading `json:"a,omitempty"`
+	DOB       sanctions.Date    `json:"d,omitzero"`
+	Countries []string          `json:"c,omitempty"`
 	// Query keeps the type and the kinds of list (Name and DOB are not needed again).
 	Query Query `json:"q"`
 }
@@ -68,7 +68,7 @@ type Prepared struct {
 func Prepare(q Query) Prepared {
 	p := Prepared{Tokens: PrepareName(q.Name, q.Type), Countries: queryCountries(q), Query: q}
 	for _, r := range Readings(q.Name, q.Type) {
-		p.Alt = append(p.Alt, PrepareName(r, q.Type))
+		p.Alt = append(p.Alt, PreparedReading{Tokens: PrepareName(r.Name, q.Type), Quality: r.Quality})
 	}
 	p.DOB, _ = ParseQueryDate(q.DOB)
 	p.Query.Name, p.Query.DOB = "", ""
@@ -80,12 +80,16 @@ func Prepare(q Query) Prepared {
 // its best score; the notes are those of the name as given.
 func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	opt = opt.withDefaults()
-	res := ix.screenTokens(p, p.Tokens, opt)
+	res := ix.screenTokens(p, p.Tokens, 1, opt)
 	if len(p.Alt) == 0 {
 		return res
 	}
-	for _, toks := range p.Alt {
-		alt := ix.screenTokens(p, toks, opt)
+	for _, r := range p.Alt {
+		q := r.Quality
+		if q <= 0 || q > 1 {
+			q = 1
+		}
+		alt := ix.screenTokens(p, r.Tokens, q, opt)
 		res.Matches = mergeMatches(res.Matches, alt.Matches, opt.MaxResults)
 	}
 	res.settle(p.Query)
@@ -113,8 +117,16 @@ func mergeMatches(a, b []Match, max int) []Match {
 	return out
 }
 
-// screenTokens screens one reading of a prepared query.
-func (ix *Index) screenTokens(p Prepared, toks []Token, opt Options) Result {
+// PreparedReading is another reading of a prepared name (Readings).
+type PreparedReading struct {
+	Tokens []Token `json:"t"`
+	// Quality multiplies the name quality of its matches (1 when 0).
+	Quality float64 `json:"q,omitempty"`
+}
+
+// screenTokens screens one reading of a prepared query; readingQuality
+// multiplies the name quality of its matches.
+func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, opt Options) Result {
 	q := p.Query
 	res := Result{Outcome: OutcomeClear, Matches: []Match{}, ListVersion: ix.Version()}
 	if len(toks) == 0 {
@@ -197,7 +209,7 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, opt Options) Result {
 		if al.score == 0 {
 			continue
 		}
-		c := ix.score(s, e, n, &al, qDOB, qCty, q.Type)
+		c := ix.score(s, e, n, &al, qDOB, qCty, q.Type, readingQuality)
 		if c.final < opt.MinScore {
 			continue
 		}
@@ -289,7 +301,7 @@ func (ix *Index) queryWeight(text string, sims []vocabSim) float64 {
 
 // score compares the qualifiers of entity e and combines them with the
 // name score of its name n.
-func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Date, qCty []string, qType sanctions.EntityType) scored {
+func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Date, qCty []string, qType sanctions.EntityType, readingQuality float64) scored {
 	typ := typeOf(ix.entType[e])
 	c := scored{entity: e, name: n, dobGrade: DOBUnknown, dobIdx: -1}
 	if typ == sanctions.TypePerson || typ == sanctions.TypeUnknown {
@@ -303,7 +315,7 @@ func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Da
 	c.typeGrade, c.comp.typ = compareType(qType, typ)
 	flags := ix.nameFlags[n]
 	c.comp.name = al.score
-	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0)
+	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0) * readingQuality
 	c.comp.cap = nameCap(al, flags&flagWeak != 0, typ, qType)
 	if c.comp.dob > 0 && !al.strong {
 		// A birth date that agrees accounts for the loosely matched
