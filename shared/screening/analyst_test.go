@@ -396,3 +396,24 @@ func TestANameWrittenInTwoScriptsIsReadInEach(t *testing.T) {
 		t.Errorf("a name in one script has readings %+v", got)
 	}
 }
+
+func TestArabicScriptWordsOfOneConsonantAndNamesBeginningWithAl(t *testing.T) {
+	ix := buildIndex(t,
+		person("1", "IZZ-AL-DIN, Hasan"), person("2", "JAMAL-AL-DIN, Hasan"),
+		person("3", "KASHMIRI, Mohammad Ilyas"), person("4", "AL-SHAMMARI, Muhammad"),
+		org("5", "ASBAT AL-ANSAR"), org("6", "ANSAR ALLAH"),
+	)
+	for q, want := range map[string]string{
+		"حسن عز الدين":      "1", // عز (z) is Izz, not an initial
+		"محمد الیاس کشمیری": "3", // الیاس is Ilyas, not the article and "yas"
+		"عصبة الأنصار":      "5", // before the article, عصبة is read Asbat
+	} {
+		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
+		if top(r).EntityID != want {
+			t.Errorf("%s: top %q %v", q, top(r).PrimaryName, top(r).Explanation.Formula)
+		}
+	}
+	if got := screening.NormalizeName("محمد الیاس کشمیری", sanctions.TypePerson); got != "mhmd alias kshmiri" {
+		t.Errorf("محمد الیاس کشمیری prepared %q", got)
+	}
+}

@@ -136,6 +136,7 @@ var arabicGlossary = map[string]string{
 	"دراسات": "studies", "مركزي": "central", "زراعي": "agricultural", "زراعه": "agriculture", "فنادق": "hotels",
 	"فندق": "hotel", "سفر": "travel", "فيلق": "corps", "تيار": "movement", "ائتلاف": "coalition", "اتحاد": "union",
 	"شعبيه": "popular", "شعبي": "popular", "حشد": "mobilization", "مقاومه": "resistance",
+	"سایبری": "cyber", "سایبر": "cyber", "سيبراني": "cyber", "سيبرانيه": "cyber",
 }
 
 // glossary is arabicGlossary keyed by arabicKey, so that a word matches
@@ -217,7 +218,9 @@ func Readings(name string, typ sanctions.EntityType) []Reading {
 	}
 	if t, ok := TranslatedReading(name, typ); ok {
 		add(t, translatedReadingQuality)
-		add(constructReading(name), 1)
+		add(constructReading(name, false), 1)
+	} else if typ != sanctions.TypePerson && !isASCII(name) {
+		add(constructReading(name, true), 1)
 	}
 	return out
 }
@@ -242,14 +245,18 @@ const translatedReadingQuality = 0.95
 // Jamaat ul-Ahrar, حركة التوحيد: Harakat al-Tawhid, جبهة النصرة: Jabhat
 // al-Nusrah), which the transliteration, reading a word on its own,
 // writes as a. A word with the article is an adjective or a noun on its
-// own and keeps the a (الجماعة الاسلامية: al-Jamaa al-Islamiyya). Only
-// names with glossary words (organisations) are read so: a person's
-// فاطمة علي is Fatima Ali.
-func constructReading(name string) string {
+// own and keeps the a (الجماعة الاسلامية: al-Jamaa al-Islamiyya). A name
+// without glossary words is read so only before a word with the article
+// (عصبة الأنصار: Asbat al-Ansar), the common form of a group's name: a
+// person's فاطمة علي is Fatima Ali. Persons are never read so.
+func constructReading(name string, beforeArticle bool) string {
 	words := strings.Fields(name)
 	changed := false
 	for i := 0; i+1 < len(words); i++ {
 		w := words[i]
+		if beforeArticle && !strings.HasPrefix(words[i+1], "ال") {
+			continue
+		}
 		if strings.HasSuffix(w, "ة") && !strings.HasPrefix(w, "ال") && !strings.HasPrefix(words[i+1], "-") {
 			words[i] = strings.TrimSuffix(w, "ة") + "ت"
 			changed = true

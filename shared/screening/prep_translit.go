@@ -58,6 +58,7 @@ func transliterate(s string) (string, bool) {
 		return s, false
 	}
 	s = splitMuhammadCompounds(s)
+	s = keepNamesOfAl(s)
 	if k, ok := koreanFromCyrillic(s); ok {
 		return k, false
 	}
@@ -292,6 +293,33 @@ func splitMuhammadCompounds(s string) string {
 		}
 		words[i] = m + " " + rest
 		changed = true
+	}
+	if !changed {
+		return s
+	}
+	return strings.Join(words, " ")
+}
+
+// namesOfAl are names that begin with the letters of the article and are
+// not the article and a word: الیاس is Ilyas, not "al-Yas"; البرز is
+// Alborz. Their alif is written as alif with hamza, which never begins
+// the article.
+var namesOfAl = map[string]bool{
+	"الیاس": true, "الياس": true, "الهام": true, "الماس": true, "البرز": true, "الوند": true,
+	"الهه": true, "الناز": true, "الیکا": true,
+}
+
+func keepNamesOfAl(s string) string {
+	if !strings.Contains(s, "ال") {
+		return s
+	}
+	words := strings.Fields(s)
+	changed := false
+	for i, w := range words {
+		if namesOfAl[w] {
+			words[i] = "أ" + strings.TrimPrefix(w, "ا")
+			changed = true
+		}
 	}
 	if !changed {
 		return s

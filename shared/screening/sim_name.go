@@ -96,7 +96,10 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 	if q.text == n.text {
 		return 1, matchExact
 	}
-	if len(q.text) == 1 || len(n.text) == 1 {
+	// A one-letter word is an initial, unless transliterated from Arabic
+	// script, where a word can have one written consonant and no
+	// written vowel (عز is Izz): it is then compared by its consonant.
+	if len(q.text) == 1 && !q.abjad || len(n.text) == 1 && !n.abjad {
 		if q.text[0] == n.text[0] {
 			return 0.9, matchInitial
 		}
