@@ -169,13 +169,24 @@ func latency(ix *screening.Index, lists *allLists, b *benchData, nq int) {
 	for _, p := range b.negatives {
 		none = append(none, screening.Query{Name: p.Name, DOB: p.DOB, Nationality: p.Nationality, Type: sanctions.TypePerson})
 	}
+	// Arabic-script names (the UN's originals and the written set), in
+	// a loop to nq queries: some are screened in several readings.
+	var arabic []screening.Query
+	ar, _ := arabicQueries(lists.UN)
+	written, err := arabicWrittenQueries(lists.OFAC2021)
+	if err == nil {
+		ar = append(ar, written...)
+	}
+	for i := 0; len(ar) > 0 && i < nq; i++ {
+		arabic = append(arabic, ar[i%len(ar)].q)
+	}
 	fmt.Println("== Latency per name query, one core (GOMAXPROCS=1), default options, all-lists index")
 	fmt.Printf("%-28s %8s %8s %8s %8s %8s\n", "class", "queries", "p50", "p90", "p99", "max")
 	opt := screening.DefaultOptions()
 	for _, c := range []struct {
 		name string
 		qs   []screening.Query
-	}{{"exact listed names", exact}, {"misspelt listed names", typo}, {"non-listed (benchmark)", none}} {
+	}{{"exact listed names", exact}, {"misspelt listed names", typo}, {"non-listed (benchmark)", none}, {"Arabic script (labelled)", arabic}} {
 		// warm-up
 		for _, q := range c.qs[:min(200, len(c.qs))] {
 			ix.Screen(q, opt)

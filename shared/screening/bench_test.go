@@ -3,8 +3,10 @@ package screening_test
 import (
 	"bytes"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
+	"unicode"
 
 	"github.com/chainfi/chainguard/shared/sanctions"
 	"github.com/chainfi/chainguard/shared/sanctions/sanctionstest"
@@ -91,6 +93,22 @@ func BenchmarkScreenMisspelt(b *testing.B) {
 
 func BenchmarkScreenNonListed(b *testing.B) {
 	benchQueries(b, []string{"Patricia Lucas Wheeler", "Isabella Joaquin Torres", "Ingeborg Abrahamsen", "Kathryn Barr", "Reni Mehdi Klemm", "Maria Alice Nathan Leão", "حسین موسوی"})
+}
+
+// BenchmarkScreenArabicScript screens the UN's Arabic-script names (persons
+// and organisations; some are screened in several readings) against the
+// index: they are found through their Latin names, by consonants.
+func BenchmarkScreenArabicScript(b *testing.B) {
+	d := requireFixtureIndex(b)
+	var names []string
+	for _, e := range d.lists.UN.Entities {
+		for _, n := range e.Names {
+			if n.Kind == sanctions.NameOriginalScript && strings.ContainsFunc(n.Full, func(r rune) bool { return unicode.Is(unicode.Arabic, r) }) {
+				names = append(names, n.Full)
+			}
+		}
+	}
+	benchQueries(b, names)
 }
 
 func BenchmarkLoad(b *testing.B) {

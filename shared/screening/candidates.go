@@ -39,6 +39,7 @@ type scratch struct {
 	dates    []sanctions.Date
 	best     []scored
 	memo     pairMemo
+	joins    joinMemo
 }
 
 func newScratch(names, vocab int) *scratch {

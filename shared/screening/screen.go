@@ -76,12 +76,14 @@ func Prepare(q Query) Prepared {
 }
 
 // ScreenPrepared is Screen for a prepared query: the same answer, without preparing.
-// A name with other readings is screened in each, and each entity keeps
-// its best score; the notes are those of the name as given.
+// A name with other readings is screened in each, unless it is a match
+// as written, and each entity keeps its best score; the notes are those
+// of the name as given.
 func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	opt = opt.withDefaults()
 	res := ix.screenTokens(p, p.Tokens, 1, opt)
-	if len(p.Alt) == 0 {
+	if len(p.Alt) == 0 || len(res.Matches) > 0 && res.Matches[0].Score >= opt.Thresholds.Match {
+		// A name matched as written is not read again.
 		return res
 	}
 	for _, r := range p.Alt {
@@ -191,7 +193,10 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, 
 	qDOB, qCty := p.DOB, p.Countries
 	s.best = s.best[:0]
 	s.memo.next()
-	known := knownPairs{sims: sims[:len(qt)], memo: &s.memo}
+	s.joins.next()
+	known := knownPairs{sims: sims[:len(qt)], memo: &s.memo, joins: &s.joins}
+	known.split, known.hasSplit = splitJoined(qt)
+	known.splitDone = true
 	for _, n := range ix.candidates(s, qt, sims[:len(qt)]) {
 		e := ix.nameEnt[n]
 		if !q.wants(kindOf(ix.entKind[e])) {

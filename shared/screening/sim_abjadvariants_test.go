@@ -39,10 +39,11 @@ func TestArabicScriptWordsMeetTheirOtherLatinRenderings(t *testing.T) {
 func TestTwoLatinWordsMeetOneArabicScriptWordWrittenJoined(t *testing.T) {
 	toks := PrepareName("بنحسين", "")
 	q := newQToken(toks[0], 1)
-	if !abjadJoinMatches("ben", "hassine", &q) {
+	tok := func(s string) *qtoken { t := newQToken(Token{Text: s}, 1); return &t }
+	if !abjadJoinMatches(tok("ben"), tok("hassine"), &q) {
 		t.Errorf("ben hassine does not meet %s", q.text)
 	}
-	if abjadJoinMatches("ben", "ali", &q) {
+	if abjadJoinMatches(tok("ben"), tok("ali"), &q) {
 		t.Errorf("ben ali meets %s", q.text)
 	}
 }

@@ -313,6 +313,54 @@ type alignedPair struct {
 type knownPairs struct {
 	sims [][]vocabSim
 	memo *pairMemo
+	// joins memoises the consonant keys of the joins abjadJoin tries
+	// on the query's words, the same for every candidate name.
+	joins *joinMemo
+	// split is splitJoined of the query, computed once (splitDone).
+	split     []qtoken
+	hasSplit  bool
+	splitDone bool
+}
+
+// joinMemo holds, for one query, the joined texts abjadJoin tries at each
+// query position (four ways: a word, the article and the next word; a
+// word and the word after the article; a word and the article; a word and
+// the next) with their consonant keys. Valid while gen is the memo's.
+type joinMemo struct {
+	gen  uint32
+	slot [maxTok * 4]joinEntry
+}
+
+type joinEntry struct {
+	gen             uint32
+	text, key, alts string
+}
+
+func (m *joinMemo) next() {
+	m.gen++
+	if m.gen == 0 {
+		clear(m.slot[:])
+		m.gen = 1
+	}
+}
+
+// entry returns the join of the texts at query position i, way w,
+// computing its keys on first use.
+func (m *joinMemo) entry(i, w int, text func() string) *joinEntry {
+	var e joinEntry
+	if m != nil && i < maxTok {
+		if p := &m.slot[i*4+w]; p.gen == m.gen {
+			return p
+		}
+	}
+	t := text()
+	e = joinEntry{gen: 0, text: t, key: consonantKey(phoneticForm(t)), alts: abjadVariantKeys(t)}
+	if m != nil && i < maxTok {
+		e.gen = m.gen
+		m.slot[i*4+w] = e
+		return &m.slot[i*4+w]
+	}
+	return &e
 }
 
 // pairMemoSize is the number of slots of a pairMemo (a power of two).
@@ -440,17 +488,27 @@ func compareNames(q, n []qtoken, known *knownPairs) alignment {
 	if best.score >= 0.999 {
 		return best
 	}
-	if m, ok := mergeAdjacent(n, q); ok {
+	if m, ok := mergeAdjacent(n, q, nil); ok {
 		if a := alignTokens(q, m, known); a.score > best.score {
 			best = a
 		}
 	}
-	if m, ok := mergeAdjacent(q, n); ok {
+	var joins *joinMemo
+	if known != nil {
+		joins = known.joins
+	}
+	if m, ok := mergeAdjacent(q, n, joins); ok {
 		if a := alignTokens(m, n, nil); a.score > best.score {
 			best = a
 		}
 	}
-	if m, ok := splitJoined(q); ok {
+	m, ok := []qtoken(nil), false
+	if known != nil && known.splitDone {
+		m, ok = known.split, known.hasSplit
+	} else {
+		m, ok = splitJoined(q)
+	}
+	if ok {
 		if a := alignTokens(m, n, nil); a.score > best.score {
 			best = a
 		}
@@ -487,11 +545,11 @@ func splitJoined(q []qtoken) ([]qtoken, bool) {
 
 // mergeAdjacent joins adjacent tokens of a whose concatenation matches a
 // token of b ("abdul rahman" -> "abdulrahman"). It allocates only when a
-// merge applies.
-func mergeAdjacent(a, b []qtoken) ([]qtoken, bool) {
+// merge applies. joins, when a is the query, memoises abjadJoin's keys.
+func mergeAdjacent(a, b []qtoken, joins *joinMemo) ([]qtoken, bool) {
 	var out []qtoken
 	for i := 0; i < len(a); i++ {
-		if n, t, ok := abjadJoin(a, i, b); ok {
+		if n, t, ok := abjadJoin(a, i, b, joins); ok {
 			if out == nil {
 				out = append(make([]qtoken, 0, len(a)), a[:i]...)
 			}
@@ -511,7 +569,7 @@ func mergeAdjacent(a, b []qtoken) ([]qtoken, bool) {
 			i += 2
 			continue
 		}
-		if i+1 < len(a) && joinMatches(a[i].text, a[i+1].text, b) {
+		if i+1 < len(a) && joinMatches(&a[i], &a[i+1], b) {
 			if out == nil {
 				out = append(make([]qtoken, 0, len(a)), a[:i]...)
 			}
@@ -533,12 +591,13 @@ func mergeAdjacent(a, b []qtoken) ([]qtoken, bool) {
 // and word after it ("عبد الله": bd al lh) when their consonants are those
 // of one Latin word ("Abdallah", "Noureddine" with the article's l
 // assimilated), or two words that are one Latin word ("Abubakr").
-func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
+func abjadJoin(a []qtoken, i int, b []qtoken, joins *joinMemo) (int, qtoken, bool) {
 	if !a[i].abjad || i+1 >= len(a) {
 		return 0, qtoken{}, false
 	}
-	try := func(text string, n int) (int, qtoken, bool) {
-		k := consonantKey(phoneticForm(text))
+	try := func(way int, text func() string, n int) (int, qtoken, bool) {
+		e := joins.entry(i, way, text)
+		k, alts := e.key, e.alts
 		if len(k) < 3 {
 			return 0, qtoken{}, false
 		}
@@ -549,7 +608,6 @@ func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
 		// abu bkr joined).
 		last := &a[i+n-1]
 		lastKey := last.keyOf()
-		alts := abjadVariantKeys(text)
 		for j := range b {
 			if k == lastKey && b[j].text != "" && b[j].text[0] == last.text[0] {
 				continue
@@ -559,7 +617,7 @@ func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
 				for _, t := range a[i : i+n] {
 					w += t.weight
 				}
-				t := newQToken(Token{Text: text, Abjad: true}, min(1, w))
+				t := newQToken(Token{Text: e.text, Abjad: true}, min(1, w))
 				t.joined = true
 				return n, t, true
 			}
@@ -567,8 +625,11 @@ func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
 		return 0, qtoken{}, false
 	}
 	if i+2 < len(a) && a[i+1].text == "al" {
-		for _, text := range [2]string{a[i].text + "al" + a[i+2].text, a[i].text + a[i+2].text} {
-			if n, t, ok := try(text, 3); ok {
+		for way, text := range [2]func() string{
+			func() string { return a[i].text + "al" + a[i+2].text },
+			func() string { return a[i].text + a[i+2].text },
+		} {
+			if n, t, ok := try(way, text, 3); ok {
 				t.keyNames = a[i+2].compoundNames
 				return n, t, ok
 			}
@@ -583,9 +644,9 @@ func abjadJoin(a []qtoken, i int, b []qtoken) (int, qtoken, bool) {
 	if a[i+1].text == "al" {
 		// The article joined to the word before it: عبد ال is "Abdul",
 		// "Abdel".
-		return try(a[i].text+"al", 2)
+		return try(2, func() string { return a[i].text + "al" }, 2)
 	}
-	return try(a[i].text+a[i+1].text, 2)
+	return try(3, func() string { return a[i].text + a[i+1].text }, 2)
 }
 
 // allahJoin joins a[i] and the الله after it ("wli al lh") when the
@@ -612,14 +673,15 @@ func hasToken(b []qtoken, t string) bool {
 }
 
 // joinMatches reports whether x+y is (nearly) one of the tokens of b.
-func joinMatches(x, y string, b []qtoken) bool {
+func joinMatches(xt, yt *qtoken, b []qtoken) bool {
+	x, y := xt.text, yt.text
 	if len(x) < 2 || len(y) < 2 {
 		return false
 	}
 	l := len(x) + len(y)
 	for j := range b {
 		if b[j].abjad {
-			if abjadJoinMatches(x, y, &b[j]) {
+			if abjadJoinMatches(xt, yt, &b[j]) {
 				return true
 			}
 			continue
@@ -646,15 +708,15 @@ func joinMatches(x, y string, b []qtoken) bool {
 // abjadJoinMatches reports whether two Latin words are one word written
 // in Arabic script (بنحسين: Ben Hassine, خدايرحيم: Khudai Rahim): the
 // consonants of the two are those of the word, and neither alone has them.
-func abjadJoinMatches(x, y string, t *qtoken) bool {
+func abjadJoinMatches(x, y *qtoken, t *qtoken) bool {
 	if len(t.akey) < 3 {
 		return false
 	}
-	kx, ky := consonantKey(phoneticForm(x)), consonantKey(phoneticForm(y))
+	kx, ky := x.keyOf(), y.keyOf()
 	if len(kx) < 1 || len(ky) < 2 || kx == t.akey || ky == t.akey || !strings.HasPrefix(t.akey, kx[:1]) {
 		return false
 	}
-	k := consonantKey(phoneticForm(x + y))
+	k := consonantKey(phoneticForm(x.text + y.text))
 	return k == t.akey || hasVariantKey(t.akeyAlt, k)
 }
 
