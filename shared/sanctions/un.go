@@ -276,7 +276,8 @@ func ParseISODate(s string) (Date, bool) {
 func unPrimaryName(parts ...string) (name, acronym string) {
 	kept := parts[:0:0]
 	for _, p := range parts {
-		if t := strings.TrimSpace(p); !strings.EqualFold(t, "na") && !strings.EqualFold(t, "n/a") {
+		// Lower case only: NA in capitals is a Korean family name (나).
+		if t := strings.TrimSpace(p); t != "na" && !strings.EqualFold(t, "n/a") {
 			kept = append(kept, t)
 		}
 	}

@@ -113,6 +113,7 @@ func TestUNPrimaryNameDropsPlaceholdersAndSplitsAcronyms(t *testing.T) {
 		{[]string{"NAJIBULLAH", "", "", ""}, "NAJIBULLAH", ""},
 		{[]string{"ABD AL-RAHMAN,", "OULD", "", ""}, "ABD AL-RAHMAN OULD", ""},
 		{[]string{"na", "", "", ""}, "", ""},
+		{[]string{"NA", "JONG", "CHOL", ""}, "NA JONG CHOL", ""}, // NA is a Korean family name
 	} {
 		name, acronym := unPrimaryName(c.parts...)
 		if name != c.name || acronym != c.acronym {

@@ -1,7 +1,9 @@
 package screening_test
 
 import (
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/chainfi/chainguard/shared/sanctions"
 	"github.com/chainfi/chainguard/shared/screening"
@@ -415,5 +417,53 @@ func TestArabicScriptWordsOfOneConsonantAndNamesBeginningWithAl(t *testing.T) {
 	}
 	if got := screening.NormalizeName("محمد الیاس کشمیری", sanctions.TypePerson); got != "mhmd alias kshmiri" {
 		t.Errorf("محمد الیاس کشمیری prepared %q", got)
+	}
+}
+
+func TestReadingsStayWithinWhatTheNameSays(t *testing.T) {
+	// A name listed only in Arabic script is compared by consonants with
+	// Arabic-script queries, not with a Latin name of other vowels.
+	ix := buildIndex(t, sanctions.Entity{ID: "1", Type: sanctions.TypePerson,
+		Names: []sanctions.Name{{Full: "سعيد منصور الكعبي", Kind: sanctions.NameOriginalScript}}})
+	if r := ix.Screen(screening.Query{Name: "Saad Mansour al-Kaabi"}, screening.DefaultOptions()); r.Outcome == screening.OutcomeMatch {
+		t.Errorf("Saad Mansour al-Kaabi: match with an Arabic-script Saeed: %v", top(r).Explanation.Formula)
+	}
+	// Family names made of Mohammad, and places, stay whole.
+	for _, n := range []string{"محمدی‌نژاد", "محمدینژاد", "محمدحسینی", "محمدزاده", "محمدآباد"} {
+		if got := screening.NormalizeName(n, sanctions.TypePerson); strings.HasPrefix(got, "mhmd ") {
+			t.Errorf("%s split: %q", n, got)
+		}
+	}
+	// No reading of digits or punctuation alone, none across a comma or
+	// into brackets.
+	for _, n := range []string{"شركة الحديد 2", "شركة 123"} {
+		for _, r := range screening.Readings(n, sanctions.TypeUnknown) {
+			if !strings.ContainsFunc(r.Name, unicode.IsLetter) {
+				t.Errorf("%s: reading %q", n, r.Name)
+			}
+		}
+	}
+	for _, r := range screening.Readings("(الجماعة الاسلامية)", sanctions.TypeUnknown) {
+		if strings.Contains(r.Name, "ت ") {
+			t.Errorf("(الجماعة الاسلامية): construct reading %q", r.Name)
+		}
+	}
+	// Vowel marks and punctuation do not hide a glossary word.
+	if got, ok := screening.TranslatedReading("الجَماعة، الاسلامية", sanctions.TypeUnknown); !ok || !strings.HasPrefix(got, "group") {
+		t.Errorf("الجَماعة، الاسلامية: %q %v", got, ok)
+	}
+}
+
+func TestAPEPMatchAsWrittenDoesNotStopTheSanctionsReadings(t *testing.T) {
+	const name = "الجماعة الاسلامية المقاتلة الليبية"
+	pep := sanctions.Entity{ID: "p", Type: sanctions.TypeOrganisation, Kind: sanctions.KindPEP,
+		Names: []sanctions.Name{{Full: name, Kind: sanctions.NameOriginalScript}}}
+	ix := buildIndex(t, pep, org("s", "LIBYAN ISLAMIC FIGHTING GROUP"))
+	r := ix.Screen(screening.Query{Name: name}, screening.DefaultOptions())
+	if r.PEPOutcome != screening.OutcomeMatch {
+		t.Fatalf("the PEP entry as written: %s", r.PEPOutcome)
+	}
+	if o, s := outcomeOf(r, "s"); o == screening.OutcomeClear || r.Outcome == screening.OutcomeClear {
+		t.Errorf("the sanctions entry found by the translated reading: %s at %v, outcome %s", o, s, r.Outcome)
 	}
 }

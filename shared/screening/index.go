@@ -543,10 +543,10 @@ func (ix *Index) buildTrigrams() {
 func (ix *Index) derive() {
 	ix.vtok = make([]qtoken, len(ix.vocab))
 	for v, t := range ix.vocab {
-		// The consonant key is kept: Arabic-script queries compare it with
-		// every candidate name's words (keyOf).
+		// The consonant key is kept (lkey): Arabic-script queries compare
+		// it with every candidate name's words (keyOf).
 		ix.vtok[v] = qtoken{text: t, phon: ix.vocabPhon[v], skel: ix.vocabSkel[v], weight: float64(ix.vocabW[v]), id: int32(v),
-			tmask: letterMask(t), pmask: letterMask(ix.vocabPhon[v]), akey: consonantKey(ix.vocabPhon[v])}
+			tmask: letterMask(t), pmask: letterMask(ix.vocabPhon[v]), lkey: consonantKey(ix.vocabPhon[v])}
 	}
 	ix.nameW = make([]float32, len(ix.nameEnt))
 	for name := range ix.nameW {

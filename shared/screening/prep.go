@@ -42,7 +42,7 @@ func PrepareName(name string, typ sanctions.EntityType) []Token {
 	}
 	out := make([]Token, len(words))
 	for i, w := range words {
-		out[i] = Token{Text: w, Abjad: abjad && isASCII(w) && !englishReadings[w]}
+		out[i] = Token{Text: w, Abjad: abjad && isASCII(w)}
 	}
 	return out
 }

@@ -60,8 +60,11 @@ func translateArabicWords(s string) string {
 // Front". Such a name is screened in two readings (TranslatedReading):
 // as transliterated, and with these words in English. The keys are in
 // the form arabicKey gives; the words are institutional nouns, their
-// adjectives and the places organisations are named after, none of them
-// a common personal name.
+// adjectives and the places organisations are named after. Words that
+// are also common personal names or nisbas (هند Hind, خيري Khairi, ليبي
+// al-Libi, ایرانی Irani, هلال Hilal) are left out; a few rarer ones stay
+// (فولاد, steel, is also a given name): a reading only adds candidates,
+// the name as written is always screened too.
 var arabicGlossary = map[string]string{
 	"جماعه": "group", "جماعت": "group", "مجموعه": "group",
 	"حركه": "movement", "حركت": "movement", "تحريك": "movement",
@@ -71,26 +74,26 @@ var arabicGlossary = map[string]string{
 	"مكتب": "office", "دفتر": "office", "مركز": "center", "مجلس": "council", "حزب": "party",
 	"كتائب": "brigades", "لواء": "brigade", "كتيبه": "battalion",
 	"اسلاميه": "islamic", "اسلامي": "islamic",
-	"خيريه": "charitable", "خيري": "charitable", "اغاثه": "relief",
+	"خيريه": "charitable", "اغاثه": "relief",
 	"دوليه": "international", "دولي": "international", "عالميه": "international", "عالمي": "international",
 	"وطنيه": "national", "وطني": "national", "تجاريه": "trading", "تجاره": "trading",
 	"صناعيه": "industrial", "صناعي": "industrial", "عامه": "general",
 	"وزاره": "ministry", "وكاله": "agency", "صندوق": "fund", "خدمات": "services",
 	"مقاتله": "fighting", "تحرير": "liberation",
 	"في":   "in",
-	"عراق": "iraq", "شام": "levant", "يمن": "yemen", "ليبيا": "libya", "ليبيه": "libyan", "ليبي": "libyan",
+	"عراق": "iraq", "شام": "levant", "ليبيا": "libya", "ليبيه": "libyan",
 	"سوريا": "syria", "سوريه": "syria", "صومال": "somalia", "افغانستان": "afghanistan",
 	"باكستان": "pakistan", "پاكستان": "pakistan", "مغرب": "maghreb", "جزيره": "peninsula",
-	"غرب": "west", "شرق": "east", "افريقيا": "africa", "مصر": "egypt", "فلسطين": "palestine", "هند": "india",
-	"فلسطينيه": "palestine", "فلسطيني": "palestine", "جمهوريه": "republic", "جمهوری": "republic",
-	"ایران": "iran", "ایرانی": "iranian", "چین": "china", "خلیج فارس": "persian gulf",
+	"غرب": "west", "شرق": "east", "افريقيا": "africa", "مصر": "egypt", "فلسطين": "palestine",
+	"فلسطينيه": "palestinian", "جمهوريه": "republic", "جمهوری": "republic",
+	"ایران": "iran", "چین": "china", "خلیج فارس": "persian gulf",
 	// Arabic: trades and bodies
 	"مصرف": "bank", "عقاري": "real estate", "سياحه": "tourism", "ديني": "religious", "دينيه": "religious",
 	"نقل": "transport", "مقاولات": "contracting", "فصيل": "faction", "شهداء": "martyrs",
 	"سوبر ماركت": "supermarket", "ماركت": "market", "استثمار": "investment", "تمويل": "finance",
 	"اتصالات": "telecommunications", "نفط": "oil", "بترول": "petroleum", "تامين": "insurance",
 	"هندسه": "engineering", "هندسيه": "engineering", "صناعات": "industries", "صناعه": "industry",
-	"حديد": "iron", "فولاذ": "steel", "طيران": "airlines", "جامعه": "university", "مستشفى": "hospital",
+	"فولاذ": "steel", "طيران": "airlines", "جامعه": "university", "مستشفى": "hospital",
 	"سجن": "prison", "شرطه": "police", "بحريه": "naval", "قوات": "forces", "قوه": "force",
 	"حرس": "guard", "ثوري": "revolutionary",
 	// Persian: trades and bodies
@@ -105,7 +108,7 @@ var arabicGlossary = map[string]string{
 	"بیمه": "insurance", "بازرگانی": "trading", "تجارت": "trading", "هولدینگ": "holding",
 	"کارخانه": "factory", "کارخانجات": "factories", "ساختمانی": "construction", "خودرو": "automotive",
 	"بنیاد": "foundation", "ستاد": "headquarters", "الکترونیک": "electronics", "موشکی": "missile",
-	"هوافضا": "aerospace", "راه آهن": "railway", "کشاورزی": "agriculture", "کاشی": "tile",
+	"هوافضا": "aerospace", "راه آهن": "railway", "کشاورزی": "agriculture",
 	"سهامی خاص": "pjs", "سهامی عام": "pjsc",
 	// More of the words companies and institutions of Iran and the Arab
 	// world are named with (a domain glossary, not drawn from any list).
@@ -132,9 +135,9 @@ var arabicGlossary = map[string]string{
 	"طبيه": "medical", "ادويه": "pharmaceuticals", "كيماويه": "chemical", "غاز": "gas", "صلب": "steel",
 	"ملاحه": "shipping", "شحن": "shipping", "لوجستيه": "logistics", "تكنولوجيا": "technology", "معلومات": "information",
 	"اعلام": "media", "قناه": "channel", "تلفزيون": "television", "اذاعه": "radio", "صحيفه": "newspaper", "انباء": "news",
-	"هلال": "crescent", "احمر": "red", "كليه": "college", "معهد": "institute", "بحوث": "research",
+	"كليه": "college", "معهد": "institute", "بحوث": "research",
 	"دراسات": "studies", "مركزي": "central", "زراعي": "agricultural", "زراعه": "agriculture", "فنادق": "hotels",
-	"فندق": "hotel", "سفر": "travel", "فيلق": "corps", "تيار": "movement", "ائتلاف": "coalition", "اتحاد": "union",
+	"فندق": "hotel", "فيلق": "corps", "تيار": "movement", "ائتلاف": "coalition", "اتحاد": "union",
 	"شعبيه": "popular", "شعبي": "popular", "حشد": "mobilization", "مقاومه": "resistance",
 	"سایبری": "cyber", "سایبر": "cyber", "سيبراني": "cyber", "سيبرانيه": "cyber",
 }
@@ -155,6 +158,9 @@ var glossary = func() map[string]string {
 // glossary lookup.
 func arabicKey(w string) string {
 	return strings.Map(func(r rune) rune {
+		if r >= '\u064b' && r <= '\u065f' || r == '\u0670' || r == '\u0640' {
+			return -1 // short vowels and other marks, and the tatweel
+		}
 		switch r {
 		case '\u200c':
 			return ' '
@@ -178,7 +184,7 @@ var arabicClitics = [...]string{"وال", "بال", "فال", "لل", "ال", "�
 // glossaryWord is the English reading of one Arabic-script word, with its
 // article and conjunction dropped, or "" when it is not a glossary word.
 func glossaryWord(w string) string {
-	k := arabicKey(w)
+	k := arabicKey(strings.TrimFunc(w, notLetter))
 	if t, ok := glossary[k]; ok {
 		return t
 	}
@@ -202,25 +208,25 @@ const maxReadings = 3
 // (TranslatedReading). Most names have none.
 func Readings(name string, typ sanctions.EntityType) []Reading {
 	var out []Reading
-	add := func(r string, q float64) {
+	add := func(r string, q float64, org bool) {
 		if r = strings.TrimSpace(r); r != "" && r != name && len(out) < maxReadings &&
 			!slices.ContainsFunc(out, func(o Reading) bool { return o.Name == r }) {
-			out = append(out, Reading{Name: r, Quality: q})
+			out = append(out, Reading{Name: r, Quality: q, Translated: q == translatedReadingQuality, Organisation: org})
 		}
 	}
 	latin, other := splitScripts(name)
 	if latin != "" && other != "" {
-		add(latin, 1)
-		add(other, 1)
+		add(latin, 1, false)
+		add(other, 1, false)
 		if t, ok := TranslatedReading(other, typ); ok {
-			add(t, translatedReadingQuality)
+			add(t, translatedReadingQuality, true)
 		}
 	}
 	if t, ok := TranslatedReading(name, typ); ok {
-		add(t, translatedReadingQuality)
-		add(constructReading(name, false), 1)
+		add(t, translatedReadingQuality, true)
+		add(constructReading(name, false), 1, true)
 	} else if typ != sanctions.TypePerson && !isASCII(name) {
-		add(constructReading(name, true), 1)
+		add(constructReading(name, true), 1, true)
 	}
 	return out
 }
@@ -230,6 +236,12 @@ func Readings(name string, typ sanctions.EntityType) []Reading {
 type Reading struct {
 	Name    string
 	Quality float64
+	// Translated: the reading has English words (englishReadings), which
+	// are compared as spelt, not by consonants as a transliteration is.
+	Translated bool
+	// Organisation: the reading is of an organisation's name (translated
+	// or in construct), never a PEP's: PEPs are persons.
+	Organisation bool
 }
 
 // translatedReadingQuality is the name quality of matches of a translated
@@ -248,17 +260,22 @@ const translatedReadingQuality = 0.95
 // own and keeps the a (الجماعة الاسلامية: al-Jamaa al-Islamiyya). A name
 // without glossary words is read so only before a word with the article
 // (عصبة الأنصار: Asbat al-Ansar), the common form of a group's name: a
-// person's فاطمة علي is Fatima Ali. Persons are never read so.
+// person's فاطمة علي is Fatima Ali. A query typed as a person is never
+// read so; an untyped person's فاطمة الزهراء gets the reading فاطمت
+// الزهراء beside the name as written, which only adds candidates.
 func constructReading(name string, beforeArticle bool) string {
 	words := strings.Fields(name)
 	changed := false
 	for i := 0; i+1 < len(words); i++ {
-		w := words[i]
-		if beforeArticle && !strings.HasPrefix(words[i+1], "ال") {
+		// A word is read in construct only when the next word follows it
+		// directly: no comma, hyphen or bracket between them.
+		w := strings.TrimLeftFunc(words[i], notLetter)
+		next := words[i+1]
+		if notLetter([]rune(next)[0]) || beforeArticle && !strings.HasPrefix(next, "ال") {
 			continue
 		}
-		if strings.HasSuffix(w, "ة") && !strings.HasPrefix(w, "ال") && !strings.HasPrefix(words[i+1], "-") {
-			words[i] = strings.TrimSuffix(w, "ة") + "ت"
+		if strings.HasSuffix(w, "ة") && !strings.HasPrefix(w, "ال") {
+			words[i] = strings.TrimSuffix(words[i], "ة") + "ت"
 			changed = true
 		}
 	}
@@ -269,19 +286,23 @@ func constructReading(name string, beforeArticle bool) string {
 }
 
 // splitScripts parts a name's words into those in Latin script and those
-// in another; a word of neither (digits, punctuation) goes with the
-// Latin ones.
+// in another.
 func splitScripts(name string) (latin, other string) {
 	var l, o []string
 	for _, w := range strings.Fields(name) {
-		if strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r) }) >= 0 {
+		switch {
+		case strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) && !unicode.Is(unicode.Latin, r) }) >= 0:
 			o = append(o, w)
-		} else {
+		case strings.IndexFunc(w, func(r rune) bool { return unicode.Is(unicode.Latin, r) }) >= 0:
 			l = append(l, w)
 		}
+		// A word of neither (digits, punctuation) is in the name as
+		// written only: "شركة 123" has no reading "123".
 	}
 	return strings.Join(l, " "), strings.Join(o, " ")
 }
+
+func notLetter(r rune) bool { return !unicode.IsLetter(r) }
 
 // TranslatedReading is the name with the glossary words of an
 // Arabic-script organisation name in English, and whether there was one
@@ -317,8 +338,9 @@ func TranslatedReading(name string, typ sanctions.EntityType) (string, bool) {
 }
 
 // englishReadings are the English words arabicWords and arabicGlossary
-// read Arabic-script words as: such a word is English, not a
-// transliteration whose vowels were guessed, and is compared as spelt.
+// read Arabic-script words as: in a translated reading such a word is
+// English, not a transliteration whose vowels were guessed, and is
+// compared as spelt (englishTokens).
 var englishReadings = func() map[string]bool {
 	m := map[string]bool{}
 	for _, g := range []map[string]string{arabicWords, arabicGlossary} {
@@ -330,3 +352,13 @@ var englishReadings = func() map[string]bool {
 	}
 	return m
 }()
+
+// englishTokens marks the English words of a translated reading's tokens
+// as not from Arabic script.
+func englishTokens(toks []Token) {
+	for i := range toks {
+		if englishReadings[toks[i].Text] {
+			toks[i].Abjad = false
+		}
+	}
+}

@@ -3,7 +3,6 @@ package screening
 import (
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -265,17 +264,20 @@ func endsInDigraphLetter(b *strings.Builder) bool {
 	return false
 }
 
-// surnameSuffixes are the endings that make a Persian family name of a
-// given name (Mohammadi, Mohammadian, Mohammadzadeh, Mohammadpour...).
-var surnameSuffixes = map[string]bool{
-	"ی": true, "ي": true, "یان": true, "يان": true, "زاده": true, "پور": true, "نیا": true, "نژاد": true,
-	"وند": true, "خانی": true, "لو": true, "بیگی": true, "آبادی": true, "ها": true,
+// muhammadCompounds are the names Persian joins to محمد in one word
+// (محمدحسین, محمدرضا, محمدعلی), which lists write apart (Mohammad Hossein).
+// Only these are split: a family name made of the name (محمدی, محمدی‌نژاد,
+// محمدحسینی, محمدزاده) or a place (محمدآباد) is left whole.
+var muhammadCompounds = map[string]bool{
+	"حسین": true, "حسن": true, "رضا": true, "علی": true, "جواد": true, "باقر": true, "مهدی": true,
+	"تقی": true, "کاظم": true, "صادق": true, "ابراهیم": true, "اسماعیل": true, "امین": true,
+	"جعفر": true, "هادی": true, "یوسف": true, "کریم": true, "سعید": true, "مصطفی": true,
+	"مرتضی": true, "رحیم": true, "رسول": true, "قاسم": true, "طاهر": true, "ناصر": true,
+	"ولی": true, "اکبر": true, "اصغر": true, "منصور": true, "صالح": true, "امیر": true,
+	"شریف": true, "نبی": true, "حنیف": true, "عارف": true, "یونس": true,
 }
 
-// splitMuhammadCompounds writes apart the Persian compound given names
-// that begin with محمد and are often written joined (محمدحسین, محمدرضا,
-// محمدعلی), as lists write them apart (Mohammad Hossein). A family name
-// made of the name and a suffix (محمدی, محمدزاده) is left whole.
+// splitMuhammadCompounds writes apart the compounds of muhammadCompounds.
 func splitMuhammadCompounds(s string) string {
 	const m = "محمد"
 	if !strings.Contains(s, m) {
@@ -285,10 +287,7 @@ func splitMuhammadCompounds(s string) string {
 	changed := false
 	for i, w := range words {
 		rest, ok := strings.CutPrefix(w, m)
-		if !ok || utf8.RuneCountInString(rest) < 3 || surnameSuffixes[rest] {
-			continue
-		}
-		if r, _ := utf8.DecodeRuneInString(rest); !isArabicLetter(r) {
+		if !ok || !muhammadCompounds[persianLetters(rest)] {
 			continue
 		}
 		words[i] = m + " " + rest
@@ -298,6 +297,20 @@ func splitMuhammadCompounds(s string) string {
 		return s
 	}
 	return strings.Join(words, " ")
+}
+
+// persianLetters writes the Arabic forms of yeh and kaf in their Persian
+// forms, for a lookup in a list written in Persian.
+func persianLetters(w string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case 'ي', 'ى':
+			return 'ی'
+		case 'ك':
+			return 'ک'
+		}
+		return r
+	}, w)
 }
 
 // namesOfAl are names that begin with the letters of the article and are

@@ -68,34 +68,69 @@ type Prepared struct {
 func Prepare(q Query) Prepared {
 	p := Prepared{Tokens: PrepareName(q.Name, q.Type), Countries: queryCountries(q), Query: q}
 	for _, r := range Readings(q.Name, q.Type) {
-		p.Alt = append(p.Alt, PreparedReading{Tokens: PrepareName(r.Name, q.Type), Quality: r.Quality})
+		toks := PrepareName(r.Name, q.Type)
+		if r.Translated {
+			englishTokens(toks)
+		}
+		p.Alt = append(p.Alt, PreparedReading{Tokens: toks, Quality: r.Quality, Organisation: r.Organisation})
 	}
 	p.DOB, _ = ParseQueryDate(q.DOB)
 	p.Query.Name, p.Query.DOB = "", ""
 	return p
 }
 
-// ScreenPrepared is Screen for a prepared query: the same answer, without preparing.
+// ScreenPrepared is Screen for a prepared query: the same answer, without preparing
+// (a query prepared by a release without a reading is screened without it: monitoring's
+// snapshots are prepared again at each full run).
 // A name with other readings is screened in each, unless it is a match
 // as written, and each entity keeps its best score; the notes are those
 // of the name as given.
 func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	opt = opt.withDefaults()
 	res := ix.screenTokens(p, p.Tokens, 1, opt)
-	if len(p.Alt) == 0 || len(res.Matches) > 0 && res.Matches[0].Score >= opt.Thresholds.Match {
-		// A name matched as written is not read again.
+	if len(p.Alt) == 0 {
 		return res
 	}
+	// The other readings look only for the kinds of list the name as
+	// written has not matched: a name matched as written is not read
+	// again, and a sanctions match does not stop the search for a PEP.
+	alt := p
+	alt.Query.Kinds = nil
+	for _, k := range [...]ListKind{KindSanctions, KindPEP} {
+		if p.Query.wants(k) && !matchedKind(res, k) {
+			alt.Query.Kinds = append(alt.Query.Kinds, k)
+		}
+	}
+	if len(alt.Query.Kinds) == 0 {
+		return res
+	}
+	sanctionsOnly := alt
+	sanctionsOnly.Query.Kinds = slices.DeleteFunc(slices.Clone(alt.Query.Kinds), func(k ListKind) bool { return k == KindPEP })
 	for _, r := range p.Alt {
 		q := r.Quality
 		if q <= 0 || q > 1 {
 			q = 1
 		}
-		alt := ix.screenTokens(p, r.Tokens, q, opt)
-		res.Matches = mergeMatches(res.Matches, alt.Matches, opt.MaxResults)
+		as := alt
+		if r.Organisation {
+			if len(sanctionsOnly.Query.Kinds) == 0 {
+				continue
+			}
+			as = sanctionsOnly
+		}
+		other := ix.screenTokens(as, r.Tokens, q, opt)
+		res.Matches = mergeMatches(res.Matches, other.Matches, opt.MaxResults)
 	}
 	res.settle(p.Query)
 	return res
+}
+
+// matchedKind says whether a result is a match for a kind of list.
+func matchedKind(res Result, k ListKind) bool {
+	if k == KindPEP {
+		return res.PEPOutcome == OutcomeMatch
+	}
+	return res.Outcome == OutcomeMatch
 }
 
 // mergeMatches is the matches of two readings of one name, best first: an
@@ -124,6 +159,8 @@ type PreparedReading struct {
 	Tokens []Token `json:"t"`
 	// Quality multiplies the name quality of its matches (1 when 0).
 	Quality float64 `json:"q,omitempty"`
+	// Organisation readings are not screened against PEPs (persons).
+	Organisation bool `json:"o,omitempty"`
 }
 
 // screenTokens screens one reading of a prepared query; readingQuality

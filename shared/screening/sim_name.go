@@ -12,6 +12,7 @@ type qtoken struct {
 	text, phon, skel string
 	akey             string // consonantKey, for tokens from Arabic script only
 	akeyAlt          string // abjadVariantKeys, for tokens from Arabic script only
+	lkey             string // consonantKey kept for a listed word (keyOf), "" when not kept
 	abjad            bool
 	joined           bool   // made by joining two adjacent tokens
 	legal            bool   // a company legal form (prep_legalforms.go)
@@ -20,7 +21,7 @@ type qtoken struct {
 	keyNames         uint16 // Arabic script: listed words sharing its consonant key
 	weight           float64
 	id               int32  // vocabulary id of a listed token, -1 otherwise
-	compoundNames    uint16 // last word of a compound: listed words with the compound's key (after id: the struct stays 88 bytes)
+	compoundNames    uint16 // last word of a compound: listed words with the compound's key (after id: the struct stays 104 bytes)
 	// tmask and pmask are the letters of text and phon (letterMask); 0
 	// when not computed.
 	tmask, pmask uint32
@@ -65,6 +66,21 @@ func newQToken(t Token, w float64) qtoken {
 func (t *qtoken) keyOf() string {
 	if t.akey != "" || t.abjad {
 		return t.akey
+	}
+	if t.lkey != "" {
+		return t.lkey
+	}
+	return consonantKey(t.phon)
+}
+
+// plainKey is the consonant key of a token's spelling, whatever its
+// script (keyOf is "" for a listed word of a name in Arabic script).
+func (t *qtoken) plainKey() string {
+	if t.akey != "" {
+		return t.akey
+	}
+	if t.lkey != "" {
+		return t.lkey
 	}
 	return consonantKey(t.phon)
 }
@@ -712,7 +728,7 @@ func abjadJoinMatches(x, y *qtoken, t *qtoken) bool {
 	if len(t.akey) < 3 {
 		return false
 	}
-	kx, ky := x.keyOf(), y.keyOf()
+	kx, ky := x.plainKey(), y.plainKey()
 	if len(kx) < 1 || len(ky) < 2 || kx == t.akey || ky == t.akey || !strings.HasPrefix(t.akey, kx[:1]) {
 		return false
 	}
