@@ -26,6 +26,10 @@ type Token struct {
 //  6. rewrite spelt-out company legal forms to their canonical short form
 //     ("Aktiengesellschaft" -> "ag", "Limited Liability Company" -> "llc");
 //     persons excluded
+//
+// Prepare also prepares the name's other readings (prep_readings.go: a name in
+// two scripts, an Arabic-script organisation translated with the glossary of
+// prep_arabicglossary.go or read in construct), which Screen screens beside it.
 func PrepareName(name string, typ sanctions.EntityType) []Token {
 	s := reorderLastFirst(unmask(name), typ)
 	s, abjad := transliterate(translateArabicWords(s))

@@ -1,0 +1,211 @@
+package screening
+
+import (
+	"strings"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+)
+
+// arabicGlossary are words of organisation names in Arabic script that
+// lists write sometimes in transliteration and sometimes in English:
+// "الجماعة الاسلامية المقاتلة الليبية" is listed as "Libyan Islamic
+// Fighting Group", "جبهة النصرة" as "Jabhat al-Nusrah" and as "Al-Nusrah
+// Front". Such a name is screened in two readings (TranslatedReading):
+// as transliterated, and with these words in English. The keys are in
+// the form arabicKey gives; the words are institutional nouns, their
+// adjectives and the places organisations are named after. Words that
+// are also common personal names or nisbas (هند Hind, خيري Khairi, ليبي
+// al-Libi, ایرانی Irani, هلال Hilal) are left out; a few rarer ones stay
+// (فولاد, steel, is also a given name): a reading only adds candidates,
+// the name as written is always screened too.
+var arabicGlossary = map[string]string{
+	"جماعه": "group", "جماعت": "group", "مجموعه": "group",
+	"حركه": "movement", "حركت": "movement", "تحريك": "movement",
+	"جبهه": "front", "جيش": "army", "دوله": "state",
+	"منظمه": "organization", "سازمان": "organization", "تنظيم": "organization",
+	"لجنه": "committee", "جمعيه": "society", "جمعيت": "society",
+	"مكتب": "office", "دفتر": "office", "مركز": "center", "مجلس": "council", "حزب": "party",
+	"كتائب": "brigades", "لواء": "brigade", "كتيبه": "battalion",
+	"اسلاميه": "islamic", "اسلامي": "islamic",
+	"خيريه": "charitable", "اغاثه": "relief",
+	"دوليه": "international", "دولي": "international", "عالميه": "international", "عالمي": "international",
+	"وطنيه": "national", "وطني": "national", "تجاريه": "trading", "تجاره": "trading",
+	"صناعيه": "industrial", "صناعي": "industrial", "عامه": "general",
+	"وزاره": "ministry", "وكاله": "agency", "صندوق": "fund", "خدمات": "services",
+	"مقاتله": "fighting", "تحرير": "liberation",
+	"في":   "in",
+	"عراق": "iraq", "شام": "levant", "ليبيا": "libya", "ليبيه": "libyan",
+	"سوريا": "syria", "سوريه": "syria", "صومال": "somalia", "افغانستان": "afghanistan",
+	"باكستان": "pakistan", "پاكستان": "pakistan", "مغرب": "maghreb", "جزيره": "peninsula",
+	"غرب": "west", "شرق": "east", "افريقيا": "africa", "مصر": "egypt", "فلسطين": "palestine",
+	"فلسطينيه": "palestinian", "جمهوريه": "republic", "جمهوری": "republic",
+	"ایران": "iran", "چین": "china", "خلیج فارس": "persian gulf",
+	// Arabic: trades and bodies
+	"مصرف": "bank", "عقاري": "real estate", "سياحه": "tourism", "ديني": "religious", "دينيه": "religious",
+	"نقل": "transport", "مقاولات": "contracting", "فصيل": "faction", "شهداء": "martyrs",
+	"سوبر ماركت": "supermarket", "ماركت": "market", "استثمار": "investment", "تمويل": "finance",
+	"اتصالات": "telecommunications", "نفط": "oil", "بترول": "petroleum", "تامين": "insurance",
+	"هندسه": "engineering", "هندسيه": "engineering", "صناعات": "industries", "صناعه": "industry",
+	"فولاذ": "steel", "طيران": "airlines", "جامعه": "university", "مستشفى": "hospital",
+	"سجن": "prison", "شرطه": "police", "بحريه": "naval", "قوات": "forces", "قوه": "force",
+	"حرس": "guard", "ثوري": "revolutionary",
+	// Persian: trades and bodies
+	"کشتیرانی": "shipping", "کشتی": "ship", "خطوط": "lines", "فولاد": "steel", "پتروشیمی": "petrochemical",
+	"زندان": "prison", "صنایع": "industries", "صنعت": "industry", "دانشگاه": "university",
+	"سرمایه گذاری": "investment", "توسعه": "development", "ملی": "national", "پلیس": "police",
+	"نیروی دریایی": "navy", "نیروی": "force", "دریایی": "naval", "هوایی": "air", "هواپیماسازی": "aircraft", "هواپیما": "aircraft",
+	"مهندسی": "engineering", "سوخت": "fuel", "اتمی": "atomic", "هسته ای": "nuclear", "معادن": "mining", "برق": "electricity",
+	"مجتمع": "complex", "بین المللی": "international", "تعمیرات": "repair", "گروه": "group",
+	"سپاه": "corps", "پاسداران": "guards", "انقلاب": "revolutionary", "دادگاه": "court", "شعبه": "branch",
+	"وزارت": "ministry", "اطلاعات": "intelligence", "دفاع": "defense", "نفت": "oil", "گاز": "gas",
+	"بیمه": "insurance", "بازرگانی": "trading", "تجارت": "trading", "هولدینگ": "holding",
+	"کارخانه": "factory", "کارخانجات": "factories", "ساختمانی": "construction", "خودرو": "automotive",
+	"بنیاد": "foundation", "ستاد": "headquarters", "الکترونیک": "electronics", "موشکی": "missile",
+	"هوافضا": "aerospace", "راه آهن": "railway", "کشاورزی": "agriculture",
+	"سهامی خاص": "pjs", "سهامی عام": "pjsc",
+	// More of the words companies and institutions of Iran and the Arab
+	// world are named with (a domain glossary, not drawn from any list).
+	"صادرات": "export", "واردات": "import", "مسکن": "housing", "نوسازی": "renovation", "بازسازی": "reconstruction",
+	"مدیریت": "management", "پروژه": "project", "مشاوره": "consulting", "مشاوران": "consultants", "مهندسین": "engineers",
+	"پیمانکاری": "contracting", "سازه": "structures", "تجهیزات": "equipment", "قطعات": "parts", "ماشین سازی": "machinery",
+	"فلزات": "metals", "آلومینیوم": "aluminium", "سیمان": "cement", "شیمیایی": "chemical", "داروسازی": "pharmaceutical",
+	"دارویی": "pharmaceutical", "پزشکی": "medical", "بهداشت": "health", "غذایی": "food", "حمل و نقل": "transportation",
+	"ترابری": "transport", "لجستیک": "logistics", "بندر": "port", "بنادر": "ports", "دریانوردی": "maritime",
+	"کشتی سازی": "shipbuilding", "نفتکش": "tanker", "ناوگان": "fleet", "هواپیمایی": "airlines", "فرودگاه": "airport",
+	"مخابرات": "telecommunications", "ارتباطات": "communications", "فناوری": "technology", "فن آوری": "technology",
+	"رایانه": "computer", "نرم افزار": "software", "تحقیقات": "research", "پژوهشگاه": "research institute",
+	"پژوهشکده": "research center", "انرژی": "energy", "نیروگاه": "power plant", "پالایش": "refining",
+	"پالایشگاه": "refinery", "پخش": "distribution", "حفاری": "drilling", "اکتشاف": "exploration", "تولید": "production",
+	"آفریقا": "africa", "اروپا": "europe", "خاورمیانه": "middle east", "اداره": "administration", "قرارگاه": "headquarters",
+	"سازندگی": "construction", "مقاومت": "resistance", "ارتش": "army", "انتظامی": "law enforcement", "امنیت": "security",
+	"امنیتی": "security", "دادستانی": "prosecutor", "رادیو": "radio", "تلویزیون": "television", "خبرگزاری": "news agency",
+	"رسانه": "media", "انتشارات": "publications", "فرهنگی": "cultural", "آموزشی": "educational", "مدرسه": "school",
+	"دانشکده": "college", "بیمارستان": "hospital", "امداد": "relief", "کمیته": "committee", "شورا": "council",
+	"مجمع": "assembly", "انجمن": "association", "اتحادیه": "union", "اتاق": "chamber", "بورس": "exchange",
+	"اعتبار": "credit", "اعتباری": "credit", "مالی": "financial", "تعاونی": "cooperative",
+	"قابضه": "holding", "متحده": "united", "انشاءات": "construction", "انشائيه": "construction", "بناء": "construction",
+	"عقاريه": "real estate", "استيراد": "import", "تصدير": "export", "مواد": "materials", "غذائيه": "food",
+	"طبيه": "medical", "ادويه": "pharmaceuticals", "كيماويه": "chemical", "غاز": "gas", "صلب": "steel",
+	"ملاحه": "shipping", "شحن": "shipping", "لوجستيه": "logistics", "تكنولوجيا": "technology", "معلومات": "information",
+	"اعلام": "media", "قناه": "channel", "تلفزيون": "television", "اذاعه": "radio", "صحيفه": "newspaper", "انباء": "news",
+	"كليه": "college", "معهد": "institute", "بحوث": "research",
+	"دراسات": "studies", "مركزي": "central", "زراعي": "agricultural", "زراعه": "agriculture", "فنادق": "hotels",
+	"فندق": "hotel", "فيلق": "corps", "تيار": "movement", "ائتلاف": "coalition", "اتحاد": "union",
+	"شعبيه": "popular", "شعبي": "popular", "حشد": "mobilization", "مقاومه": "resistance",
+	"سایبری": "cyber", "سایبر": "cyber", "سيبراني": "cyber", "سيبرانيه": "cyber",
+}
+
+// glossary is arabicGlossary keyed by arabicKey, so that a word matches
+// whichever of the letters arabicKey folds it is written with.
+var glossary = func() map[string]string {
+	m := make(map[string]string, len(arabicGlossary))
+	for k, v := range arabicGlossary {
+		m[arabicKey(k)] = v
+	}
+	return m
+}()
+
+// arabicKey folds the letters Arabic-script spellings of one word vary in
+// (the hamza seats of alef, ta marbuta, the Persian kaf and yeh, alef
+// maksura, the zero-width non-joiner of Persian compounds) for a
+// glossary lookup.
+func arabicKey(w string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '\u064b' && r <= '\u065f' || r == '\u0670' || r == '\u0640' {
+			return -1 // short vowels and other marks, and the tatweel
+		}
+		switch r {
+		case '\u200c':
+			return ' '
+		case 'أ', 'إ', 'آ', 'ٱ':
+			return 'ا'
+		case 'ة':
+			return 'ه'
+		case 'ى', 'ی', 'ې', 'ۍ':
+			return 'ي'
+		case 'ک':
+			return 'ك'
+		}
+		return r
+	}, w)
+}
+
+// arabicClitics are the prefixes a glossary word is written with, longest
+// first: and-the, by-the, so-the, for-the, the, and.
+var arabicClitics = [...]string{"وال", "بال", "فال", "لل", "ال", "و"}
+
+// glossaryWord is the English reading of one Arabic-script word, with its
+// article and conjunction dropped, or "" when it is not a glossary word.
+func glossaryWord(w string) string {
+	k := arabicKey(strings.TrimFunc(w, notLetter))
+	if t, ok := glossary[k]; ok {
+		return t
+	}
+	for _, p := range arabicClitics {
+		if rest, ok := strings.CutPrefix(k, p); ok && len(rest) > 2 {
+			if t, ok := glossary[rest]; ok {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+// TranslatedReading is the name with the glossary words of an
+// Arabic-script organisation name in English, and whether there was one
+// to translate. Persons are not read so: their names are not translated.
+func TranslatedReading(name string, typ sanctions.EntityType) (string, bool) {
+	if typ == sanctions.TypePerson || isASCII(name) {
+		return "", false
+	}
+	words := strings.Fields(strings.ReplaceAll(name, "\u200c", " "))
+	out := make([]string, 0, len(words))
+	changed := false
+	for i := 0; i < len(words); i++ {
+		// Two-word terms first: سرمایه گذاری is investment.
+		if i+1 < len(words) {
+			if t := glossaryWord(words[i] + " " + words[i+1]); t != "" {
+				out = append(out, t)
+				changed = true
+				i++
+				continue
+			}
+		}
+		if t := glossaryWord(words[i]); t != "" {
+			out = append(out, t)
+			changed = true
+			continue
+		}
+		out = append(out, words[i])
+	}
+	if !changed {
+		return "", false
+	}
+	return strings.Join(out, " "), true
+}
+
+// englishReadings are the English words arabicWords and arabicGlossary
+// read Arabic-script words as: in a translated reading such a word is
+// English, not a transliteration whose vowels were guessed, and is
+// compared as spelt (englishTokens).
+var englishReadings = func() map[string]bool {
+	m := map[string]bool{}
+	for _, g := range []map[string]string{arabicWords, arabicGlossary} {
+		for _, v := range g {
+			for _, w := range strings.Fields(v) {
+				m[w] = true
+			}
+		}
+	}
+	return m
+}()
+
+// englishTokens marks the English words of a translated reading's tokens
+// as not from Arabic script.
+func englishTokens(toks []Token) {
+	for i := range toks {
+		if englishReadings[toks[i].Text] {
+			toks[i].Abjad = false
+		}
+	}
+}
