@@ -467,3 +467,29 @@ func TestAPEPMatchAsWrittenDoesNotStopTheSanctionsReadings(t *testing.T) {
 		t.Errorf("the sanctions entry found by the translated reading: %s at %v, outcome %s", o, s, r.Outcome)
 	}
 }
+
+func TestArabicScriptCompaniesAndWordsThatSpellALegalForm(t *testing.T) {
+	ix := buildIndex(t, org("1", "SATEREH SHARGH SAMIN CO., LTD."), org("2", "AL-MOHAIMEN FOR TRANSPORTING & CONTRACTING"),
+		org("3", "TRANSPORT HOLDING"), person("4", "SAEB, Ali"), org("5", "SAB TRADING SAB DE CV"))
+	// A company's legal form says it is no personal name: its two words
+	// are not capped as a person's two words are.
+	r := ix.Screen(screening.Query{Name: "شرکت ستاره شرق"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("شرکت ستاره شرق: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	// transport for transporting is vocabulary, not another name.
+	r = ix.Screen(screening.Query{Name: "المهيمن للنقل والمقاولات"}, screening.DefaultOptions())
+	if top(r).EntityID != "2" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("المهيمن للنقل والمقاولات: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	// صائب (sab) is Saeb, not the legal form S.A.B.
+	r = ix.Screen(screening.Query{Name: "علی صائب"}, screening.DefaultOptions())
+	for _, p := range top(r).Explanation.Name.Pairs {
+		if p.Name == "sab" {
+			t.Errorf("علی صائب paired with the legal form: %+v", top(r).Explanation.Name.Pairs)
+		}
+	}
+	if top(r).EntityID != "4" {
+		t.Errorf("علی صائب: top %q %v", top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}

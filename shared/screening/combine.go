@@ -92,7 +92,9 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 func otherName(a *alignment) bool {
 	for _, p := range a.pairs[:a.npairs] {
 		q, n := &a.q[p.qi], &a.n[p.nj]
-		if !q.listed || q.abjad || n.abjad || q.joined || n.joined || q.legal || len(q.text) < 4 || q.text == n.text || q.phon == n.phon || q.skel == n.skel {
+		// English words of an organisation's name (englishReadings:
+		// transport, transporting) are vocabulary, not names.
+		if !q.listed || q.abjad || n.abjad || q.joined || n.joined || q.legal || len(q.text) < 4 || q.text == n.text || q.phon == n.phon || q.skel == n.skel || englishReadings[q.text] {
 			continue
 		}
 		if damerauDistance(q.text, n.text, 2) >= 2 {
@@ -177,11 +179,16 @@ func abjadCap(a *alignment) float64 {
 	}
 	words := 0
 	for i := range a.q {
-		if len(a.q[i].text) > 1 && !a.q[i].legal && a.q[i].text != "al" {
+		// A transliterated word of one letter is a word of one consonant
+		// (عز: Izz), not an initial.
+		if (len(a.q[i].text) > 1 || a.q[i].abjad) && !a.q[i].legal && a.q[i].text != "al" {
 			words++
 		}
 	}
-	if words > 2 {
+	if words > 2 || hasLegalForm(a.q) {
+		// Three words, or a company's legal form (شرکت ستاره شرق:
+		// Setareh Shargh Co.): not the two words of a personal name that
+		// vowels would tell apart.
 		return c
 	}
 	// Two words (the article aside): both must have the consonants of
@@ -331,4 +338,14 @@ func explanation(c components, name NameScore, dob, country, typ ComponentResult
 		ex.Disagreed = append(ex.Disagreed, fmt.Sprintf("name:listed words not in query %v", name.UnmatchedName))
 	}
 	return ex
+}
+
+// hasLegalForm says whether a query has a company legal form.
+func hasLegalForm(q []qtoken) bool {
+	for i := range q {
+		if q[i].legal {
+			return true
+		}
+	}
+	return false
 }

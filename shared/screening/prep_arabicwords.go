@@ -46,3 +46,9 @@ func translateArabicWords(s string) string {
 	}
 	return strings.Join(strings.Fields(strings.Join(words, " ")), " ")
 }
+
+// arabicLegalForms are the legal forms a name in Arabic script has, read
+// from its words in English (شركة: co, المحدودة: ltd, سهامی خاص: pjs). A
+// transliterated word that spells a legal form by chance is a name: صائب
+// (sab) is Saeb, not S.A.B.
+var arabicLegalForms = map[string]bool{"co": true, "ltd": true, "pjs": true, "pjsc": true, "llc": true}

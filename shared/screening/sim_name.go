@@ -53,7 +53,7 @@ func mayBeWithin(ma, mb uint32, la, lb int) bool {
 
 func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
-	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text),
+	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text) && (!t.Abjad || arabicLegalForms[t.Text]),
 		tmask: letterMask(t.Text), pmask: letterMask(p)}
 	if t.Abjad {
 		q.akey = consonantKey(p)
