@@ -55,8 +55,8 @@ type Prepared struct {
 	Tokens []Token `json:"t"`
 	// Alt are other readings of the name, screened beside Tokens (Readings):
 	// a name written in two scripts read in each, an Arabic-script
-	// organisation name with its glossary words in English. Empty for
-	// most names.
+	// organisation name with its glossary words in English or read in
+	// construct. Empty for most names.
 	Alt       []PreparedReading `json:"a,omitempty"`
 	DOB       sanctions.Date    `json:"d,omitzero"`
 	Countries []string          `json:"c,omitempty"`
@@ -82,9 +82,10 @@ func Prepare(q Query) Prepared {
 // ScreenPrepared is Screen for a prepared query: the same answer, without preparing
 // (a query prepared by a release without a reading is screened without it: monitoring's
 // snapshots are prepared again at each full run).
-// A name with other readings is screened in each, unless it is a match
-// as written, and each entity keeps its best score; the notes are those
-// of the name as given.
+// A name with other readings is screened in each, for the kinds of list
+// it has not matched as written, and each entity keeps its best score (on
+// equal scores, the name as written first); the notes are those of the
+// name as given.
 func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	opt = opt.withDefaults()
 	res := ix.screenTokens(p, p.Tokens, 1, opt)
