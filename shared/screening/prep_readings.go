@@ -15,28 +15,32 @@ const maxReadings = 3
 // name as given: a name written in two scripts ("Agha Jan Alizai اغا جان
 // عالیزی", as lists and forms often write it) in each script alone, and
 // an Arabic-script organisation name with its glossary words in English
-// (TranslatedReading). Most names have none.
+// (TranslatedReading) or read in construct (constructReading). Most names
+// have none.
 func Readings(name string, typ sanctions.EntityType) []Reading {
 	var out []Reading
-	add := func(r string, q float64, org bool) {
-		if r = strings.TrimSpace(r); r != "" && r != name && len(out) < maxReadings &&
-			!slices.ContainsFunc(out, func(o Reading) bool { return o.Name == r }) {
-			out = append(out, Reading{Name: r, Quality: q, Translated: q == translatedReadingQuality, Organisation: org})
+	add := func(r Reading) {
+		if r.Name = strings.TrimSpace(r.Name); r.Name != "" && r.Name != name && len(out) < maxReadings &&
+			!slices.ContainsFunc(out, func(o Reading) bool { return o.Name == r.Name }) {
+			out = append(out, r)
 		}
+	}
+	translated := func(t string) Reading {
+		return Reading{Name: t, Quality: translatedReadingQuality, Translated: true, Organisation: true}
 	}
 	latin, other := splitScripts(name)
 	if latin != "" && other != "" {
-		add(latin, 1, false)
-		add(other, 1, false)
+		add(Reading{Name: latin, Quality: 1})
+		add(Reading{Name: other, Quality: 1})
 		if t, ok := TranslatedReading(other, typ); ok {
-			add(t, translatedReadingQuality, true)
+			add(translated(t))
 		}
 	}
 	if t, ok := TranslatedReading(name, typ); ok {
-		add(t, translatedReadingQuality, true)
-		add(constructReading(name, false), 1, true)
+		add(translated(t))
+		add(Reading{Name: constructReading(name, false), Quality: 1, Organisation: true})
 	} else if typ != sanctions.TypePerson && !isASCII(name) {
-		add(constructReading(name, true), 1, true)
+		add(Reading{Name: constructReading(name, true), Quality: 1, Organisation: true})
 	}
 	return out
 }
