@@ -15,16 +15,18 @@ type Calls struct {
 	n  map[string]int
 }
 
-// Middleware counts every operation of the client it is added to.
+// Middleware counts every operation of the client it is added to, once: the calls our
+// code makes. An attempt the SDK repeats on its own (a throttle, or an answer the emulator
+// garbled under load: "response did not match expected checksum") is the same call.
 func (c *Calls) Middleware(st *middleware.Stack) error {
-	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("countCalls", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+	return st.Initialize.Add(middleware.InitializeMiddlewareFunc("countCalls", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 		c.mu.Lock()
 		if c.n == nil {
 			c.n = map[string]int{}
 		}
 		c.n[awsmiddleware.GetServiceID(ctx)+"."+awsmiddleware.GetOperationName(ctx)]++
 		c.mu.Unlock()
-		return next.HandleFinalize(ctx, in)
+		return next.HandleInitialize(ctx, in)
 	}), middleware.After)
 }
 
