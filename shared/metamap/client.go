@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/chainfi/chainguard/shared/vendorhttp"
 )
 
 // API is what callers need from MetaMap. Callers own their own narrower interfaces; this
@@ -327,7 +328,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, conte
 	var lastErr error
 	for attempt := range attempts {
 		if attempt > 0 {
-			if err := sleep(ctx, c.delay(attempt, lastErr)); err != nil {
+			if err := vendorhttp.Sleep(ctx, c.delay(attempt, lastErr)); err != nil {
 				return nil, fmt.Errorf("metamap: %s %s: %w (after %v)", method, path, err, lastErr)
 			}
 		}
@@ -336,13 +337,13 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, conte
 			return resp, nil
 		}
 		lastErr = err
-		if ctx.Err() != nil || !transient(err) {
+		if ctx.Err() != nil || !vendorhttp.Transient(err) {
 			break
 		}
 	}
-	var se *statusError
+	var se *vendorhttp.StatusError
 	if errors.As(lastErr, &se) {
-		return nil, se.api
+		return nil, se.Err
 	}
 	return nil, lastErr
 }
@@ -366,94 +367,23 @@ func (c *Client) attempt(ctx context.Context, method, path string, body []byte, 
 	op := method + " " + path
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, newNetError(op, err)
+		return nil, vendorhttp.NewNetError("metamap", op, err)
 	}
 	defer resp.Body.Close()
-	data, err := readCapped(resp.Body, MaxResponseBody)
+	data, err := vendorhttp.ReadCapped(resp.Body, MaxResponseBody, ErrResponseTooLarge)
 	if err != nil {
 		if errors.Is(err, ErrResponseTooLarge) {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		return nil, newNetError(op, err)
+		return nil, vendorhttp.NewNetError("metamap", op, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, &statusError{api: newAPIError(resp.StatusCode, data), retryAfter: resp.Header.Get("Retry-After")}
+		return nil, &vendorhttp.StatusError{Err: newAPIError(resp.StatusCode, data), Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
 	}
 	return data, nil
 }
 
-// netError marks a failure to get an answer: retried for calls safe to repeat. It keeps
-// the cause for errors.Is but not *url.Error's URL.
-type netError struct {
-	op  string
-	err error
-}
-
-func newNetError(op string, err error) *netError {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return &netError{op: op, err: err}
-}
-
-func (e *netError) Error() string { return "metamap: " + e.op + ": " + e.err.Error() }
-func (e *netError) Unwrap() error { return e.err }
-
-// statusError carries an APIError and the Retry-After of its answer.
-type statusError struct {
-	api        *APIError
-	retryAfter string
-}
-
-func (e *statusError) Error() string { return e.api.Error() }
-func (e *statusError) Unwrap() error { return e.api }
-
-func transient(err error) bool {
-	var ne *netError
-	if errors.As(err, &ne) {
-		return true
-	}
-	var se *statusError
-	if errors.As(err, &se) {
-		return se.api.Status == http.StatusTooManyRequests || se.api.Status >= 500
-	}
-	return false
-}
-
-// delay is the wait before attempt (1 or more): Retry-After in seconds when the last
-// answer had one (up to maxRetryAfter), else full jitter over backoff·2^(attempt-1),
-// capped at maxBackoff.
+// delay is the wait before attempt (1 or more): see vendorhttp.Backoff.
 func (c *Client) delay(attempt int, lastErr error) time.Duration {
-	var se *statusError
-	if errors.As(lastErr, &se) && se.retryAfter != "" {
-		if s, err := strconv.Atoi(se.retryAfter); err == nil && s >= 0 {
-			return min(time.Duration(s)*time.Second, maxRetryAfter)
-		}
-	}
-	d := min(c.backoff<<min(attempt-1, 20), maxBackoff)
-	return d/2 + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// readCapped reads at most limit bytes and fails with ErrResponseTooLarge past that.
-func readCapped(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, ErrResponseTooLarge
-	}
-	return data, nil
+	return vendorhttp.Backoff{Base: c.backoff, Max: maxBackoff, MaxRetryAfter: maxRetryAfter}.Delay(attempt, lastErr)
 }
