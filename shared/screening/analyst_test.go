@@ -493,3 +493,22 @@ func TestArabicScriptCompaniesAndWordsThatSpellALegalForm(t *testing.T) {
 		t.Errorf("علی صائب: top %q %v", top(r).PrimaryName, top(r).Explanation.Formula)
 	}
 }
+
+func TestArabicScriptLegalFormsLoanwordsAndPersianPlurals(t *testing.T) {
+	ix := buildIndex(t, org("1", "SEPID SHIPPING COMPANY LIMITED"), org("2", "SINA SHIPPING COMPANY LIMITED"),
+		org("3", "PETROPARS INTERNATIONAL FZE"), org("4", "DOURAN SOFTWARE TECHNOLOGIES"), org("5", "BETA TECH"))
+	for q, want := range map[string]string{
+		"شرکت کشتیرانی سپید با مسئولیت محدود": "1", // with limited liability: Limited
+		"بتروبارس انترناشيونال م م ح":         "3", // Arabic writes p as b; FZE by its initials
+		"شرکت فناوری های نرم افزاری دوران":    "4", // the plural ها adds nothing; نرم افزاری is software
+	} {
+		r := ix.Screen(screening.Query{Name: q, Type: sanctions.TypeOrganisation}, screening.DefaultOptions())
+		if top(r).EntityID != want || r.Outcome == screening.OutcomeClear {
+			t.Errorf("%s: %s %q %v", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+		}
+	}
+	// The company with the article is the company.
+	if got := screening.NormalizeName("الشركة السورية", sanctions.TypeOrganisation); !strings.HasPrefix(got, "co ") {
+		t.Errorf("الشركة السورية prepared %q", got)
+	}
+}

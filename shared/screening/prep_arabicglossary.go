@@ -93,6 +93,29 @@ var arabicGlossary = map[string]string{
 	"فندق": "hotel", "فيلق": "corps", "تيار": "movement", "ائتلاف": "coalition", "اتحاد": "union",
 	"شعبيه": "popular", "شعبي": "popular", "حشد": "mobilization", "مقاومه": "resistance",
 	"سایبری": "cyber", "سایبر": "cyber", "سيبراني": "cyber", "سيبرانيه": "cyber",
+	// Legal forms as the Gulf, the Levant and Iran write them, spelt out
+	// or by their initials.
+	"با مسئولیت محدود": "ltd", "ذ م م": "llc", "م م ح": "fze", "ش م ل": "sal", "ش م م": "sarl",
+	"م د م س": "dmcc",
+	// English words written in Arabic script, and more of the vocabulary
+	// of company names.
+	"انترناشيونال": "international", "انترناشونال": "international", "انترنشنال": "international",
+	"اینترنشنال": "international", "اینترناشنال": "international",
+	"حلول": "solutions", "معمل": "factory", "ميكانيكيه": "mechanical", "ميكانيكي": "mechanical",
+	"مکانیکی": "mechanical", "آزمایشگاه": "laboratory", "ارزش افزوده": "value added",
+	"تلفن همراه": "mobile", "هواتف": "phones", "متحركه": "mobile", "جرائم": "crime", "جرایم": "crime",
+	"سازمان یافته": "organized", "بررسی": "investigate", "عمران": "civil", "ساختمان": "construction",
+	"فرع": "branch", "تجاري": "commercial", "ناقلات": "tankers", "موارد": "resources", "بث": "broadcasting",
+	"المحدودة المسؤولية": "llc", "محدودة المسؤولية": "llc", "ذات المسؤولية المحدودة": "llc",
+	"المساهمة المغفلة الخاصة": "private jsc", "المساهمة المغفلة": "jsc",
+	// Persian plurals written apart (فناوری های: technologies) add nothing
+	// to a translated word.
+	"ها": "", "های": "",
+	"تقانه": "technology", "تقانيه": "technological", "سياحيه": "tourism", "اعمال": "works",
+	"نفايات": "waste", "بيئيه": "environmental", "مرفا": "port", "انشاء": "construction", "انابيب": "pipeline",
+	"اغذيه": "foods", "برنامه نویسی": "programming", "کود": "fertilizer", "اوره": "urea", "عملیات": "operations",
+	"معدن": "mining", "آهن": "iron", "کارگزاری": "brokerage", "اجنحه": "wings", "مصفاه": "refinery",
+	"حراسه": "guarding", "حمايه": "protection", "افق": "horizon",
 }
 
 // glossary is arabicGlossary keyed by arabicKey, so that a word matches
@@ -137,18 +160,41 @@ var arabicClitics = [...]string{"وال", "بال", "فال", "لل", "ال", "�
 // glossaryWord is the English reading of one Arabic-script word, with its
 // article and conjunction dropped, or "" when it is not a glossary word.
 func glossaryWord(w string) string {
+	t, _ := glossaryTerm(w)
+	return t
+}
+
+// glossaryTerm is glossaryWord, and whether w is a glossary term at all
+// (some read as nothing: the Persian plural ها).
+func glossaryTerm(w string) (string, bool) {
 	k := arabicKey(strings.TrimFunc(w, notLetter))
-	if t, ok := glossary[k]; ok {
-		return t
+	if t, ok := glossaryKey(k); ok {
+		return t, true
 	}
 	for _, p := range arabicClitics {
 		if rest, ok := strings.CutPrefix(k, p); ok && len(rest) > 2 {
-			if t, ok := glossary[rest]; ok {
-				return t
+			if t, ok := glossaryKey(rest); ok && t != "" {
+				return t, true
 			}
 		}
 	}
-	return ""
+	return "", false
+}
+
+// glossaryKey looks a folded word up, and then the word without the
+// suffix ي that makes an adjective of a noun in Persian (تولیدی,
+// productive, of تولید; صادراتی of صادرات) when the word is not itself in
+// the glossary.
+func glossaryKey(k string) (string, bool) {
+	if t, ok := glossary[k]; ok {
+		return t, true
+	}
+	if base, ok := strings.CutSuffix(k, "ي"); ok && len(base) > 4 {
+		if t, ok := glossary[base]; ok && t != "" {
+			return t, true
+		}
+	}
+	return "", false
 }
 
 // TranslatedReading is the name with the glossary words of an
@@ -161,22 +207,25 @@ func TranslatedReading(name string, typ sanctions.EntityType) (string, bool) {
 	words := strings.Fields(strings.ReplaceAll(name, "\u200c", " "))
 	out := make([]string, 0, len(words))
 	changed := false
-	for i := 0; i < len(words); i++ {
-		// Two-word terms first: سرمایه گذاری is investment.
-		if i+1 < len(words) {
-			if t := glossaryWord(words[i] + " " + words[i+1]); t != "" {
-				out = append(out, t)
-				changed = true
-				i++
-				continue
+	for i := 0; i < len(words); {
+		// The longest term first: با مسئولیت محدود is ltd, سرمایه
+		// گذاری investment.
+		n := 0
+		for k := min(3, len(words)-i); k >= 1 && n == 0; k-- {
+			if t, ok := glossaryTerm(strings.Join(words[i:i+k], " ")); ok {
+				if t != "" {
+					out = append(out, t)
+				}
+				n = k
 			}
 		}
-		if t := glossaryWord(words[i]); t != "" {
-			out = append(out, t)
+		if n == 0 {
+			out = append(out, words[i])
+			n = 1
+		} else {
 			changed = true
-			continue
 		}
-		out = append(out, words[i])
+		i += n
 	}
 	if !changed {
 		return "", false

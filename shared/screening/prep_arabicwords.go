@@ -39,6 +39,14 @@ func translateArabicWords(s string) string {
 		if t, ok := arabicWords[w]; ok {
 			words[i] = t
 			changed = true
+			continue
+		}
+		// With the article: الشركة is the company.
+		if rest, ok := strings.CutPrefix(w, "ال"); ok && len(rest) > 4 {
+			if t, ok := arabicWords[rest]; ok && t != "" {
+				words[i] = t
+				changed = true
+			}
 		}
 	}
 	if !changed {
@@ -51,4 +59,4 @@ func translateArabicWords(s string) string {
 // from its words in English (شركة: co, المحدودة: ltd, سهامی خاص: pjs). A
 // transliterated word that spells a legal form by chance is a name: صائب
 // (sab) is Saeb, not S.A.B.
-var arabicLegalForms = map[string]bool{"co": true, "ltd": true, "pjs": true, "pjsc": true, "llc": true}
+var arabicLegalForms = map[string]bool{"co": true, "ltd": true, "pjs": true, "pjsc": true, "llc": true, "fze": true, "sal": true, "sarl": true, "dmcc": true}

@@ -8,7 +8,7 @@ var legalForms = map[string]bool{
 	"spa": true, "sl": true, "bv": true, "nv": true, "plc": true, "pjsc": true, "pjs": true,
 	"ojsc": true, "cjsc": true, "jsc": true, "ooo": true, "oao": true, "ao": true,
 	"zao": true, "pao": true, "tov": true, "pt": true, "tbk": true, "bhd": true,
-	"sdn": true, "pte": true, "pvt": true, "llp": true, "lp": true, "fze": true,
+	"sdn": true, "pte": true, "pvt": true, "llp": true, "lp": true, "fze": true, "sal": true, "dmcc": true,
 	"fzc": true, "fzco": true, "fzllc": true, "kft": true, "zrt": true,
 	"doo": true, "sae": true, "saog": true, "saoc": true, "wll": true,
 	"ltda": true, "cia": true, "sac": true, "sab": true, "cv": true, "se": true,

@@ -7,12 +7,13 @@ import "strings"
 // k, and g in the Maghreb, Sudan and the Gulf (قاسمي: Gasmi, قدير:
 // Ghedeir); jim is j, and g in Egypt (جمال: Gamal); tha is th or t, and s
 // in Persian and Urdu (ثناء: Sana); dhal and dad are dh or d, and z in
-// Persian, Urdu and Pashto (فضل: Fazal, نذير: Nazir). The transliteration
-// writes them q, j, th and dh, which no other letter gives.
+// Persian, Urdu and Pashto (فضل: Fazal, نذير: Nazir); ba is b, and p in
+// the loanwords of Arabic, which has no p (بتروبارس: Petropars). The
+// transliteration writes them q, j, th, dh and b.
 var abjadVariantLetters = [...]struct {
 	mark byte
 	alts string
-}{{'Q', "kg"}, {'J', "jg"}, {'T', "ts"}, {'D', "dz"}}
+}{{'Q', "kg"}, {'J', "jg"}, {'T', "ts"}, {'D', "dz"}, {'B', "bp"}}
 
 // maxAbjadVariants bounds the variant keys of one word.
 const maxAbjadVariants = 8
@@ -36,6 +37,9 @@ func abjadVariantKeys(text string) string {
 			c, hasMark = 'Q', true
 		case c == 'j':
 			c, hasMark = 'J', true
+		case c == 'b':
+			// Arabic has no p: بترو is Petro, بارس Pars.
+			c, hasMark = 'B', true
 		case (c == 't' || c == 'd') && i+1 < len(text) && text[i+1] == 'h':
 			c, hasMark = c-'a'+'A', true
 			i++
