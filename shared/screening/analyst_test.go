@@ -512,3 +512,20 @@ func TestArabicScriptLegalFormsLoanwordsAndPersianPlurals(t *testing.T) {
 		t.Errorf("الشركة السورية prepared %q", got)
 	}
 }
+
+func TestTradeWordsRenderedOneWayOrTheOtherMeet(t *testing.T) {
+	ix := buildIndex(t, org("1", "BAKHTAR COMMERCIAL COMPANY"), org("2", "BAKHTAR TRADING COMPANY"), org("3", "RAH SAHEL INSTITUTE"))
+	// بازرگانی is trading or commercial: both listed names are found.
+	r := ix.Screen(screening.Query{Name: "شرکت بازرگانی باختر", Type: sanctions.TypeOrganisation}, screening.DefaultOptions())
+	for _, id := range []string{"1", "2"} {
+		if o, s := outcomeOf(r, id); o == screening.OutcomeClear {
+			t.Errorf("شرکت بازرگانی باختر: %s clear (%v)", id, s)
+		}
+	}
+	// A Latin query too, and a typo in the listed word's synonym stays a typo.
+	for _, q := range []string{"Rah Sahel Foundation", "Rah Sahel Institution", "Bakhtar Comercial Co"} {
+		if r := ix.Screen(screening.Query{Name: q, Type: sanctions.TypeOrganisation}, screening.DefaultOptions()); r.Outcome == screening.OutcomeClear {
+			t.Errorf("%s: clear (top %q %v)", q, top(r).PrimaryName, top(r).Explanation.Formula)
+		}
+	}
+}

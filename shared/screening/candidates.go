@@ -106,6 +106,13 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 	if id, ok := ix.lookup(q.text); ok {
 		add(id, 1)
 	}
+	if g, ok := tradeSynonyms[q.text]; ok {
+		for _, w := range synonymGroups[g] {
+			if id, ok := ix.lookup(w); ok && w != q.text {
+				add(id, 0.95)
+			}
+		}
+	}
 	if len(q.text) < 2 {
 		return out // an initial: candidates come through other tokens
 	}

@@ -171,3 +171,33 @@ func isDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// tradeSynonyms are words of organisation names that lists render one
+// way or the other from the same word of another language (Arabic تجاري
+// and Persian بازرگانی are "commercial" as often as "trading"; موسسه is
+// an institute, an institution, a foundation or an establishment). Two
+// words of one set are compared as the same word said differently
+// (tokenSim, similarVocab), each keeping its spelling, so that a typo in
+// one is still a typo.
+var tradeSynonyms = map[string]string{
+	"commercial": "trading", "trading": "trading", "trade": "trading",
+	"manufacturing": "production", "production": "production", "productive": "production",
+	"institute": "foundation", "institution": "foundation", "establishment": "foundation", "foundation": "foundation",
+	"petroleum": "oil", "oil": "oil",
+}
+
+// synonymGroups lists the words of each set of tradeSynonyms.
+var synonymGroups = func() map[string][]string {
+	m := map[string][]string{}
+	for w, g := range tradeSynonyms {
+		m[g] = append(m[g], w)
+	}
+	return m
+}()
+
+// synonyms says whether two different words are of one set of
+// tradeSynonyms.
+func synonyms(a, b string) bool {
+	ga, ok := tradeSynonyms[a]
+	return ok && a != b && ga == tradeSynonyms[b]
+}

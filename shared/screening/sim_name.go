@@ -121,7 +121,7 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 		}
 		return 0, matchNone
 	}
-	if q.phon == n.phon {
+	if q.phon == n.phon || synonyms(q.text, n.text) {
 		return 0.95, matchPhonetic
 	}
 	best, how := 0.0, matchFuzzy
