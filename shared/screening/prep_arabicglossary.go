@@ -57,7 +57,7 @@ var arabicGlossary = map[string]string{
 	"مهندسی": "engineering", "سوخت": "fuel", "اتمی": "atomic", "هسته ای": "nuclear", "معادن": "mining", "برق": "electricity",
 	"مجتمع": "complex", "بین المللی": "international", "تعمیرات": "repair", "گروه": "group",
 	"سپاه": "corps", "پاسداران": "guards", "انقلاب": "revolutionary", "دادگاه": "court", "شعبه": "branch",
-	"وزارت": "ministry", "اطلاعات": "intelligence", "دفاع": "defense", "نفت": "oil", "گاز": "gas",
+	"وزارت": "ministry", "اطلاعات": "information", "وزارت اطلاعات": "ministry intelligence", "دفاع": "defense", "نفت": "oil", "گاز": "gas",
 	"بیمه": "insurance", "بازرگانی": "trading", "تجارت": "trading", "هولدینگ": "holding",
 	"کارخانه": "factory", "کارخانجات": "factories", "ساختمانی": "construction", "خودرو": "automotive",
 	"بنیاد": "foundation", "ستاد": "headquarters", "الکترونیک": "electronics", "موشکی": "missile",
@@ -116,6 +116,7 @@ var arabicGlossary = map[string]string{
 	"اغذيه": "foods", "برنامه نویسی": "programming", "کود": "fertilizer", "اوره": "urea", "عملیات": "operations",
 	"معدن": "mining", "آهن": "iron", "کارگزاری": "brokerage", "اجنحه": "wings", "مصفاه": "refinery",
 	"حراسه": "guarding", "حمايه": "protection", "افق": "horizon",
+	"خورشید": "solar", "علوم": "sciences", "فنون": "technology", "راکتور": "reactor",
 }
 
 // glossary is arabicGlossary keyed by arabicKey, so that a word matches
@@ -192,6 +193,14 @@ func glossaryKey(k string) (string, bool) {
 	if base, ok := strings.CutSuffix(k, "ي"); ok && len(base) > 4 {
 		if t, ok := glossary[base]; ok && t != "" {
 			return t, true
+		}
+	}
+	// The Persian plural written joined: راکتورهای, reactors.
+	for _, pl := range [...]string{"هاي", "ها"} {
+		if base, ok := strings.CutSuffix(k, pl); ok && len(base) > 4 {
+			if t, ok := glossary[base]; ok && t != "" {
+				return t, true
+			}
 		}
 	}
 	return "", false

@@ -181,7 +181,9 @@ func isDigits(s string) bool {
 // one is still a typo.
 var tradeSynonyms = map[string]string{
 	"commercial": "trading", "trading": "trading", "trade": "trading",
-	"manufacturing": "production", "production": "production", "productive": "production",
+	"manufacturing": "production", "production": "production", "productive": "production", "generation": "production",
+	"industry": "industry", "industries": "industry",
+	"auto": "auto", "automotive": "auto", "automobile": "auto",
 	"institute": "foundation", "institution": "foundation", "establishment": "foundation", "foundation": "foundation",
 	"petroleum": "oil", "oil": "oil",
 }
