@@ -31,15 +31,29 @@ var arabicWrittenCSV string
 //go:embed testdata/arabic_script_ofac_dev.csv
 var arabicDevCSV string
 
+// arabicDevPersonsCSV is the persons' development set: 300 OFAC
+// individuals of the same programmes from remainders 2 to 9 of the same
+// hash (disjoint from both sets above), written the same way, all tuning
+// data.
+//
+//go:embed testdata/arabic_script_ofac_dev_persons.csv
+var arabicDevPersonsCSV string
+
 // arabicWrittenQueries are the rows of arabicWrittenCSV whose entry is on
 // the OFAC list, labelled with it.
 func arabicWrittenQueries(ofac *sanctions.List) ([]labelled, error) {
 	return arabicCSVQueries(ofac, arabicWrittenCSV, "arabic script, written", false)
 }
 
-// arabicDevQueries are the rows of arabicDevCSV, all in the tuning half.
+// arabicDevQueries are the rows of the two development sets, all in the
+// tuning half.
 func arabicDevQueries(ofac *sanctions.List) ([]labelled, error) {
-	return arabicCSVQueries(ofac, arabicDevCSV, "arabic script, dev organisations", true)
+	orgs, err := arabicCSVQueries(ofac, arabicDevCSV, "arabic script, dev organisations", true)
+	if err != nil {
+		return nil, err
+	}
+	persons, err := arabicCSVQueries(ofac, arabicDevPersonsCSV, "arabic script, dev persons", true)
+	return append(orgs, persons...), err
 }
 
 func arabicCSVQueries(ofac *sanctions.List, data, set string, allTune bool) ([]labelled, error) {

@@ -305,9 +305,11 @@ func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 
 func TestAfghanTitlesInArabicScriptAreDropped(t *testing.T) {
 	for q, want := range map[string]string{
-		"حاجى مالك نورزى":  "malk nurza", // Haji with a final alif maqsura
-		"ملا محمد عمر":     "mhmd mr",    // Mullah
-		"مولوی عبد الکبیر": "bd al kbir", // Maulvi
+		"حاجى مالك نورزى":     "malk nurza",      // Haji with a final alif maqsura
+		"ملا محمد عمر":        "mhmd mr",         // Mullah
+		"مولوی عبد الکبیر":    "bd al kbir",      // Maulvi
+		"بديع معلا":           "bdi mla",         // Mualla is a name, not Mullah
+		"مولوي آدم خان اڅکزی": "adm khan achkzi", // Pashto tse, as in Achakzai
 	} {
 		if got := screening.NormalizeName(q, sanctions.TypePerson); got != want {
 			t.Errorf("%s prepared %q, want %q", q, got, want)
@@ -317,6 +319,22 @@ func TestAfghanTitlesInArabicScriptAreDropped(t *testing.T) {
 	r := ix.Screen(screening.Query{Name: "حاجى مالك نورزى"}, screening.DefaultOptions())
 	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
 		t.Errorf("حاجى مالك نورزى: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}
+
+func TestAPersianSurnameWrittenInTwoWordsIsOneRareName(t *testing.T) {
+	// قاسم زاده is Ghasemzadeh written as Persian often writes it, in two
+	// words: the compound is as rare as one listed name, so the full name
+	// reaches review as a rare two-word name does; an unlisted Ghasemzadeh
+	// with another given name stays below it.
+	ix := buildIndex(t, person("1", "GHASEMZADEH, Mehdi"), person("2", "QASIM, Muhammad"), person("3", "YAZDI, Mohammad"))
+	r := ix.Screen(screening.Query{Name: "مهدی قاسم زاده"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("مهدی قاسم زاده: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	r = ix.Screen(screening.Query{Name: "رضا قاسم زاده"}, screening.DefaultOptions())
+	if r.Outcome != screening.OutcomeClear {
+		t.Errorf("رضا قاسم زاده: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
 	}
 }
 

@@ -24,6 +24,9 @@ var arabicWords = map[string]string{
 	"صرافة": "exchange", "الصرافة": "exchange", "للصرافة": "exchange", "صرافه": "exchange", "صرافی": "exchange", "صرافي": "exchange",
 	"مؤسسة": "foundation", "مؤسسه": "foundation", "موسسه": "foundation", "موسسة": "foundation",
 	"بنك": "bank", "بانک": "bank", "بانك": "bank",
+	// The title Mullah, read before transliteration drops the letters that
+	// tell it from a name: معلا (Mualla) transliterates as ملا does, "mla".
+	"ملا": "mullah", "ملّا": "mullah",
 }
 
 // translateArabicWords replaces the words of arabicWords in s, written

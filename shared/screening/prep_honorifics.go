@@ -33,11 +33,12 @@ func dropTransliteratedHonorifics(words []string) []string {
 
 // arabicScriptTitles are the honorifics of Afghan and Pakistani names as
 // their Arabic-script spellings transliterate, where that is not a Latin
-// spelling of the title: ملا (Mullah) is "mla", مولوی and مولوى (Maulvi)
-// "muluy" and "mulua", and حاجى, Haji written with a final alif maqsura
-// for ya as often in Dari and Pashto, "haja".
+// spelling of the title: مولوی and مولوى (Maulvi) "muluy" and "mulua",
+// and حاجى, Haji written with a final alif maqsura for ya as often in Dari
+// and Pashto, "haja". ملا (Mullah) is read as a word (arabicWords): its
+// transliteration "mla" is also معلا's (Mualla).
 var arabicScriptTitles = map[string]bool{
-	"mla": true, "muluy": true, "mulua": true, "haja": true,
+	"muluy": true, "mulua": true, "haja": true,
 }
 
 // dropIf removes the words matching drop, but only when keep accepts what

@@ -44,6 +44,10 @@ var arabicConsonants = map[rune]string{
 	// Urdu: heh goal and do-chashmi heh, teh marbuta goal, tteh, ddal,
 	// rreh, noon ghunna ("ثناء اللہ" is Sanaullah, "الطاھر" al-Tahir).
 	'ہ': "h", 'ھ': "h", 'ۃ': "a", 'ٹ': "t", 'ڈ': "d", 'ڑ': "r", 'ں': "n",
+	// Pashto: tteh, ddal, rreh, nnoon, gaf, and the letters lists write
+	// as the Kandahar speech and Latin habit have them: tse as ch
+	// (اڅکزی: Achakzai), dze as z, xin as sh (Pashtun), zhe as zh.
+	'ټ': "t", 'ډ': "d", 'ړ': "r", 'ڼ': "n", 'ګ': "g", 'څ': "ch", 'ځ': "z", 'ښ': "sh", 'ږ': "zh",
 	// harakat, when written
 	'\u064E': "a", '\u064F': "u", '\u0650': "i", '\u064B': "", '\u064C': "",
 	'\u064D': "", '\u0652': "", '\u0670': "a",
@@ -211,7 +215,7 @@ func abdArticle(rs []rune, i int) bool {
 func isPersian(rs []rune) bool {
 	for _, r := range rs {
 		switch r {
-		case 'ی', 'ک', 'پ', 'چ', 'ژ', 'گ', 'ہ', 'ے', 'ٹ', 'ڈ', 'ڑ':
+		case 'ی', 'ک', 'پ', 'چ', 'ژ', 'گ', 'ہ', 'ے', 'ٹ', 'ڈ', 'ڑ', 'ټ', 'ډ', 'ړ', 'ڼ', 'ګ', 'څ', 'ځ', 'ښ', 'ږ':
 			return true
 		}
 	}

@@ -662,7 +662,14 @@ func abjadJoin(a []qtoken, i int, b []qtoken, joins *joinMemo) (int, qtoken, boo
 		// "Abdel".
 		return try(2, func() string { return a[i].text + "al" }, 2)
 	}
-	return try(3, func() string { return a[i].text + a[i+1].text }, 2)
+	// Two words that are one Latin word (قاسم زاده: Ghasemzadeh, ولی جان:
+	// Walijan): the compound is as rare as the listed words with its
+	// consonants (abjadCompoundVocab counted them on its last word).
+	n, t, ok := try(3, func() string { return a[i].text + a[i+1].text }, 2)
+	if ok {
+		t.keyNames = a[i+1].compoundNames
+	}
+	return n, t, ok
 }
 
 // allahJoin joins a[i] and the الله after it ("wli al lh") when the
