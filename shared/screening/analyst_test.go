@@ -338,6 +338,25 @@ func TestAPersianSurnameWrittenInTwoWordsIsOneRareName(t *testing.T) {
 	}
 }
 
+func TestATwoWordArabicNameReachesReviewUnlessBothWordsAreCommon(t *testing.T) {
+	// Without short vowels two words fit several names; a rare word among
+	// them singles the person out (Amr al-Absi, Wiam Wahhab), two of the
+	// commonest names do not (Hossein Musavi, Muhammad Ali: thousands).
+	ix := buildIndex(t, person("1", "AL-ABSI, Amru"), person("2", "WAHHAB, Wi'am"), person("3", "MUSAVI, Hossein"),
+		person("4", "'ALI, Muhammad"), person("5", "ABBASI, Omar"), person("6", "HUSSEINI, Hassan"))
+	for q, want := range map[string]string{"عمرو العبسي": "1", "وئام وهاب": "2"} {
+		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
+		if top(r).EntityID != want || r.Outcome != screening.OutcomePotentialMatch {
+			t.Errorf("%s: %s %q %v", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+		}
+	}
+	for _, q := range []string{"حسین موسوی", "محمد علي"} {
+		if r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+			t.Errorf("%s: %s %q %v", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+		}
+	}
+}
+
 func TestABirthDateMistypedByOneDigitStillReachesReview(t *testing.T) {
 	d := requireFixtureIndex(t)
 	// Deripaska is listed born 1968-01-02: 1966 is one digit off, a slip

@@ -201,15 +201,18 @@ func abjadCap(a *alignment) float64 {
 	}
 	for _, p := range a.pairs[:a.npairs] {
 		t := &a.q[p.qi]
-		if p.sim >= 0.9 && len(t.akey) >= 3 && t.keyNames > 0 && t.keyNames <= abjadKeyNames {
+		if p.sim >= 0.9 && len(t.akey) >= 3 && t.keyNames > 0 && t.keyNames <= abjadKeyNames && !commonArabicWords()[t.text] {
 			return c
 		}
 	}
-	pair := 1
+	common := 0
 	for _, p := range a.pairs[:a.npairs] {
 		t := &a.q[p.qi]
 		if t.text == "al" {
 			continue
+		}
+		if commonArabicWords()[t.text] {
+			common++
 		}
 		if t.text == a.n[p.nj].text {
 			continue // spelt as listed, vowels and all: as a Latin query would be
@@ -217,20 +220,15 @@ func abjadCap(a *alignment) float64 {
 		if t.keyNames == 0 || !longVowelsAgree(t.phon, a.n[p.nj].phon) {
 			return capSingleWord
 		}
-		pair *= int(t.keyNames)
 	}
-	// Both words spelt alike, long vowels included, and together rare:
-	// Djamel Akkacha (jmal kasha), not Hossein Musavi (hsin mwswi).
-	if a.npairs >= 2 && pair <= abjadPairNames {
+	// Both words spelt alike, long vowels included, and not both among the
+	// commonest names: Amr al-Absi (mru al bsi), not Hossein Musavi (hsin
+	// musuy), whom thousands share.
+	if a.npairs >= 2 && common < 2 {
 		return c
 	}
 	return capSingleWord
 }
-
-// abjadPairNames bounds the product of the numbers of listed words that
-// share the consonant keys of the two words of an Arabic-script name for
-// the pair to single out a name.
-const abjadPairNames = 1500
 
 // longVowelsAgree reports whether the long vowels and glides that Arabic
 // script writes (alif, waw, ya: a, u/w, i/y in the transliteration) are in

@@ -1,6 +1,7 @@
 package screening_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -69,5 +70,27 @@ func TestFullIndexRoundTripsThroughItsSerializedForm(t *testing.T) {
 	t.Logf("serialized %d bytes, loaded in %v", len(d.raw), elapsed)
 	if ix.Stats() != d.ix.Stats() {
 		t.Errorf("stats differ after load")
+	}
+}
+
+// TestTheSameListsAlwaysMakeTheSameIndex builds the index of the same lists
+// again and again: every build, in any process, must be the same bytes, so
+// that a list version screens the same way wherever its index was built
+// (a map iterated in a random order once made "COMPANIES" read as "cia" in
+// one build and "cie" in another, and a query's candidates with it).
+func TestTheSameListsAlwaysMakeTheSameIndex(t *testing.T) {
+	d := requireFixtureIndex(t)
+	for i := 0; i < 3; i++ {
+		ix, err := screening.Build(d.lists.OFAC2021, d.lists.UN, d.lists.Crypto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if _, err := ix.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b.Bytes(), d.raw) {
+			t.Fatalf("build %d: %d bytes differ from the first build's %d", i, b.Len(), len(d.raw))
+		}
 	}
 }

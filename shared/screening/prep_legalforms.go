@@ -1,5 +1,10 @@
 package screening
 
+import (
+	"slices"
+	"strings"
+)
+
 // legalForms are the canonical company legal-form words after tokenisation
 // (dots are already removed, so "S.A." is "sa" and "L.L.C." is "llc").
 var legalForms = map[string]bool{
@@ -20,7 +25,26 @@ var legalFormWords = map[string]string{
 	"limited": "ltd", "corporation": "corp", "incorporated": "inc", "company": "co",
 	"aktiengesellschaft": "ag", "kommanditgesellschaft": "kg", "compania": "cia",
 	"companhia": "cia", "compagnie": "cie", "limitada": "ltda", "societe": "ste",
+	"companies": "co",
 }
+
+// legalFormWordsByLength is legalFormWords' words, longest first and then
+// in alphabetical order: canonicalLegalForm tries them in this order, so
+// that a misspelt word near two of them ("companie": compania, compagnie)
+// always gets the same form.
+var legalFormWordsByLength = func() []string {
+	ws := make([]string, 0, len(legalFormWords))
+	for w := range legalFormWords {
+		ws = append(ws, w)
+	}
+	slices.SortFunc(ws, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return ws
+}()
 
 // legalFormPhrases are spelt-out legal forms of several words.
 var legalFormPhrases = []struct {
@@ -61,12 +85,16 @@ func canonicalLegalForm(w string) string {
 	if len(w) < 6 {
 		return ""
 	}
-	for long, f := range legalFormWords {
-		if long[0] == w[0] && osaDistance(w, long, legalTypos(long)) <= legalTypos(long) {
-			return f
+	best, bestD := "", 3
+	for _, long := range legalFormWordsByLength {
+		if long[0] != w[0] {
+			continue
+		}
+		if d := osaDistance(w, long, legalTypos(long)); d <= legalTypos(long) && d < bestD {
+			best, bestD = legalFormWords[long], d
 		}
 	}
-	return ""
+	return best
 }
 
 // legalTypos is how many edits a spelt-out legal-form word may carry and
@@ -193,6 +221,9 @@ var synonymGroups = func() map[string][]string {
 	m := map[string][]string{}
 	for w, g := range tradeSynonyms {
 		m[g] = append(m[g], w)
+	}
+	for _, ws := range m {
+		slices.Sort(ws) // candidates are gathered in a fixed order
 	}
 	return m
 }()

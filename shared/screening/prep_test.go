@@ -160,3 +160,17 @@ func TestPhoneticFormConvergesTransliterations(t *testing.T) {
 		t.Errorf("skeletons differ: %q %q", skeleton(phoneticForm("hsin")), skeleton(phoneticForm("hussein")))
 	}
 }
+
+// TestGlossaryWordsAreUnambiguous: two spellings of a word that the
+// glossary folds together (arabicKey) must read as one English word, or the
+// glossary's reading would depend on the order a map is built in.
+func TestGlossaryWordsAreUnambiguous(t *testing.T) {
+	seen := map[string]string{}
+	for k, v := range arabicGlossary {
+		ak := arabicKey(k)
+		if o, ok := seen[ak]; ok && o != v {
+			t.Errorf("%q folds to %q: read as %q and as %q", k, ak, v, o)
+		}
+		seen[ak] = v
+	}
+}

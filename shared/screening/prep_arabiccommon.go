@@ -1,0 +1,55 @@
+package screening
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+)
+
+// commonArabicNames are the commonest given names and family names of the
+// Arab world, Iran, Afghanistan and Pakistan, as they are written in
+// Arabic script. Two words in Arabic script, read without their short
+// vowels, single out a listed person only when one of them is not among
+// these: Hossein Musavi (حسین موسوی) and Muhammad Ali (محمد علي) are
+// thousands of people each; Amr al-Absi (عمرو العبسي) and Wiam Wahhab
+// (وئام وهاب) are few (abjadCap). The list is written from common
+// knowledge of the names' frequency, not from any labelled set.
+var commonArabicNames = strings.Fields(`
+محمد محمّد احمد أحمد محمود مصطفى مصطفی علي علی حسن حسين حسین عمر عثمان
+خالد ابراهيم إبراهيم ابراهیم يوسف یوسف سعيد سعید سعد سالم صالح ناصر فهد
+فيصل سلطان عادل طارق كريم کریم ماجد وليد هاني سامي سمير نبيل جمال كمال
+رامي زياد بلال حمزة انس أنس عمار ياسر اسامة أسامة مازن فادي رياض عماد
+نادر منصور جابر عيسى موسى موسی اسماعيل إسماعيل اسماعیل يحيى یحیی زكريا
+سليمان سلیمان داود داوود مراد رشيد حميد حمید مجيد مجید عزيز عزیز نور
+جعفر عباس قاسم هادي هادی مهدي مهدی رضا كاظم کاظم باقر صادق حيدر حیدر
+عدنان ياسين یاسین ايمن أيمن هشام حسام وائل عامر بشير نزار غسان مروان
+شريف اشرف أشرف عصام امير أمير امیر جواد مرتضى مرتضی مجتبى مجتبی حامد
+وحيد وحید مسعود اكبر اکبر اصغر محسن نصير نصیر بشیر شاه خان ملک
+فاطمة فاطمه عائشة عایشه مريم مریم زينب زینب خديجة سارة سارا ليلى لیلا
+هدى امل أمل نرگس زهرا زهراء
+محمدی محمدي حسینی حسيني احمدی احمدي رضایی رضائی موسوی موسوي جعفری
+جعفري کریمی كريمي رحیمی رحيمي هاشمی هاشمي قاسمی قاسمي صادقی صادقي
+مرادی مرادي اکبری عباسی عباسي نوری نوري کاظمی كاظمي طاهری طاهري
+سلیمانی سليماني حیدری حيدري نجفی نجفي امینی اميني ابراهیمی ابراهيمي
+اسماعیلی اسماعيلي یوسفی يوسفي علوی علوي رستمی شریفی شريفي باقری
+صالحی صالحي سعیدی سعيدي رحمانی رحماني منصوری منصوري امیری اميري
+محمودی محمودي علیزاده عزیزی سلطانی قربانی یزدانی نظری غلامی
+الأحمد الاحمد العلي الحسن الحسين المحمد الخطيب النجار الحداد حداد
+المصري العراقي الشامي الحلبي التميمي العمري الشمري العتيبي القحطاني
+الغامدي الزهراني الحربي المطيري الدوسري السعدي الكبيسي الجبوري الدليمي
+العبيدي البغدادي الهاشمي الموسوي الحسيني الشيخ
+`)
+
+// commonArabicWords is commonArabicNames transliterated as queries are.
+var commonArabicWords = sync.OnceValue(func() map[string]bool {
+	m := make(map[string]bool, len(commonArabicNames))
+	for _, n := range commonArabicNames {
+		for _, t := range PrepareName(n, sanctions.TypePerson) {
+			if t.Text != "al" {
+				m[t.Text] = true
+			}
+		}
+	}
+	return m
+})
