@@ -11,7 +11,7 @@ import (
 // set (no original-script names): to see why a labelled query was missed.
 func explainQuery(name string, idx map[string]*screening.Index) {
 	opt := screening.DefaultOptions()
-	opt.MinScore, opt.MaxResults = 0.3, 6
+	opt.MinScore, opt.MaxResults = 0.3, 12
 	q := screening.Query{Name: name}
 	for _, label := range []string{"all lists", "no original script"} {
 		ix := idx[label]

@@ -2,6 +2,7 @@ package screening
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/chainfi/chainguard/shared/sanctions"
 )
@@ -73,7 +74,7 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 		c = min(c, capSingleWord)
 	}
 	if a.q[0].abjad && !a.n[0].abjad {
-		c = min(c, abjadCap(a))
+		c = min(c, abjadCap(a, listed, queried))
 	}
 	if listed == sanctions.TypePerson && (middleForFirst(a) || knownByMiddle(a)) {
 		c = min(c, capMiddleFirst)
@@ -172,7 +173,7 @@ const abjadKeyNames = 12
 // is never a match on its own; two words count as one (hsyn mwswy fits
 // Hossein Musavi, Hassan Moussawi...) unless one of them has consonants
 // that few listed words share.
-func abjadCap(a *alignment) float64 {
+func abjadCap(a *alignment, listed, queried sanctions.EntityType) float64 {
 	c := capNotAllWords
 	if !a.strong {
 		c = capAbjadLoose
@@ -190,6 +191,10 @@ func abjadCap(a *alignment) float64 {
 		// Setareh Shargh Co.): not the two words of a personal name that
 		// vowels would tell apart.
 		return c
+	}
+	if words == 1 && a.npairs == 1 && listed == sanctions.TypeOrganisation && (queried == sanctions.TypeUnknown || queried == sanctions.TypeOrganisation) &&
+		abjadWordSingles(a, a.pairs[0]) {
+		return c // one word that singles out a company (طالبان: Taliban)
 	}
 	// Two words (the article aside): both must have the consonants of
 	// their Latin words; one only near in consonants is another name as
@@ -239,6 +244,11 @@ func longVowelsAgree(ar, la string) bool {
 	if len(ar) > 0 && isVowel(ar[0]) {
 		ar = ar[1:]
 	}
+	// A final h after a vowel is the ta marbuta or ha that Latin
+	// spellings drop (حزب الله, hzballh: Hizballah).
+	if n := len(ar); n >= 2 && ar[n-1] == 'h' && isVowel(ar[n-2]) && !strings.HasSuffix(la, "h") {
+		ar = ar[:n-1]
+	}
 	j := 0
 	for i := 0; i < len(ar); i++ {
 		c := ar[i]
@@ -262,6 +272,10 @@ func vowelClassMatch(c, l byte) bool {
 		return l == 'a' || l == 'e'
 	case 'k', 'j':
 		return l == c || l == 'g' // qaf and jim read as g (abjadVariantLetters)
+	case 'b':
+		return l == 'b' || l == 'p' // Arabic writes p as b (بتروتك: Petrotech)
+	case 'f':
+		return l == 'f' || l == 'v' // and v as f
 	case 't':
 		return l == 't' || l == 's'
 	case 'd':
@@ -303,13 +317,37 @@ func singleWordSuffices(a *alignment, listed, queried sanctions.EntityType) bool
 			continue
 		}
 		// A word transliterated from Arabic script had its vowels
-		// guessed: it suffices only when they came out as listed
-		// (شرکت رامان: Raman Company).
-		if len(q.text) < 5 || q.abjad && q.text != a.n[p.nj].text {
+		// guessed: it suffices when they came out as listed (شرکت
+		// رامان: Raman Company), or when its consonants single out a
+		// company (abjadWordSingles).
+		if q.abjad && q.text != a.n[p.nj].text {
+			if !abjadWordSingles(a, p) {
+				return false
+			}
+			continue
+		}
+		if len(q.text) < 5 {
 			return false
 		}
 	}
 	return true
+}
+
+// abjadWordSingles says whether the one word of an Arabic-script query,
+// paired with a listed company's word, singles it out: its consonants are
+// the listed word's, few listed words share them, its long vowels are
+// written where the Latin has them, and it is not a common personal name.
+// Four consonants are enough on their own (طالبان: Taliban, پتروپارس:
+// Petropars); three when the query names a legal form and so is a company
+// (شرکت خیبر: Khaybar Company, معمار ش م م: Meamar SARL).
+func abjadWordSingles(a *alignment, p alignedPair) bool {
+	q, n := &a.q[p.qi], &a.n[p.nj]
+	minKey := 4
+	if hasLegalForm(a.q) {
+		minKey = 3
+	}
+	return p.sim >= abjadKeySim-0.02 && len(q.akey) >= minKey && q.keyNames > 0 && q.keyNames <= abjadKeyNames &&
+		longVowelsAgree(q.phon, n.phon) && !commonArabicWords()[q.text]
 }
 
 // explanation assembles the explanation of a match from its components.
