@@ -357,6 +357,41 @@ func TestATwoWordArabicNameReachesReviewUnlessBothWordsAreCommon(t *testing.T) {
 	}
 }
 
+func TestOneArabicScriptWordFindsTheCompanyItSinglesOut(t *testing.T) {
+	ix := buildIndex(t, org("1", "TALEBAN"), org("2", "KHAYBAR COMPANY"), org("3", "MEAMAR SARL"), person("4", "OMAR"),
+		person("5", "TALIB, Ahmad"), org("6", "MIRAGE FOR WASTE MANAGEMENT AND ENVIRONMENTAL SERVICES SARL"))
+	for q, want := range map[string]string{
+		"طالبان":    "1", // four consonants, as the Taliban write themselves
+		"شرکت خیبر": "2", // three, beside a company's legal form
+		"ميراج لإدارة النفايات والخدمات البيئية ش م م": "6", // for management, with its clitic
+	} {
+		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
+		if top(r).EntityID != want || r.Outcome == screening.OutcomeClear {
+			t.Errorf("%s: %s %q %v", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+		}
+	}
+	// A word that is also a common name does not single out a company, and
+	// a query with a company's legal form is not a person's name.
+	opt := screening.DefaultOptions()
+	opt.MinScore = 0.3
+	r := ix.Screen(screening.Query{Name: "معمار ش م م"}, opt)
+	seen := false
+	for _, m := range r.Matches {
+		if m.EntityID == "4" {
+			seen = true
+			if m.Explanation.Type.Agreement != string(screening.TypeMismatch) {
+				t.Errorf("معمار ش م م against the person OMAR: type %q", m.Explanation.Type.Agreement)
+			}
+		}
+	}
+	if !seen {
+		t.Errorf("معمار ش م م: the person OMAR not among the candidates %+v", r.Matches)
+	}
+	if r := ix.Screen(screening.Query{Name: "طالب"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+		t.Errorf("طالب: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}
+
 func TestABirthDateMistypedByOneDigitStillReachesReview(t *testing.T) {
 	d := requireFixtureIndex(t)
 	// Deripaska is listed born 1968-01-02: 1966 is one digit off, a slip

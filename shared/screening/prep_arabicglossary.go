@@ -112,6 +112,35 @@ var arabicGlossary = map[string]string{
 	// to a translated word.
 	"ها": "", "های": "",
 	"تقانه": "technology", "تقانيه": "technological", "سياحيه": "tourism", "اعمال": "works",
+	// Arabic: more bodies, ranks and adjectives of organisations' names.
+	"كبرى": "greater", "كبري": "greater", "عظمى": "great", "الكترونيات": "electronics",
+	"الكترونيه": "electronic", "الكتروني": "electronic", "فرقه": "division", "اولى": "first", "اول": "first",
+	"عربيه": "arab", "بحري": "marine", "شبه القاره": "subcontinent", "هنديه": "indian",
+	"شمال": "north", "جنوب": "south", "وسط": "central", "اوسط": "middle", "متوسط": "mediterranean",
+	"امن": "security", "استخبارات": "intelligence", "جهاز": "service", "هيئه": "authority", "سلطه": "authority", "مديريه": "directorate", "اداره عامه": "general directorate",
+	"قياده": "command", "اركان": "staff", "مجاهدين": "mujahideen",
+	"جند": "soldiers", "نساء": "women", "طلاب": "students",
+	"مصارف": "banks", "مالية": "financial", "ماليه": "financial", "صرافه": "exchange", "حواله": "hawala",
+	"تحويل": "transfer", "اموال": "money", "ذهب": "gold", "مجوهرات": "jewelry", "سيارات": "cars",
+	"معدات": "equipment", "الات": "machinery", "مصنع": "factory", "مصانع": "factories", "منتجات": "products",
+	"كهرباء": "electricity", "طاقه": "energy", "مياه": "water", "اسمنت": "cement", "حديد": "iron",
+	"بلاستيك": "plastics", "نسيج": "textile", "ادوات": "tools", "مستلزمات": "supplies", "توريدات": "supplies",
+	"تسويق": "marketing", "توزيع": "distribution", "وكالات": "agencies", "سفر": "travel", "سياحه وسفر": "travel and tourism",
+	"عقارات": "real estate", "تطوير": "development", "تنميه": "development", "استشارات": "consulting", "حراسه امنيه": "security",
+	// Places organisations are named after (not names of persons: بغدادي,
+	// a nisba, is not read).
+	"دمشق": "damascus", "حلب": "aleppo", "حمص": "homs", "لاذقيه": "latakia", "طرطوس": "tartus",
+	"بغداد": "baghdad", "بصره": "basra", "موصل": "mosul", "بيروت": "beirut", "صيدا": "sidon",
+	"قاهره": "cairo", "اسكندريه": "alexandria", "دبي": "dubai", "ابوظبي": "abu dhabi", "ابو ظبي": "abu dhabi",
+	"شارقه": "sharjah", "عجمان": "ajman", "دوحه": "doha", "كويت": "kuwait", "منامه": "manama", "بحرين": "bahrain",
+	"مسقط": "muscat", "صنعاء": "sanaa", "عدن": "aden", "خرطوم": "khartoum", "غزه": "gaza", "قدس": "jerusalem",
+	"اردن": "jordan", "يمن": "yemen", "سعوديه": "saudi", "قطر": "qatar", "تركيا": "turkey",
+	"روسيا": "russia", "تهران": "tehran", "اصفهان": "isfahan", "شیراز": "shiraz", "مشهد": "mashhad", "تبریز": "tabriz",
+	"کرمان": "kerman", "خوزستان": "khuzestan", "بندرعباس": "bandar abbas", "بندر عباس": "bandar abbas",
+	"کیش": "kish", "قشم": "qeshm", "کابل": "kabul", "قندهار": "kandahar", "هرات": "herat", "کراچی": "karachi",
+	"لاهور": "lahore", "اسلام آباد": "islamabad", "پیشاور": "peshawar", "روسیه": "russia", "ترکیه": "turkey",
+	"ونزوئلا": "venezuela", "بریتانیا": "britain", "انگلستان": "england", "آلمان": "germany",
+	"لبنان": "lebanon", "امارات": "emirates",
 	"نفايات": "waste", "بيئيه": "environmental", "مرفا": "port", "انشاء": "construction", "انابيب": "pipeline",
 	"اغذيه": "foods", "برنامه نویسی": "programming", "کود": "fertilizer", "اوره": "urea", "عملیات": "operations",
 	"معدن": "mining", "آهن": "iron", "کارگزاری": "brokerage", "اجنحه": "wings", "مصفاه": "refinery",
@@ -155,8 +184,9 @@ func arabicKey(w string) string {
 }
 
 // arabicClitics are the prefixes a glossary word is written with, longest
-// first: and-the, by-the, so-the, for-the, the, and.
-var arabicClitics = [...]string{"وال", "بال", "فال", "لل", "ال", "و"}
+// first: and-the, by-the, so-the, for-the, the, and, for (لإدارة: for
+// management, لتجارة: for trading).
+var arabicClitics = [...]string{"وال", "بال", "فال", "لل", "ال", "و", "ل"}
 
 // glossaryWord is the English reading of one Arabic-script word, with its
 // article and conjunction dropped, or "" when it is not a glossary word.

@@ -74,6 +74,27 @@ var legalFormPhrases = []struct {
 	{[]string{"private", "limited"}, "pvt ltd"},
 }
 
+// companyForms are the legal forms that make a name a company's: a query
+// that has one is not a person, whatever type it gives. Forms that are
+// also words of persons' names (ag, sa, sal, pt, ao...) are not among them.
+var companyForms = map[string]bool{
+	"llc": true, "ltd": true, "inc": true, "corp": true, "co": true, "gmbh": true, "sarl": true, "srl": true,
+	"plc": true, "pjsc": true, "pjs": true, "ojsc": true, "cjsc": true, "jsc": true, "ooo": true, "oao": true,
+	"zao": true, "pao": true, "bhd": true, "pte": true, "pvt": true, "llp": true, "fze": true, "dmcc": true,
+	"fzc": true, "fzco": true, "fzllc": true, "ltda": true, "wll": true, "saog": true, "saoc": true,
+}
+
+// namesCompany says whether prepared name tokens have a company's legal
+// form (in a name from Arabic script, read from its words: arabicLegalForms).
+func namesCompany(toks []Token) bool {
+	for _, t := range toks {
+		if companyForms[t.Text] && (!t.Abjad || arabicLegalForms[t.Text]) {
+			return true
+		}
+	}
+	return false
+}
+
 func isLegalForm(w string) bool { return legalForms[w] || w == "cie" || w == "ste" }
 
 // canonicalLegalForm returns the canonical legal form a word spells out,
@@ -213,6 +234,7 @@ var tradeSynonyms = map[string]string{
 	"industry": "industry", "industries": "industry",
 	"auto": "auto", "automotive": "auto", "automobile": "auto",
 	"institute": "foundation", "institution": "foundation", "establishment": "foundation", "foundation": "foundation",
+	"management": "management", "administration": "management",
 	"petroleum": "oil", "oil": "oil",
 }
 

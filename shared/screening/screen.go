@@ -57,9 +57,12 @@ type Prepared struct {
 	// a name written in two scripts read in each, an Arabic-script
 	// organisation name with its glossary words in English or read in
 	// construct. Empty for most names.
-	Alt       []PreparedReading `json:"a,omitempty"`
-	DOB       sanctions.Date    `json:"d,omitzero"`
-	Countries []string          `json:"c,omitempty"`
+	Alt []PreparedReading `json:"a,omitempty"`
+	// Company: the name, in one of its readings, has a company's legal
+	// form (namesCompany): a person of the same name is the wrong type.
+	Company   bool           `json:"co,omitempty"`
+	DOB       sanctions.Date `json:"d,omitzero"`
+	Countries []string       `json:"c,omitempty"`
 	// Query keeps the type and the kinds of list (Name and DOB are not needed again).
 	Query Query `json:"q"`
 }
@@ -73,6 +76,10 @@ func Prepare(q Query) Prepared {
 			englishTokens(toks)
 		}
 		p.Alt = append(p.Alt, PreparedReading{Tokens: toks, Quality: r.Quality, Organisation: r.Organisation})
+	}
+	p.Company = namesCompany(p.Tokens)
+	for _, r := range p.Alt {
+		p.Company = p.Company || namesCompany(r.Tokens)
 	}
 	p.DOB, _ = ParseQueryDate(q.DOB)
 	p.Query.Name, p.Query.DOB = "", ""
@@ -252,7 +259,7 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, 
 		if al.score == 0 {
 			continue
 		}
-		c := ix.score(s, e, n, &al, qDOB, qCty, q.Type, readingQuality)
+		c := ix.score(s, e, n, &al, qDOB, qCty, q.Type, p.Company, readingQuality)
 		if c.final < opt.MinScore {
 			continue
 		}
@@ -344,7 +351,7 @@ func (ix *Index) queryWeight(text string, sims []vocabSim) float64 {
 
 // score compares the qualifiers of entity e and combines them with the
 // name score of its name n.
-func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Date, qCty []string, qType sanctions.EntityType, readingQuality float64) scored {
+func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Date, qCty []string, qType sanctions.EntityType, company bool, readingQuality float64) scored {
 	typ := typeOf(ix.entType[e])
 	c := scored{entity: e, name: n, dobGrade: DOBUnknown, dobIdx: -1}
 	if typ == sanctions.TypePerson || typ == sanctions.TypeUnknown {
@@ -355,7 +362,13 @@ func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Da
 		c.dobGrade, c.comp.dob, c.dobIdx = compareDOB(qDOB, s.dates)
 	}
 	c.ctyGrade, c.comp.country, c.ctyListed = compareCountry(qCty, ix.entCtys[ix.entCtyOff[e]:ix.entCtyOff[e+1]])
-	c.typeGrade, c.comp.typ = compareType(qType, typ)
+	asked := qType
+	if asked == sanctions.TypeUnknown && typ == sanctions.TypePerson && company {
+		// A query with a company's legal form (معمار ش م م, "Acme
+		// LLC") names a company, not the person of the same name.
+		asked = sanctions.TypeOrganisation
+	}
+	c.typeGrade, c.comp.typ = compareType(asked, typ)
 	flags := ix.nameFlags[n]
 	c.comp.name = al.score
 	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0) * readingQuality
