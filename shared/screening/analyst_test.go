@@ -303,13 +303,16 @@ func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	}
 }
 
-func TestAfghanTitlesInArabicScriptAreDropped(t *testing.T) {
+func TestArabicScriptTitlesAndCompoundsArePrepared(t *testing.T) {
 	for q, want := range map[string]string{
-		"حاجى مالك نورزى":     "malk nurza",      // Haji with a final alif maqsura
-		"ملا محمد عمر":        "mhmd mr",         // Mullah
-		"مولوی عبد الکبیر":    "bd al kbir",      // Maulvi
-		"بديع معلا":           "bdi mla",         // Mualla is a name, not Mullah
-		"مولوي آدم خان اڅکزی": "adm khan achkzi", // Pashto tse, as in Achakzai
+		"حاجى مالك نورزى":     "malk nurza",         // Haji with a final alif maqsura
+		"ملا محمد عمر":        "mhmd mr",            // Mullah
+		"مولوی عبد الکبیر":    "bd al kbir",         // Maulvi
+		"بديع معلا":           "bdi mla",            // Mualla is a name, not Mullah
+		"امیرعلی حاجی زاده":   "amir li haji zadah", // Haji begins Hajizadeh; Amir Ali written as one word
+		"رضاقلی اسماعیلی":     "rza qli asmaili",    // Reza-Gholi
+		"علیزاده":             "lizadah",            // a family name, not Ali + zadeh
+		"مولوي آدم خان اڅکزی": "adm khan achkzi",    // Pashto tse, as in Achakzai
 	} {
 		if got := screening.NormalizeName(q, sanctions.TypePerson); got != want {
 			t.Errorf("%s prepared %q, want %q", q, got, want)

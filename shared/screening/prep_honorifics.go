@@ -28,7 +28,34 @@ var latinTitles = map[string]bool{
 // from Arabic script: its titles are Sheikh, Haji, Mullah, Qari..., never
 // Mr or Dr.
 func dropTransliteratedHonorifics(words []string) []string {
-	return dropIf(words, func(w string) bool { return honorifics[w] && !latinTitles[w] || arabicScriptTitles[w] }, func(rest []string) bool { return len(rest) > 0 })
+	title := func(i int) bool {
+		w := words[i]
+		// A title before the suffix of a Persian family name is the
+		// name's first part: حاجی زاده is Hajizadeh, ملا زاده Mollazadeh.
+		return (honorifics[w] && !latinTitles[w] || arabicScriptTitles[w]) && (i+1 == len(words) || !persianSurnameSuffixes[words[i+1]])
+	}
+	n := 0
+	for i := range words {
+		if title(i) {
+			n++
+		}
+	}
+	if n == 0 || n == len(words) {
+		return words
+	}
+	rest := make([]string, 0, len(words)-n)
+	for i, w := range words {
+		if !title(i) {
+			rest = append(rest, w)
+		}
+	}
+	return rest
+}
+
+// persianSurnameSuffixes are the suffixes of Persian family names, as they
+// transliterate when written apart (زاده, پور, نیا, نژاد, راد, فر).
+var persianSurnameSuffixes = map[string]bool{
+	"zadah": true, "zadh": true, "pur": true, "nia": true, "nzhad": true, "njad": true, "rad": true, "fr": true,
 }
 
 // arabicScriptTitles are the honorifics of Afghan and Pakistani names as

@@ -60,7 +60,7 @@ func transliterate(s string) (string, bool) {
 	if isASCII(s) {
 		return s, false
 	}
-	s = splitMuhammadCompounds(s)
+	s = splitPersianCompounds(s)
 	s = keepNamesOfAl(s)
 	if k, ok := koreanFromCyrillic(s); ok {
 		return k, false
@@ -268,34 +268,41 @@ func endsInDigraphLetter(b *strings.Builder) bool {
 	return false
 }
 
-// muhammadCompounds are the names Persian joins to محمد in one word
-// (محمدحسین, محمدرضا, محمدعلی), which lists write apart (Mohammad Hossein).
-// Only these are split: a family name made of the name (محمدی, محمدی‌نژاد,
-// محمدحسینی, محمدزاده) or a place (محمدآباد) is left whole.
-var muhammadCompounds = map[string]bool{
+// compoundHeads are the names Persian joins another name to in one word
+// (محمدحسین, امیرعلی, غلامرضا, علیرضا, میرحسین, رضاقلی), which lists write
+// apart (Mohammad Hossein, Amir Ali, Gholam Reza, Reza Gholi), and
+// compoundTails the names so joined. Only these compounds are split: a
+// family name made of a name (محمدی, امیری, حسینی, علیزاده, محمدی‌نژاد)
+// or a place (محمدآباد) is left whole; a compound a list writes as one
+// word (Alireza) is joined again when it is compared (abjadJoin).
+var compoundHeads = [...]string{"محمد", "امیر", "غلام", "علی", "میر", "رضا"}
+
+var compoundTails = map[string]bool{
 	"حسین": true, "حسن": true, "رضا": true, "علی": true, "جواد": true, "باقر": true, "مهدی": true,
 	"تقی": true, "کاظم": true, "صادق": true, "ابراهیم": true, "اسماعیل": true, "امین": true,
 	"جعفر": true, "هادی": true, "یوسف": true, "کریم": true, "سعید": true, "مصطفی": true,
 	"مرتضی": true, "رحیم": true, "رسول": true, "قاسم": true, "طاهر": true, "ناصر": true,
 	"ولی": true, "اکبر": true, "اصغر": true, "منصور": true, "صالح": true, "امیر": true,
-	"شریف": true, "نبی": true, "حنیف": true, "عارف": true, "یونس": true,
+	"شریف": true, "نبی": true, "حنیف": true, "عارف": true, "یونس": true, "محمد": true, "قلی": true,
 }
 
-// splitMuhammadCompounds writes apart the compounds of muhammadCompounds.
-func splitMuhammadCompounds(s string) string {
-	const m = "محمد"
-	if !strings.Contains(s, m) {
-		return s
-	}
+// splitPersianCompounds writes apart the compounds of compoundHeads and
+// compoundTails.
+func splitPersianCompounds(s string) string {
 	words := strings.Fields(s)
 	changed := false
 	for i, w := range words {
-		rest, ok := strings.CutPrefix(w, m)
-		if !ok || !muhammadCompounds[persianLetters(rest)] {
-			continue
+		for _, h := range compoundHeads {
+			// persianLetters keeps byte offsets: its letters are all two
+			// bytes, so the word is cut where its Persian spelling is.
+			rest, ok := strings.CutPrefix(persianLetters(w), h)
+			if !ok || !compoundTails[strings.TrimPrefix(rest, "\u200c")] {
+				continue
+			}
+			words[i] = w[:len(h)] + " " + strings.TrimPrefix(w[len(h):], "\u200c")
+			changed = true
+			break
 		}
-		words[i] = m + " " + rest
-		changed = true
 	}
 	if !changed {
 		return s
