@@ -111,6 +111,7 @@ var arabicGlossary = map[string]string{
 	// Persian plurals written apart (فناوری های: technologies) add nothing
 	// to a translated word.
 	"ها": "", "های": "",
+	"کاشی": "tile", "سرامیک": "ceramic", "سراميك": "ceramic",
 	"تقانه": "technology", "تقانيه": "technological", "سياحيه": "tourism", "اعمال": "works",
 	// Arabic: more bodies, ranks and adjectives of organisations' names.
 	"كبرى": "greater", "كبري": "greater", "عظمى": "great", "الكترونيات": "electronics",

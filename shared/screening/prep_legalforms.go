@@ -236,6 +236,16 @@ var tradeSynonyms = map[string]string{
 	"institute": "foundation", "institution": "foundation", "establishment": "foundation", "foundation": "foundation",
 	"management": "management", "administration": "management",
 	"petroleum": "oil", "oil": "oil",
+	"tile": "tile", "tiles": "tile", "ceramic": "ceramic", "ceramics": "ceramic",
+	// A country and its adjective: lists write "Iranian Cyber Police" for
+	// پلیس سایبری ایران (the police of Iran), "Syrian Arab Army" and
+	// "Army of Syria".
+	"iran": "iran", "iranian": "iran", "syria": "syria", "syrian": "syria", "iraq": "iraq", "iraqi": "iraq",
+	"lebanon": "lebanon", "lebanese": "lebanon", "libya": "libya", "libyan": "libya", "yemen": "yemen", "yemeni": "yemen",
+	"egypt": "egypt", "egyptian": "egypt", "palestine": "palestine", "palestinian": "palestine",
+	"afghanistan": "afghanistan", "afghan": "afghanistan", "pakistan": "pakistan", "pakistani": "pakistan",
+	"korea": "korea", "korean": "korea", "russia": "russia", "russian": "russia", "china": "china", "chinese": "china",
+	"venezuela": "venezuela", "venezuelan": "venezuela", "sudan": "sudan", "sudanese": "sudan", "india": "india", "indian": "india",
 }
 
 // synonymGroups lists the words of each set of tradeSynonyms.
