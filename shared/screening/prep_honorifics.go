@@ -10,9 +10,11 @@ var honorifics = map[string]bool{
 	"maulavi": true, "mawlawi": true, "moulvi": true, "qari": true,
 }
 
-// dropHonorifics removes honorifics unless nothing else would remain.
+// dropHonorifics removes honorifics unless nothing else would remain. A
+// title follows no name: one that ends a name of several words is the
+// family name it also is (Umair Naeem Sheikh, Ahmed Haji).
 func dropHonorifics(words []string) []string {
-	return dropIf(words, func(w string) bool { return honorifics[w] }, func(rest []string) bool { return len(rest) > 0 })
+	return dropTitles(words, func(w string) bool { return honorifics[w] })
 }
 
 // latinTitles are honorifics written only in Latin letters. A name
@@ -28,11 +30,17 @@ var latinTitles = map[string]bool{
 // from Arabic script: its titles are Sheikh, Haji, Mullah, Qari..., never
 // Mr or Dr.
 func dropTransliteratedHonorifics(words []string) []string {
+	return dropTitles(words, func(w string) bool { return honorifics[w] && !latinTitles[w] || arabicScriptTitles[w] })
+}
+
+// dropTitles removes the words isTitle says are titles, unless nothing
+// else would remain. A title that ends a name of several words is a
+// family name (Umair Naeem Sheikh), and one before the suffix of a Persian
+// family name is its first part (حاجی زاده: Hajizadeh, ملا زاده:
+// Mollazadeh).
+func dropTitles(words []string, isTitle func(string) bool) []string {
 	title := func(i int) bool {
-		w := words[i]
-		// A title before the suffix of a Persian family name is the
-		// name's first part: حاجی زاده is Hajizadeh, ملا زاده Mollazadeh.
-		return (honorifics[w] && !latinTitles[w] || arabicScriptTitles[w]) && (i+1 == len(words) || !persianSurnameSuffixes[words[i+1]])
+		return isTitle(words[i]) && i+1 < len(words) && !persianSurnameSuffixes[words[i+1]]
 	}
 	n := 0
 	for i := range words {

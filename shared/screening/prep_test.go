@@ -94,6 +94,9 @@ func TestDropHonorifics(t *testing.T) {
 		{[]string{"sheikh", "ahmed", "ali"}, []string{"ahmed", "ali"}},
 		{[]string{"dr", "no"}, []string{"no"}},
 		{[]string{"haji"}, []string{"haji"}}, // nothing would remain
+		{[]string{"umair", "naeem", "sheikh"}, []string{"umair", "naeem", "sheikh"}}, // a title ends no name: a family name
+		{[]string{"sheikh", "umair", "naeem", "sheikh"}, []string{"umair", "naeem", "sheikh"}},
+		{[]string{"haji", "zadah"}, []string{"haji", "zadah"}}, // Hajizadeh written apart
 	}
 	for _, tt := range tests {
 		if got := dropHonorifics(tt.in); !slices.Equal(got, tt.want) {
