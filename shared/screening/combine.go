@@ -169,10 +169,11 @@ func middleForFirst(a *alignment) bool {
 const abjadKeyNames = 12
 
 // abjadCap bounds a name in Arabic script matched to a Latin one by
-// consonants: without written vowels its words fit several names, so it
-// is never a match on its own; two words count as one (hsyn mwswy fits
-// Hossein Musavi, Hassan Moussawi...) unless one of them has consonants
-// that few listed words share.
+// consonants: without written short vowels its words fit several names,
+// so it is never a match on its own. A name of two words reaches review
+// when both have the consonants and the long vowels of their Latin words,
+// or one has consonants that few listed words share; one word only when
+// it singles out a company (abjadWordSingles).
 func abjadCap(a *alignment, listed, queried sanctions.EntityType) float64 {
 	c := capNotAllWords
 	if !a.strong {
@@ -210,26 +211,21 @@ func abjadCap(a *alignment, listed, queried sanctions.EntityType) float64 {
 			return c
 		}
 	}
-	common := 0
 	for _, p := range a.pairs[:a.npairs] {
 		t := &a.q[p.qi]
-		if t.text == "al" {
-			continue
-		}
-		if commonArabicWords()[t.text] {
-			common++
-		}
-		if t.text == a.n[p.nj].text {
+		if t.text == "al" || t.text == a.n[p.nj].text {
 			continue // spelt as listed, vowels and all: as a Latin query would be
 		}
 		if t.keyNames == 0 || !longVowelsAgree(t.phon, a.n[p.nj].phon) {
 			return capSingleWord
 		}
 	}
-	// Both words spelt alike, long vowels included, and not both among the
-	// commonest names: Amr al-Absi (mru al bsi), not Hossein Musavi (hsin
-	// musuy), whom thousands share.
-	if a.npairs >= 2 && common < 2 {
+	// Both words spelt alike, long vowels included: the name is the
+	// listed one as Arabic script writes it (حسین موسوی is Hossein Musavi,
+	// not Hassan Moussawi, whose حسن has no long vowel), and goes to review
+	// as "Hossein Musavi" typed in Latin letters does; never a match, as
+	// the short vowels were not written.
+	if a.npairs >= 2 {
 		return c
 	}
 	return capSingleWord
@@ -241,6 +237,9 @@ func abjadCap(a *alignment, listed, queried sanctions.EntityType) float64 {
 // (hanih) is Haniyeh, not Khan. Both are phonetic forms; a first vowel is
 // free (an initial alif carries any vowel).
 func longVowelsAgree(ar, la string) bool {
+	if !diphthongsWritten(ar, la) {
+		return false
+	}
 	if len(ar) > 0 && isVowel(ar[0]) {
 		ar = ar[1:]
 	}
@@ -261,6 +260,28 @@ func longVowelsAgree(ar, la string) bool {
 		j++
 	}
 	return true
+}
+
+// diphthongsWritten reports whether the diphthongs of a Latin spelling
+// (ei, ey: حسین, Hossein; ai, ay: حيدر, Haydar), which Arabic script
+// writes with a ya, have a ya or an alif to stand for them in the
+// transliteration ar (an alif for ai, where a hamza seat follows: قائد,
+// Qaid): حسن (hsn) is Hassan, not Hossein. Both are phonetic forms.
+func diphthongsWritten(ar, la string) bool {
+	needIY, needAI := 0, 0
+	for i := 1; i < len(la); i++ {
+		switch la[i-1 : i+1] {
+		case "ei", "ey":
+			needIY++
+		case "ai", "ay":
+			needAI++
+		}
+	}
+	if needIY+needAI == 0 {
+		return true
+	}
+	iy := strings.Count(ar, "i") + strings.Count(ar, "y")
+	return iy >= needIY && iy+strings.Count(ar, "a") >= needIY+needAI
 }
 
 // vowelClassMatch says whether a letter of the Arabic transliteration may

@@ -9,12 +9,12 @@ import (
 
 // commonArabicNames are the commonest given names and family names of the
 // Arab world, Iran, Afghanistan and Pakistan, as they are written in
-// Arabic script. Two words in Arabic script, read without their short
-// vowels, single out a listed person only when one of them is not among
-// these: Hossein Musavi (حسین موسوی) and Muhammad Ali (محمد علي) are
-// thousands of people each; Amr al-Absi (عمرو العبسي) and Wiam Wahhab
-// (وئام وهاب) are few (abjadCap). The list is written from common
-// knowledge of the names' frequency, not from any labelled set.
+// Arabic script. One such word never singles out a listed name on its
+// own, however few listed words share its consonants: محمد is rare among
+// the words of the lists only because they write it in Latin letters
+// (abjadCap), and a company is not found by a given name (abjadWordSingles).
+// The list is written from common knowledge of the names' frequency, not
+// from any labelled set.
 var commonArabicNames = strings.Fields(`
 محمد محمّد احمد أحمد محمود مصطفى مصطفی علي علی حسن حسين حسین عمر عثمان
 خالد ابراهيم إبراهيم ابراهیم يوسف یوسف سعيد سعید سعد سالم صالح ناصر فهد
