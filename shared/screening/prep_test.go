@@ -93,7 +93,7 @@ func TestDropHonorifics(t *testing.T) {
 	tests := []struct{ in, want []string }{
 		{[]string{"sheikh", "ahmed", "ali"}, []string{"ahmed", "ali"}},
 		{[]string{"dr", "no"}, []string{"no"}},
-		{[]string{"haji"}, []string{"haji"}}, // nothing would remain
+		{[]string{"haji"}, []string{"haji"}},                                         // nothing would remain
 		{[]string{"umair", "naeem", "sheikh"}, []string{"umair", "naeem", "sheikh"}}, // a title ends no name: a family name
 		{[]string{"sheikh", "umair", "naeem", "sheikh"}, []string{"umair", "naeem", "sheikh"}},
 		{[]string{"haji", "zadah"}, []string{"haji", "zadah"}}, // Hajizadeh written apart
