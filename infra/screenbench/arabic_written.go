@@ -53,7 +53,10 @@ func arabicDevQueries(ofac *sanctions.List) ([]labelled, error) {
 		return nil, err
 	}
 	persons, err := arabicCSVQueries(ofac, arabicDevPersonsCSV, "arabic script, dev persons", true)
-	return append(orgs, persons...), err
+	if err != nil {
+		return nil, err
+	}
+	return append(orgs, persons...), nil
 }
 
 func arabicCSVQueries(ofac *sanctions.List, data, set string, allTune bool) ([]labelled, error) {

@@ -322,6 +322,7 @@ func TestArabicScriptTitlesAndCompoundsArePrepared(t *testing.T) {
 		"امیرعلی حاجی زاده":   "amir li haji zadah", // Haji begins Hajizadeh; Amir Ali written as one word
 		"رضاقلی اسماعیلی":     "rza qli asmaili",    // Reza-Gholi
 		"علیزاده":             "lizadah",            // a family name, not Ali + zadeh
+		"محمد الملا":          "mhmd al mla",        // al-Mulla, a family name: a title has no article
 		"مولوي آدم خان اڅکزی": "adm khan achkzi",    // Pashto tse, as in Achakzai
 	} {
 		if got := screening.NormalizeName(q, sanctions.TypePerson); got != want {
@@ -402,6 +403,29 @@ func TestOneArabicScriptWordFindsTheCompanyItSinglesOut(t *testing.T) {
 	}
 	if r := ix.Screen(screening.Query{Name: "طالب"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
 		t.Errorf("طالب: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	// Four consonants, but a common given name: Ibrahim does not single
+	// out a company called IBRAHIM.
+	ix = buildIndex(t, org("1", "IBRAHIM"))
+	if r := ix.Screen(screening.Query{Name: "ابراهيم"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+		t.Errorf("ابراهيم: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}
+
+func TestPersonsNamedLikeALegalFormAreStillFound(t *testing.T) {
+	// Pao, Zao and Co are words of persons' names as well as legal forms:
+	// they do not make the query a company's.
+	ix := buildIndex(t, person("1", "PAO, Hua Chiang"), person("2", "CO, Nguyen Van"))
+	for q, want := range map[string]string{"Hua Chiang Pao": "1", "Nguyen Van Co": "2"} {
+		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
+		if top(r).EntityID != want || r.Outcome != screening.OutcomeMatch {
+			t.Errorf("%s: %s %q %v", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+		}
+	}
+	// A company's legal form spelt out does: Hua Chiang Pao LLC is a company.
+	r := ix.Screen(screening.Query{Name: "Hua Chiang Pao LLC"}, screening.DefaultOptions())
+	if r.Outcome == screening.OutcomeMatch {
+		t.Errorf("Hua Chiang Pao LLC: %s %v", r.Outcome, top(r).Explanation.Formula)
 	}
 }
 

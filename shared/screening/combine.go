@@ -243,11 +243,6 @@ func longVowelsAgree(ar, la string) bool {
 	if len(ar) > 0 && isVowel(ar[0]) {
 		ar = ar[1:]
 	}
-	// A final h after a vowel is the ta marbuta or ha that Latin
-	// spellings drop (حزب الله, hzballh: Hizballah).
-	if n := len(ar); n >= 2 && ar[n-1] == 'h' && isVowel(ar[n-2]) && !strings.HasSuffix(la, "h") {
-		ar = ar[:n-1]
-	}
 	j := 0
 	for i := 0; i < len(ar); i++ {
 		c := ar[i]

@@ -90,7 +90,7 @@ func TestTheSameListsAlwaysMakeTheSameIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(b.Bytes(), d.raw) {
-			t.Fatalf("build %d: %d bytes differ from the first build's %d", i, b.Len(), len(d.raw))
+			t.Fatalf("build %d: its %d bytes differ from the fixture index's %d, built from the same lists", i, b.Len(), len(d.raw))
 		}
 	}
 }

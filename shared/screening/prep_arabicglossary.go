@@ -33,13 +33,13 @@ var arabicGlossary = map[string]string{
 	"صناعيه": "industrial", "صناعي": "industrial", "عامه": "general",
 	"وزاره": "ministry", "وكاله": "agency", "صندوق": "fund", "خدمات": "services",
 	"مقاتله": "fighting", "تحرير": "liberation",
-	"في":   "in",
-	"عراق": "iraq", "شام": "levant", "ليبيا": "libya", "ليبيه": "libyan",
-	"سوريا": "syria", "سوريه": "syria", "صومال": "somalia", "افغانستان": "afghanistan",
-	"باكستان": "pakistan", "پاكستان": "pakistan", "مغرب": "maghreb", "جزيره": "peninsula",
-	"غرب": "west", "شرق": "east", "افريقيا": "africa", "مصر": "egypt", "فلسطين": "palestine",
+	"في":    "in",
+	"ليبيه": "libyan",
+	"سوريه": "syria",
+	"جزيره": "peninsula",
+
 	"فلسطينيه": "palestinian", "جمهوريه": "republic", "جمهوری": "republic",
-	"ایران": "iran", "چین": "china", "خلیج فارس": "persian gulf",
+	"خلیج فارس": "persian gulf",
 	// Arabic: trades and bodies
 	"مصرف": "bank", "عقاري": "real estate", "سياحه": "tourism", "ديني": "religious", "دينيه": "religious",
 	"نقل": "transport", "مقاولات": "contracting", "فصيل": "faction", "شهداء": "martyrs",
@@ -76,7 +76,7 @@ var arabicGlossary = map[string]string{
 	"رایانه": "computer", "نرم افزار": "software", "تحقیقات": "research", "پژوهشگاه": "research institute",
 	"پژوهشکده": "research center", "انرژی": "energy", "نیروگاه": "power plant", "پالایش": "refining",
 	"پالایشگاه": "refinery", "پخش": "distribution", "حفاری": "drilling", "اکتشاف": "exploration", "تولید": "production",
-	"آفریقا": "africa", "اروپا": "europe", "خاورمیانه": "middle east", "اداره": "administration", "قرارگاه": "headquarters",
+	"اداره": "administration", "قرارگاه": "headquarters",
 	"سازندگی": "construction", "مقاومت": "resistance", "ارتش": "army", "انتظامی": "law enforcement", "امنیت": "security",
 	"امنیتی": "security", "دادستانی": "prosecutor", "رادیو": "radio", "تلویزیون": "television", "خبرگزاری": "news agency",
 	"رسانه": "media", "انتشارات": "publications", "فرهنگی": "cultural", "آموزشی": "educational", "مدرسه": "school",
@@ -116,32 +116,18 @@ var arabicGlossary = map[string]string{
 	// Arabic: more bodies, ranks and adjectives of organisations' names.
 	"كبرى": "greater", "كبري": "greater", "عظمى": "great", "الكترونيات": "electronics",
 	"الكترونيه": "electronic", "الكتروني": "electronic", "فرقه": "division", "اولى": "first", "اول": "first",
-	"عربيه": "arab", "بحري": "marine", "شبه القاره": "subcontinent", "هنديه": "indian",
-	"شمال": "north", "جنوب": "south", "وسط": "central", "اوسط": "middle", "متوسط": "mediterranean",
+	"عربيه": "arab", "شبه القاره": "subcontinent", "هنديه": "indian",
+	"وسط": "central", "اوسط": "middle", "متوسط": "mediterranean",
 	"امن": "security", "استخبارات": "intelligence", "جهاز": "service", "هيئه": "authority", "سلطه": "authority", "مديريه": "directorate", "اداره عامه": "general directorate",
 	"قياده": "command", "اركان": "staff", "مجاهدين": "mujahideen",
 	"جند": "soldiers", "نساء": "women", "طلاب": "students",
 	"مصارف": "banks", "مالية": "financial", "ماليه": "financial", "صرافه": "exchange", "حواله": "hawala",
-	"تحويل": "transfer", "اموال": "money", "ذهب": "gold", "مجوهرات": "jewelry", "سيارات": "cars",
+	"تحويل": "transfer", "اموال": "money", "مجوهرات": "jewelry", "سيارات": "cars",
 	"معدات": "equipment", "الات": "machinery", "مصنع": "factory", "مصانع": "factories", "منتجات": "products",
-	"كهرباء": "electricity", "طاقه": "energy", "مياه": "water", "اسمنت": "cement", "حديد": "iron",
+	"كهرباء": "electricity", "طاقه": "energy", "مياه": "water", "اسمنت": "cement",
 	"بلاستيك": "plastics", "نسيج": "textile", "ادوات": "tools", "مستلزمات": "supplies", "توريدات": "supplies",
-	"تسويق": "marketing", "توزيع": "distribution", "وكالات": "agencies", "سفر": "travel", "سياحه وسفر": "travel and tourism",
+	"تسويق": "marketing", "توزيع": "distribution", "وكالات": "agencies", "سياحه وسفر": "travel and tourism",
 	"عقارات": "real estate", "تطوير": "development", "تنميه": "development", "استشارات": "consulting", "حراسه امنيه": "security",
-	// Places organisations are named after (not names of persons: بغدادي,
-	// a nisba, is not read).
-	"دمشق": "damascus", "حلب": "aleppo", "حمص": "homs", "لاذقيه": "latakia", "طرطوس": "tartus",
-	"بغداد": "baghdad", "بصره": "basra", "موصل": "mosul", "بيروت": "beirut", "صيدا": "sidon",
-	"قاهره": "cairo", "اسكندريه": "alexandria", "دبي": "dubai", "ابوظبي": "abu dhabi", "ابو ظبي": "abu dhabi",
-	"شارقه": "sharjah", "عجمان": "ajman", "دوحه": "doha", "كويت": "kuwait", "منامه": "manama", "بحرين": "bahrain",
-	"مسقط": "muscat", "صنعاء": "sanaa", "عدن": "aden", "خرطوم": "khartoum", "غزه": "gaza", "قدس": "jerusalem",
-	"اردن": "jordan", "يمن": "yemen", "سعوديه": "saudi", "قطر": "qatar", "تركيا": "turkey",
-	"روسيا": "russia", "تهران": "tehran", "اصفهان": "isfahan", "شیراز": "shiraz", "مشهد": "mashhad", "تبریز": "tabriz",
-	"کرمان": "kerman", "خوزستان": "khuzestan", "بندرعباس": "bandar abbas", "بندر عباس": "bandar abbas",
-	"کیش": "kish", "قشم": "qeshm", "کابل": "kabul", "قندهار": "kandahar", "هرات": "herat", "کراچی": "karachi",
-	"لاهور": "lahore", "اسلام آباد": "islamabad", "پیشاور": "peshawar", "روسیه": "russia", "ترکیه": "turkey",
-	"ونزوئلا": "venezuela", "بریتانیا": "britain", "انگلستان": "england", "آلمان": "germany",
-	"لبنان": "lebanon", "امارات": "emirates",
 	"نفايات": "waste", "بيئيه": "environmental", "مرفا": "port", "انشاء": "construction", "انابيب": "pipeline",
 	"اغذيه": "foods", "برنامه نویسی": "programming", "کود": "fertilizer", "اوره": "urea", "عملیات": "operations",
 	"معدن": "mining", "آهن": "iron", "کارگزاری": "brokerage", "اجنحه": "wings", "مصفاه": "refinery",
@@ -149,11 +135,44 @@ var arabicGlossary = map[string]string{
 	"خورشید": "solar", "علوم": "sciences", "فنون": "technology", "راکتور": "reactor",
 }
 
+// arabicPlaces are the places organisations are named after, read in
+// English in a translated reading like the glossary's words, but only as
+// written (with or without the article): the adjective in ي that
+// glossaryKey reads as its noun is here a nisba, a person's name
+// (البغدادي, al-Baghdadi; المصري, al-Masri; الشرقي, al-Sharqi).
+var arabicPlaces = map[string]string{
+	"دمشق": "damascus", "حلب": "aleppo", "حمص": "homs", "لاذقيه": "latakia", "طرطوس": "tartus",
+	"بغداد": "baghdad", "بصره": "basra", "موصل": "mosul", "بيروت": "beirut", "صيدا": "sidon", "قاهره": "cairo",
+	"اسكندريه": "alexandria", "دبي": "dubai", "ابوظبي": "abu dhabi", "ابو ظبي": "abu dhabi", "شارقه": "sharjah",
+	"عجمان": "ajman", "دوحه": "doha", "كويت": "kuwait", "منامه": "manama", "بحرين": "bahrain", "مسقط": "muscat",
+	"صنعاء": "sanaa", "عدن": "aden", "خرطوم": "khartoum", "غزه": "gaza", "قدس": "jerusalem", "اردن": "jordan",
+	"يمن": "yemen", "سعوديه": "saudi", "قطر": "qatar", "تركيا": "turkey", "روسيا": "russia", "تهران": "tehran",
+	"اصفهان": "isfahan", "شیراز": "shiraz", "مشهد": "mashhad", "تبریز": "tabriz", "کرمان": "kerman",
+	"خوزستان": "khuzestan", "بندرعباس": "bandar abbas", "بندر عباس": "bandar abbas", "کیش": "kish",
+	"قشم": "qeshm", "کابل": "kabul", "قندهار": "kandahar", "هرات": "herat", "کراچی": "karachi",
+	"لاهور": "lahore", "اسلام آباد": "islamabad", "پیشاور": "peshawar", "روسیه": "russia", "ترکیه": "turkey",
+	"ونزوئلا": "venezuela", "بریتانیا": "britain", "انگلستان": "england", "آلمان": "germany",
+	"لبنان": "lebanon", "امارات": "emirates", "عراق": "iraq", "شام": "levant", "ليبيا": "libya",
+	"سوريا": "syria", "صومال": "somalia", "افغانستان": "afghanistan", "باكستان": "pakistan",
+	"پاكستان": "pakistan", "مغرب": "maghreb", "غرب": "west", "شرق": "east", "افريقيا": "africa", "مصر": "egypt",
+	"فلسطين": "palestine", "ایران": "iran", "چین": "china", "آفریقا": "africa", "اروپا": "europe",
+	"خاورمیانه": "middle east", "شمال": "north", "جنوب": "south",
+}
+
 // glossary is arabicGlossary keyed by arabicKey, so that a word matches
 // whichever of the letters arabicKey folds it is written with.
 var glossary = func() map[string]string {
 	m := make(map[string]string, len(arabicGlossary))
 	for k, v := range arabicGlossary {
+		m[arabicKey(k)] = v
+	}
+	return m
+}()
+
+// places is arabicPlaces keyed by arabicKey.
+var places = func() map[string]string {
+	m := make(map[string]string, len(arabicPlaces))
+	for k, v := range arabicPlaces {
 		m[arabicKey(k)] = v
 	}
 	return m
@@ -203,9 +222,15 @@ func glossaryTerm(w string) (string, bool) {
 	if t, ok := glossaryKey(k); ok {
 		return t, true
 	}
+	if t, ok := places[k]; ok {
+		return t, true
+	}
 	for _, p := range arabicClitics {
 		if rest, ok := strings.CutPrefix(k, p); ok && len(rest) > 2 {
 			if t, ok := glossaryKey(rest); ok && t != "" {
+				return t, true
+			}
+			if t, ok := places[rest]; ok {
 				return t, true
 			}
 		}
@@ -279,7 +304,7 @@ func TranslatedReading(name string, typ sanctions.EntityType) (string, bool) {
 // compared as spelt (englishTokens).
 var englishReadings = func() map[string]bool {
 	m := map[string]bool{}
-	for _, g := range []map[string]string{arabicWords, arabicGlossary} {
+	for _, g := range []map[string]string{arabicWords, arabicGlossary, arabicPlaces} {
 		for _, v := range g {
 			for _, w := range strings.Fields(v) {
 				m[w] = true

@@ -46,7 +46,8 @@ func translateArabicWords(s string) string {
 		}
 		// With the article: الشركة is the company.
 		if rest, ok := strings.CutPrefix(w, "ال"); ok && len(rest) > 4 {
-			if t, ok := arabicWords[rest]; ok && t != "" {
+			// A title has no article: الملا is the family name al-Mulla.
+			if t, ok := arabicWords[rest]; ok && t != "" && t != "mullah" {
 				words[i] = t
 				changed = true
 			}

@@ -74,21 +74,24 @@ var legalFormPhrases = []struct {
 	{[]string{"private", "limited"}, "pvt ltd"},
 }
 
-// companyForms are the legal forms that make a name a company's: a query
-// that has one is not a person, whatever type it gives. Forms that are
-// also words of persons' names (ag, sa, sal, pt, ao...) are not among them.
+// companyForms are the legal forms that make a Latin name a company's: a
+// query that has one is not a person, whatever type it gives. Forms that
+// are also words of persons' names are not among them: AG (Iyad ag
+// Ghali), SA, SAL, PT, AO, and Co, Pao and Zao (Nguyen Van Co, PAO Yu
+// Liang). A name from Arabic script is a company's when its words read as
+// a legal form (arabicLegalForms: شركة is co).
 var companyForms = map[string]bool{
-	"llc": true, "ltd": true, "inc": true, "corp": true, "co": true, "gmbh": true, "sarl": true, "srl": true,
+	"llc": true, "ltd": true, "inc": true, "corp": true, "gmbh": true, "sarl": true, "srl": true,
 	"plc": true, "pjsc": true, "pjs": true, "ojsc": true, "cjsc": true, "jsc": true, "ooo": true, "oao": true,
-	"zao": true, "pao": true, "bhd": true, "pte": true, "pvt": true, "llp": true, "fze": true, "dmcc": true,
+	"bhd": true, "pte": true, "pvt": true, "llp": true, "fze": true, "dmcc": true,
 	"fzc": true, "fzco": true, "fzllc": true, "ltda": true, "wll": true, "saog": true, "saoc": true,
 }
 
 // namesCompany says whether prepared name tokens have a company's legal
-// form (in a name from Arabic script, read from its words: arabicLegalForms).
+// form.
 func namesCompany(toks []Token) bool {
 	for _, t := range toks {
-		if companyForms[t.Text] && (!t.Abjad || arabicLegalForms[t.Text]) {
+		if t.Abjad && arabicLegalForms[t.Text] || !t.Abjad && companyForms[t.Text] {
 			return true
 		}
 	}

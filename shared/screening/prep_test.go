@@ -169,11 +169,49 @@ func TestPhoneticFormConvergesTransliterations(t *testing.T) {
 // glossary's reading would depend on the order a map is built in.
 func TestGlossaryWordsAreUnambiguous(t *testing.T) {
 	seen := map[string]string{}
-	for k, v := range arabicGlossary {
-		ak := arabicKey(k)
-		if o, ok := seen[ak]; ok && o != v {
-			t.Errorf("%q folds to %q: read as %q and as %q", k, ak, v, o)
+	for _, g := range []map[string]string{arabicGlossary, arabicPlaces} {
+		for k, v := range g {
+			ak := arabicKey(k)
+			if o, ok := seen[ak]; ok && o != v {
+				t.Errorf("%q folds to %q: read as %q and as %q", k, ak, v, o)
+			}
+			seen[ak] = v
 		}
-		seen[ak] = v
+	}
+}
+
+// TestCommonNamesAreNamesNotGlossaryWords: every entry of the common names
+// is one word of a person's name, and the glossary reads none of them in
+// English (a nisba is not a place: المصري is al-Masri, not Egypt).
+func TestCommonNamesAreNamesNotGlossaryWords(t *testing.T) {
+	for _, n := range commonArabicNames {
+		words := 0
+		for _, tok := range PrepareName(n, sanctions.TypePerson) {
+			if tok.Text != "al" {
+				words++
+			}
+		}
+		if words != 1 {
+			t.Errorf("%s prepares to %d words, want 1", n, words)
+		}
+		if r, ok := glossaryTerm(n); ok {
+			t.Errorf("%s has the glossary reading %q", n, r)
+		}
+	}
+}
+
+// TestAMisspeltLegalFormReadsTheSameEveryTime: a word near two legal forms
+// gets the same one on every call (a map's order once chose).
+func TestAMisspeltLegalFormReadsTheSameEveryTime(t *testing.T) {
+	for _, w := range []string{"companie", "companies", "limted", "corporaton"} {
+		first := canonicalLegalForm(w)
+		for range 50 {
+			if got := canonicalLegalForm(w); got != first {
+				t.Fatalf("canonicalLegalForm(%q) = %q, then %q", w, first, got)
+			}
+		}
+	}
+	if got := canonicalLegalForm("companies"); got != "co" {
+		t.Errorf("companies: %q, want co", got)
 	}
 }

@@ -18,6 +18,7 @@ type scored struct {
 	ctyGrade     CountryAgreement
 	ctyListed    string
 	typeGrade    TypeAgreement
+	typeInferred bool // the query's type was read from its legal form
 }
 
 // getScratch takes per-query working memory from a bounded free list
@@ -57,14 +58,27 @@ type Prepared struct {
 	// a name written in two scripts read in each, an Arabic-script
 	// organisation name with its glossary words in English or read in
 	// construct. Empty for most names.
-	Alt []PreparedReading `json:"a,omitempty"`
-	// Company: the name, in one of its readings, has a company's legal
-	// form (namesCompany): a person of the same name is the wrong type.
-	Company   bool           `json:"co,omitempty"`
-	DOB       sanctions.Date `json:"d,omitzero"`
-	Countries []string       `json:"c,omitempty"`
+	Alt       []PreparedReading `json:"a,omitempty"`
+	DOB       sanctions.Date    `json:"d,omitzero"`
+	Countries []string          `json:"c,omitempty"`
 	// Query keeps the type and the kinds of list (Name and DOB are not needed again).
 	Query Query `json:"q"`
+}
+
+// namesCompany says whether the name, in one of its readings, has a
+// company's legal form: a person of the same name is then the wrong type.
+// It is derived from the tokens each time, not kept: monitoring keeps
+// Prepared queries for weeks.
+func (p *Prepared) namesCompany() bool {
+	if namesCompany(p.Tokens) {
+		return true
+	}
+	for _, r := range p.Alt {
+		if namesCompany(r.Tokens) {
+			return true
+		}
+	}
+	return false
 }
 
 // Prepare prepares q for ScreenPrepared.
@@ -76,10 +90,6 @@ func Prepare(q Query) Prepared {
 			englishTokens(toks)
 		}
 		p.Alt = append(p.Alt, PreparedReading{Tokens: toks, Quality: r.Quality, Organisation: r.Organisation})
-	}
-	p.Company = namesCompany(p.Tokens)
-	for _, r := range p.Alt {
-		p.Company = p.Company || namesCompany(r.Tokens)
 	}
 	p.DOB, _ = ParseQueryDate(q.DOB)
 	p.Query.Name, p.Query.DOB = "", ""
@@ -235,7 +245,7 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, 
 		res.Notes = append(res.Notes, "name contains a script without transliteration; only exact same-script names can match")
 	}
 
-	qDOB, qCty := p.DOB, p.Countries
+	quals := qualifiers{dob: p.DOB, countries: p.Countries, typ: q.Type, company: p.namesCompany()}
 	s.best = s.best[:0]
 	s.memo.next()
 	s.joins.next()
@@ -259,7 +269,7 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, 
 		if al.score == 0 {
 			continue
 		}
-		c := ix.score(s, e, n, &al, qDOB, qCty, q.Type, p.Company, readingQuality)
+		c := ix.score(s, e, n, &al, &quals, readingQuality)
 		if c.final < opt.MinScore {
 			continue
 		}
@@ -291,7 +301,7 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, 
 		if i == opt.MaxResults {
 			break
 		}
-		m := ix.match(&s.best[i], q, qDOB, qCty)
+		m := ix.match(&s.best[i], &quals)
 		m.Outcome = opt.Thresholds.outcome(m.Score)
 		res.Matches = append(res.Matches, m)
 	}
@@ -351,7 +361,16 @@ func (ix *Index) queryWeight(text string, sims []vocabSim) float64 {
 
 // score compares the qualifiers of entity e and combines them with the
 // name score of its name n.
-func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Date, qCty []string, qType sanctions.EntityType, company bool, readingQuality float64) scored {
+// qualifiers are what a query says besides its name.
+type qualifiers struct {
+	dob       sanctions.Date
+	countries []string
+	typ       sanctions.EntityType
+	// company: the name has a company's legal form (Prepared.namesCompany).
+	company bool
+}
+
+func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qq *qualifiers, readingQuality float64) scored {
 	typ := typeOf(ix.entType[e])
 	c := scored{entity: e, name: n, dobGrade: DOBUnknown, dobIdx: -1}
 	if typ == sanctions.TypePerson || typ == sanctions.TypeUnknown {
@@ -359,26 +378,27 @@ func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Da
 		for _, p := range ix.entDOBs[ix.entDOBOff[e]:ix.entDOBOff[e+1]] {
 			s.dates = append(s.dates, unpackDate(p))
 		}
-		c.dobGrade, c.comp.dob, c.dobIdx = compareDOB(qDOB, s.dates)
+		c.dobGrade, c.comp.dob, c.dobIdx = compareDOB(qq.dob, s.dates)
 	}
-	c.ctyGrade, c.comp.country, c.ctyListed = compareCountry(qCty, ix.entCtys[ix.entCtyOff[e]:ix.entCtyOff[e+1]])
-	asked := qType
-	if asked == sanctions.TypeUnknown && typ == sanctions.TypePerson && company {
+	c.ctyGrade, c.comp.country, c.ctyListed = compareCountry(qq.countries, ix.entCtys[ix.entCtyOff[e]:ix.entCtyOff[e+1]])
+	asked := qq.typ
+	if asked == sanctions.TypeUnknown && typ == sanctions.TypePerson && qq.company {
 		// A query with a company's legal form (معمار ش م م, "Acme
 		// LLC") names a company, not the person of the same name.
 		asked = sanctions.TypeOrganisation
+		c.typeInferred = true
 	}
 	c.typeGrade, c.comp.typ = compareType(asked, typ)
 	flags := ix.nameFlags[n]
 	c.comp.name = al.score
 	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0) * readingQuality
-	c.comp.cap = nameCap(al, flags&flagWeak != 0, typ, qType)
+	c.comp.cap = nameCap(al, flags&flagWeak != 0, typ, qq.typ)
 	if c.comp.dob > 0 && !al.strong {
 		// A birth date that agrees accounts for the loosely matched
 		// word: the name caps are those of a name matched in full.
 		strong := *al
 		strong.strong = true
-		c.comp.cap = nameCap(&strong, flags&flagWeak != 0, typ, qType)
+		c.comp.cap = nameCap(&strong, flags&flagWeak != 0, typ, qq.typ)
 	}
 	c.final = combine(c.comp)
 	return c
@@ -387,10 +407,10 @@ func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qDOB sanctions.Da
 // match builds the reported match and its explanation.
 // Each qualifier shows both values compared: what the query said and what is listed (the
 // listed value closest to the query's, or the first listed one when nothing compared).
-func (ix *Index) match(c *scored, q Query, qDOB sanctions.Date, qCty []string) Match {
+func (ix *Index) match(c *scored, qq *qualifiers) Match {
 	e, n := c.entity, c.name
 	typ := typeOf(ix.entType[e])
-	dob := ComponentResult{Agreement: string(c.dobGrade), Adjustment: c.comp.dob, Queried: qDOB.String()}
+	dob := ComponentResult{Agreement: string(c.dobGrade), Adjustment: c.comp.dob, Queried: qq.dob.String()}
 	dobs := ix.entDOBs[ix.entDOBOff[e]:ix.entDOBOff[e+1]]
 	switch {
 	case c.dobIdx >= 0:
@@ -400,13 +420,16 @@ func (ix *Index) match(c *scored, q Query, qDOB sanctions.Date, qCty []string) M
 	}
 	ctys := ix.entCtys[ix.entCtyOff[e]:ix.entCtyOff[e+1]]
 	country := ComponentResult{Agreement: string(c.ctyGrade), Adjustment: c.comp.country, Listed: c.ctyListed}
-	if len(qCty) > 0 {
-		country.Queried = qCty[0]
+	if len(qq.countries) > 0 {
+		country.Queried = qq.countries[0]
 	}
 	if country.Listed == "" && len(ctys) > 0 {
 		country.Listed = ctys[0]
 	}
-	typeRes := ComponentResult{Agreement: string(c.typeGrade), Adjustment: c.comp.typ, Queried: string(q.Type), Listed: string(typ)}
+	typeRes := ComponentResult{Agreement: string(c.typeGrade), Adjustment: c.comp.typ, Queried: string(qq.typ), Listed: string(typ)}
+	if c.typeInferred {
+		typeRes.Queried = string(sanctions.TypeOrganisation) + " (read from the company's legal form in the name)"
+	}
 	ex := explanation(c.comp, c.align.explain(), dob, country, typeRes)
 	flags := ix.nameFlags[n]
 	ex.MatchedName = ix.nameDisplay[n]

@@ -295,3 +295,26 @@ func TestACommonFirstNameLeftOutDoesNotCapAPerson(t *testing.T) {
 		t.Errorf("cap %.2f: a common first name left out should not cap the name", got)
 	}
 }
+
+// TestLongVowelsAgree: the long vowels and diphthongs an Arabic-script
+// word writes, and its letters for sounds Arabic lacks (b for p, f for
+// v), against Latin spellings (both in phonetic form).
+func TestLongVowelsAgree(t *testing.T) {
+	for _, tt := range []struct {
+		ar, la string
+		want   bool
+	}{
+		{"hsin", phoneticForm("hossein"), true},
+		{"hsn", phoneticForm("hossein"), false}, // Hassan writes no diphthong
+		{"hsn", phoneticForm("hassan"), true},
+		{"hsin", phoneticForm("ehsan"), false},
+		{"ambls", phoneticForm("impulse"), true}, // امبلس: b for p
+		{"nufa", phoneticForm("nova"), true},     // نوفا: f for v
+		{"qad", phoneticForm("qaid"), true},      // قائد: the alif stands for ai
+		{"hidr", phoneticForm("haydar"), true},
+	} {
+		if got := longVowelsAgree(phoneticForm(tt.ar), tt.la); got != tt.want {
+			t.Errorf("longVowelsAgree(%q, %q) = %v, want %v", tt.ar, tt.la, got, tt.want)
+		}
+	}
+}
