@@ -57,6 +57,17 @@ type snapshotItem struct {
 	Batches   int64  `dynamodbav:"batches"`
 	Users     int64  `dynamodbav:"users"`
 	PlannedAt string `dynamodbav:"plannedAt"`
+	// PrepareVersion is the screening.PrepareVersion the snapshot's queries
+	// were prepared under; a snapshot of another version (written before a
+	// release that prepares names differently) is not used, so that a
+	// delta run screens every user as a full run would.
+	PrepareVersion int `dynamodbav:"prepareVersion"`
+}
+
+// usable says whether the snapshot item may serve tenant t's delta run at now.
+func (it snapshotItem) usable(t store.TenantID, now time.Time) bool {
+	at, err := store.ParseTime(it.PlannedAt)
+	return err == nil && it.TenantID == string(t) && now.Sub(at) <= snapshotMaxAge && it.PrepareVersion == screening.PrepareVersion
 }
 
 func (snapshotItem) EntityType() string { return "monitoring_snapshot" }
@@ -121,7 +132,8 @@ func (s *Service) markSnapshot(ctx context.Context, t store.TenantID, r Run) err
 	if s.Snapshots == nil || r.Delta || r.Batches == 0 {
 		return nil
 	}
-	err := s.Store.PutIf(ctx, store.MonitoringSnapshotKey(t), snapshotItem{TenantID: string(t), RunID: r.ID, Batches: r.Batches, Users: r.Screened, PlannedAt: r.PlannedAt},
+	err := s.Store.PutIf(ctx, store.MonitoringSnapshotKey(t), snapshotItem{TenantID: string(t), RunID: r.ID, Batches: r.Batches, Users: r.Screened, PlannedAt: r.PlannedAt,
+		PrepareVersion: screening.PrepareVersion},
 		store.Cond{Expr: "attribute_not_exists(#pk) OR #at < :at", Names: map[string]string{"#pk": store.AttrPK, "#at": "plannedAt"},
 			Values: map[string]any{":at": r.PlannedAt}})
 	if errors.Is(err, store.ErrConditionFailed) {
@@ -143,8 +155,7 @@ func (s *Service) snapshot(ctx context.Context, t store.TenantID) (snapshotItem,
 	if err != nil {
 		return snapshotItem{}, false, fmt.Errorf("monitoring: read snapshot: %w", err)
 	}
-	at, err := store.ParseTime(it.PlannedAt)
-	if err != nil || it.TenantID != string(t) || s.now().Sub(at) > snapshotMaxAge {
+	if !it.usable(t, s.now()) {
 		return snapshotItem{}, false, nil
 	}
 	return it, true, nil

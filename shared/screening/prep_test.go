@@ -1,6 +1,8 @@
 package screening
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -213,5 +215,41 @@ func TestAMisspeltLegalFormReadsTheSameEveryTime(t *testing.T) {
 	}
 	if got := canonicalLegalForm("companies"); got != "co" {
 		t.Errorf("companies: %q, want co", got)
+	}
+}
+
+// preparedCorpus is a fixed sample of names in the scripts and kinds
+// PrepareName handles; preparedCorpusDigest is the digest of what
+// PrepareName and Readings make of it under PrepareVersion.
+var preparedCorpus = []struct {
+	name string
+	typ  sanctions.EntityType
+}{
+	{"PUTIN, Vladimir Vladimirovich", sanctions.TypePerson}, {"Siemens Aktiengesellschaft", sanctions.TypeOrganisation},
+	{"JOINT-STOCK COMPANY RENOVA GROUP OF COMPANIES", sanctions.TypeOrganisation}, {"Iyad ag Ghali", sanctions.TypePerson},
+	{"Ким Чен Ын", sanctions.TypeUnknown}, {"Аль-Багдади", sanctions.TypeUnknown}, {"Umair Naeem Sheikh", sanctions.TypeUnknown},
+	{"حسین موسوی", sanctions.TypeUnknown}, {"ملا محمد عمر", sanctions.TypePerson}, {"بديع معلا", sanctions.TypeUnknown},
+	{"امیرعلی حاجی زاده", sanctions.TypeUnknown}, {"مولوي آدم خان اڅکزی", sanctions.TypeUnknown},
+	{"عبد الله يحيى الحاكم", sanctions.TypeUnknown}, {"شرکت کشتیرانی والفجر", sanctions.TypeUnknown},
+	{"ميراج لإدارة النفايات والخدمات البيئية ش م م", sanctions.TypeUnknown}, {"الفرقة الأولى في الجيش العربي السوري", sanctions.TypeUnknown},
+	{"Agha Jan Alizai اغا جان عالیزی", sanctions.TypeUnknown}, {"محمد الملا", sanctions.TypeUnknown}, {"ﻤﺤﻤﺪ", sanctions.TypeUnknown},
+}
+
+const preparedCorpusDigest = "v2:72ea4a78a0ddeb62c8483198"
+
+// TestPrepareVersionCoversThePreparedCorpus: a change to what names are
+// prepared into must come with a new PrepareVersion (monitoring then
+// re-prepares its snapshots' queries), recorded here with its digest.
+func TestPrepareVersionCoversThePreparedCorpus(t *testing.T) {
+	h := sha256.New()
+	for _, c := range preparedCorpus {
+		fmt.Fprintf(h, "%s\x00%s\x00", c.name, NormalizeName(c.name, c.typ))
+		for _, r := range Readings(c.name, c.typ) {
+			fmt.Fprintf(h, "%s\x00%.2f\x00%v\x00", NormalizeName(r.Name, c.typ), r.Quality, r.Translated)
+		}
+	}
+	got := fmt.Sprintf("v%d:%x", PrepareVersion, h.Sum(nil)[:12])
+	if got != preparedCorpusDigest {
+		t.Errorf("the preparation of the corpus is %s, recorded %s: if PrepareName or Readings changed on purpose, bump PrepareVersion and record the new digest", got, preparedCorpusDigest)
 	}
 }
