@@ -412,6 +412,20 @@ func TestOneArabicScriptWordFindsTheCompanyItSinglesOut(t *testing.T) {
 	}
 }
 
+func TestALongArabicNameWithOneWordSpeltOtherwiseReachesReview(t *testing.T) {
+	// هاشم (Hashim) where the list has Hishan: one consonant apart, in a
+	// name whose four other words agree. In a two-word name the same
+	// difference is another person.
+	ix := buildIndex(t, person("1", "AL MAZIDIH, Akram Turki Hishan"), person("2", "TURKI, Hishan"))
+	r := ix.Screen(screening.Query{Name: "أكرم تركي هاشم المزيده"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome != screening.OutcomePotentialMatch {
+		t.Errorf("أكرم تركي هاشم المزيده: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	if r := ix.Screen(screening.Query{Name: "هاشم تركي"}, screening.DefaultOptions()); r.Outcome != screening.OutcomeClear {
+		t.Errorf("هاشم تركي: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}
+
 func TestPersonsNamedLikeALegalFormAreStillFound(t *testing.T) {
 	// Pao, Zao and Co are words of persons' names as well as legal forms:
 	// they do not make the query a company's.

@@ -841,6 +841,7 @@ func (a *alignment) loosePairs(qSim, nSim *[maxTok]float64) {
 			words++
 		}
 	}
+	a.looseAbjadPair(qSim, nSim)
 	for i := range a.q {
 		q := &a.q[i]
 		if a.qUsed[i] || len(q.text) < 4 || q.legal || q.abjad {
@@ -877,6 +878,54 @@ func (a *alignment) loosePairs(qSim, nSim *[maxTok]float64) {
 		qSim[i], nSim[bj] = bs, bs
 		a.pairs[a.npairs] = alignedPair{uint8(i), uint8(bj), bs}
 		a.npairs++
+	}
+}
+
+// looseAbjadPair pairs, in a long name from Arabic script whose other
+// words are matched strongly, a word left over with a listed word left over
+// whose consonants are one away from its own (هاشم, hshm, and Hishan,
+// hshn: a misreading or a list's other spelling). It counts in coverage,
+// never as a strong match (looseTokenSim); two-word and three-word names,
+// where one word more or less is another person, are left alone.
+func (a *alignment) looseAbjadPair(qSim, nSim *[maxTok]float64) {
+	words := 0
+	for i := range a.q {
+		if a.q[i].abjad && len(a.q[i].akey) > 0 && a.q[i].text != "al" && !a.q[i].legal {
+			words++
+		}
+	}
+	if words < 4 || a.npairs == maxTok {
+		return
+	}
+	strong := 0
+	for _, p := range a.pairs[:a.npairs] {
+		if p.sim >= strongTokenSim && a.q[p.qi].text != "al" {
+			strong++
+		}
+	}
+	if strong < 3 {
+		return
+	}
+	for i := range a.q {
+		q := &a.q[i]
+		if a.qUsed[i] || !q.abjad || len(q.akey) < 3 || q.text == "al" {
+			continue
+		}
+		for j := range a.n {
+			n := &a.n[j]
+			if a.nUsed[j] || n.abjad || n.legal {
+				continue
+			}
+			nk := n.keyOf()
+			if len(nk) < 3 || nk[0] != q.akey[0] || damerauDistance(q.akey, nk, 1) > 1 {
+				continue
+			}
+			a.qUsed[i], a.nUsed[j] = true, true
+			qSim[i], nSim[j] = looseTokenSim, looseTokenSim
+			a.pairs[a.npairs] = alignedPair{uint8(i), uint8(j), looseTokenSim}
+			a.npairs++
+			return // one word only
+		}
 	}
 }
 
