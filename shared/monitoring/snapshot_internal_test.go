@@ -18,7 +18,7 @@ func TestASnapshotOfAnotherPreparationIsNotUsed(t *testing.T) {
 		t.Fatalf("a day-old snapshot of this version is not used: %+v", it)
 	}
 	for name, mutate := range map[string]func(*snapshotItem){
-		"another preparation": func(i *snapshotItem) { i.PrepareVersion = screening.PrepareVersion - 1 },
+		"another preparation":          func(i *snapshotItem) { i.PrepareVersion = screening.PrepareVersion - 1 },
 		"no version (before versions)": func(i *snapshotItem) { i.PrepareVersion = 0 },
 		"another tenant":               func(i *snapshotItem) { i.TenantID = "t2" },
 		"too old":                      func(i *snapshotItem) { i.PlannedAt = store.FormatTime(now.Add(-snapshotMaxAge - time.Hour)) },
