@@ -240,6 +240,12 @@ func longVowelsAgree(ar, la string) bool {
 	if !diphthongsWritten(ar, la) {
 		return false
 	}
+	// The phonetic form drops a Latin word's final h after a vowel (Salah
+	// is "sala"): the final h of the Arabic (صالح, "salh") is then not
+	// looked for.
+	if n := len(ar); n >= 2 && ar[n-1] == 'h' && la != "" && isVowel(la[len(la)-1]) {
+		ar = ar[:n-1]
+	}
 	if len(ar) > 0 && isVowel(ar[0]) {
 		ar = ar[1:]
 	}

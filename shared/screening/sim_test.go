@@ -312,6 +312,8 @@ func TestLongVowelsAgree(t *testing.T) {
 		{"nufa", phoneticForm("nova"), true},     // نوفا: f for v
 		{"qad", phoneticForm("qaid"), true},      // قائد: the alif stands for ai
 		{"hidr", phoneticForm("haydar"), true},
+		{"salh", phoneticForm("salah"), true}, // صالح: the final h Latin phonetic forms drop
+		{"salh", phoneticForm("saleh"), true},
 	} {
 		if got := longVowelsAgree(phoneticForm(tt.ar), tt.la); got != tt.want {
 			t.Errorf("longVowelsAgree(%q, %q) = %v, want %v", tt.ar, tt.la, got, tt.want)
