@@ -66,7 +66,7 @@ var arabicGlossary = map[string]string{
 	// More of the words companies and institutions of Iran and the Arab
 	// world are named with (a domain glossary, not drawn from any list).
 	"صادرات": "export", "واردات": "import", "مسکن": "housing", "نوسازی": "renovation", "بازسازی": "reconstruction",
-	"مدیریت": "management", "پروژه": "project", "مشاوره": "consulting", "مشاوران": "consultants", "مهندسین": "engineers",
+	"مدیریت": "management", "پروژه": "project", "مشاوره": "consulting", "مشاور": "consultant", "مشاوران": "consultants", "مهندسین": "engineers",
 	"پیمانکاری": "contracting", "سازه": "structures", "تجهیزات": "equipment", "قطعات": "parts", "ماشین سازی": "machinery",
 	"فلزات": "metals", "آلومینیوم": "aluminium", "سیمان": "cement", "شیمیایی": "chemical", "داروسازی": "pharmaceutical",
 	"دارویی": "pharmaceutical", "پزشکی": "medical", "بهداشت": "health", "غذایی": "food", "حمل و نقل": "transportation",
@@ -107,7 +107,7 @@ var arabicGlossary = map[string]string{
 	"سازمان یافته": "organized", "بررسی": "investigate", "عمران": "civil", "ساختمان": "construction",
 	"فرع": "branch", "تجاري": "commercial", "ناقلات": "tankers", "موارد": "resources", "بث": "broadcasting",
 	"المحدودة المسؤولية": "llc", "محدودة المسؤولية": "llc", "ذات المسؤولية المحدودة": "llc",
-	"المساهمة المغفلة الخاصة": "private jsc", "المساهمة المغفلة": "jsc",
+	"المساهمة المغفلة الخاصة": "pjs", "المساهمة المغفلة": "jsc",
 	// Persian plurals written apart (فناوری های: technologies) add nothing
 	// to a translated word.
 	"ها": "", "های": "",

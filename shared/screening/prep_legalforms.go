@@ -72,6 +72,7 @@ var legalFormPhrases = []struct {
 	{[]string{"aktsionernoe", "obshchestvo"}, "ao"},
 	{[]string{"sociedad", "de", "responsabilidad", "limitada"}, "srl"},
 	{[]string{"private", "limited"}, "pvt ltd"},
+	{[]string{"private", "jsc"}, "pjs"},
 }
 
 // companyForms are the legal forms that make a Latin name a company's: a

@@ -233,9 +233,10 @@ var preparedCorpus = []struct {
 	{"عبد الله يحيى الحاكم", sanctions.TypeUnknown}, {"شرکت کشتیرانی والفجر", sanctions.TypeUnknown},
 	{"ميراج لإدارة النفايات والخدمات البيئية ش م م", sanctions.TypeUnknown}, {"الفرقة الأولى في الجيش العربي السوري", sanctions.TypeUnknown},
 	{"Agha Jan Alizai اغا جان عالیزی", sanctions.TypeUnknown}, {"محمد الملا", sanctions.TypeUnknown}, {"ﻤﺤﻤﺪ", sanctions.TypeUnknown},
+	{"COASTAL REFINERY COMPANY PRIVATE JSC", sanctions.TypeOrganisation}, {"شركة مصفاة الساحل المساهمة المغفلة الخاصة", sanctions.TypeUnknown},
 }
 
-const preparedCorpusDigest = "v2:72ea4a78a0ddeb62c8483198"
+const preparedCorpusDigest = "v2:67b4ac405bb746a8dcb853b4"
 
 // TestPrepareVersionCoversThePreparedCorpus: a change to what names are
 // prepared into must come with a new PrepareVersion (monitoring then
