@@ -289,13 +289,17 @@ var compoundTails = map[string]bool{
 // splitPersianCompounds writes apart the compounds of compoundHeads and
 // compoundTails.
 func splitPersianCompounds(s string) string {
+	if !strings.ContainsFunc(s, isArabic) {
+		return s
+	}
 	words := strings.Fields(s)
 	changed := false
 	for i, w := range words {
+		// persianLetters keeps byte offsets: its letters are all two
+		// bytes, so the word is cut where its Persian spelling is.
+		pw := persianLetters(w)
 		for _, h := range compoundHeads {
-			// persianLetters keeps byte offsets: its letters are all two
-			// bytes, so the word is cut where its Persian spelling is.
-			rest, ok := strings.CutPrefix(persianLetters(w), h)
+			rest, ok := strings.CutPrefix(pw, h)
 			if !ok || !compoundTails[strings.TrimPrefix(rest, "\u200c")] {
 				continue
 			}
