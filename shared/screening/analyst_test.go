@@ -323,6 +323,7 @@ func TestArabicScriptTitlesAndCompoundsArePrepared(t *testing.T) {
 		"رضاقلی اسماعیلی":     "rza qli asmaili",    // Reza-Gholi
 		"علیزاده":             "lizadah",            // a family name, not Ali + zadeh
 		"محمد الملا":          "mhmd al mla",        // al-Mulla, a family name: a title has no article
+		"مجید آقایی":          "mjid aqai",          // the Persian ending ایی is a and i (Aghaei), its first ya a glide
 		"مولوي آدم خان اڅکزی": "adm khan achkzi",    // Pashto tse, as in Achakzai
 	} {
 		if got := screening.NormalizeName(q, sanctions.TypePerson); got != want {

@@ -246,6 +246,17 @@ func longVowelsAgree(ar, la string) bool {
 	if n := len(ar); n >= 2 && ar[n-1] == 'h' && la != "" && isVowel(la[len(la)-1]) {
 		ar = ar[:n-1]
 	}
+	// A final ya after a consonant is i or, in Persian spellings of Arabic
+	// names, the alif maqsura a (مرتضی: Morteza, مصطفی: Mostafa); in a
+	// word of four letters or more, where it is not the word's only vowel.
+	if n := len(ar); n >= 4 && ar[n-1] == 'i' && !isVowel(ar[n-2]) && strings.HasSuffix(la, "a") {
+		ar = ar[:n-1]
+	}
+	// The a transliteration writes between a consonant and h to keep them
+	// apart (زهير, "zahir": not "zh") is no written vowel.
+	if i := strings.IndexByte(ar, 'h'); i >= 2 && ar[i-1] == 'a' && strings.IndexByte("skgdtzcp", ar[i-2]) >= 0 {
+		ar = ar[:i-1] + ar[i:]
+	}
 	if len(ar) > 0 && isVowel(ar[0]) {
 		ar = ar[1:]
 	}

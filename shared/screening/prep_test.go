@@ -233,10 +233,11 @@ var preparedCorpus = []struct {
 	{"عبد الله يحيى الحاكم", sanctions.TypeUnknown}, {"شرکت کشتیرانی والفجر", sanctions.TypeUnknown},
 	{"ميراج لإدارة النفايات والخدمات البيئية ش م م", sanctions.TypeUnknown}, {"الفرقة الأولى في الجيش العربي السوري", sanctions.TypeUnknown},
 	{"Agha Jan Alizai اغا جان عالیزی", sanctions.TypeUnknown}, {"محمد الملا", sanctions.TypeUnknown}, {"ﻤﺤﻤﺪ", sanctions.TypeUnknown},
+	{"مجید آقایی", sanctions.TypeUnknown}, {"مرتضی رضایی", sanctions.TypePerson},
 	{"COASTAL REFINERY COMPANY PRIVATE JSC", sanctions.TypeOrganisation}, {"شركة مصفاة الساحل المساهمة المغفلة الخاصة", sanctions.TypeUnknown},
 }
 
-const preparedCorpusDigest = "v2:67b4ac405bb746a8dcb853b4"
+const preparedCorpusDigest = "v2:e59b8e2fc6870f93cfae16f2"
 
 // TestPrepareVersionCoversThePreparedCorpus: a change to what names are
 // prepared into must come with a new PrepareVersion (monitoring then

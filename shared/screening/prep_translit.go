@@ -157,6 +157,14 @@ func arabicLetter(rs []rune, i int, persian bool) string {
 		}
 		return "u"
 	case 'ي', 'ی', 'ې', 'ۍ', 'ے':
+		// The Persian ending ایی (آقایی: Aghaei, رضایی: Rezaei) is a and
+		// i: the first ya is the glide Latin spellings leave out.
+		if persianAyiEnding(rs, i) {
+			return ""
+		}
+		if i >= 2 && persianAyiEnding(rs, i-1) {
+			return "i"
+		}
 		if start || prevIsVowelLetter(rs, i) {
 			return "y"
 		}
@@ -252,6 +260,14 @@ func prevIsVowelLetter(rs []rune, i int) bool {
 		return true
 	}
 	return false
+}
+
+// persianAyiEnding reports whether rs[i] is the first ya of a word's final
+// alif and two yas (ایی).
+func persianAyiEnding(rs []rune, i int) bool {
+	isYa := func(r rune) bool { return r == 'ي' || r == 'ی' }
+	return i >= 1 && rs[i-1] == 'ا' && isYa(rs[i]) && i+1 < len(rs) && isYa(rs[i+1]) &&
+		(i+2 == len(rs) || !isArabicLetter(rs[i+2]))
 }
 
 // endsInDigraphLetter reports whether the text so far ends in a consonant

@@ -314,6 +314,11 @@ func TestLongVowelsAgree(t *testing.T) {
 		{"hidr", phoneticForm("haydar"), true},
 		{"salh", phoneticForm("salah"), true}, // صالح: the final h Latin phonetic forms drop
 		{"salh", phoneticForm("saleh"), true},
+		{"mrtzi", phoneticForm("morteza"), true}, // مرتضی: Persian writes the alif maqsura as ya
+		{"mrtzi", phoneticForm("mortezi"), true},
+		{"zahir", phoneticForm("zuhayr"), true}, // زهير: the a only keeps z and h apart
+		{"rzai", phoneticForm("rezaie"), true},  // رضایی
+		{"ri", phoneticForm("ra"), false},       // ری is not Ra
 	} {
 		if got := longVowelsAgree(phoneticForm(tt.ar), tt.la); got != tt.want {
 			t.Errorf("longVowelsAgree(%q, %q) = %v, want %v", tt.ar, tt.la, got, tt.want)
