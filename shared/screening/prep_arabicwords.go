@@ -38,7 +38,19 @@ func translateArabicWords(s string) string {
 	}
 	words := strings.Fields(s)
 	changed := false
-	for i, w := range words {
+	for i := 0; i < len(words); i++ {
+		// A legal form of several words (با مسئولیت محدود: Ltd.), which
+		// lists always write in English.
+		if n, t := arabicLegalPhraseAt(words, i); n > 0 {
+			words[i] = t
+			for k := 1; k < n; k++ {
+				words[i+k] = ""
+			}
+			i += n - 1
+			changed = true
+			continue
+		}
+		w := words[i]
 		if t, ok := arabicWords[w]; ok {
 			words[i] = t
 			changed = true
@@ -57,6 +69,30 @@ func translateArabicWords(s string) string {
 		return s
 	}
 	return strings.Join(strings.Fields(strings.Join(words, " ")), " ")
+}
+
+// arabicLegalPhrases are the legal forms Arabic and Persian write in
+// several words or by their initials, as lists write them in English.
+var arabicLegalPhrases = map[string]string{
+	"با مسئولیت محدود": "ltd", "ذ م م": "llc", "م م ح": "fze", "ش م ل": "sal", "ش م م": "sarl", "م د م س": "dmcc",
+	"سهامی خاص": "pjs", "سهامی عام": "pjsc",
+	"المحدودة المسؤولية": "llc", "محدودة المسؤولية": "llc", "ذات المسؤولية المحدودة": "llc",
+	"المساهمة المغفلة الخاصة": "pjs", "المساهمة المغفلة": "jsc",
+}
+
+// arabicLegalPhraseAt is the number of words of the legal form of
+// arabicLegalPhrases that begins at words[i], the longest, and its English
+// form; 0 when none does.
+func arabicLegalPhraseAt(words []string, i int) (int, string) {
+	for n := min(4, len(words)-i); n >= 2; n-- {
+		if t, ok := arabicLegalPhrases[persianLetters(strings.Join(words[i:i+n], " "))]; ok {
+			return n, t
+		}
+		if t, ok := arabicLegalPhrases[strings.Join(words[i:i+n], " ")]; ok {
+			return n, t
+		}
+	}
+	return 0, ""
 }
 
 // arabicLegalForms are the legal forms a name in Arabic script has, read
