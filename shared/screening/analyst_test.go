@@ -427,6 +427,22 @@ func TestALongArabicNameWithOneWordSpeltOtherwiseReachesReview(t *testing.T) {
 	}
 }
 
+func TestAPlaceInACompanysNameIsReadBothWays(t *testing.T) {
+	// شمال is "north", and Shomal in a Persian company's name: both
+	// readings are screened.
+	ix := buildIndex(t, org("1", "SHOMAL CEMENT COMPANY"), org("2", "NORTH CEMENT COMPANY"))
+	r := ix.Screen(screening.Query{Name: "شرکت سیمان شمال"}, screening.DefaultOptions())
+	found := map[string]bool{}
+	for _, m := range r.Matches {
+		if m.Score >= screening.DefaultOptions().Thresholds.Review {
+			found[m.EntityID] = true
+		}
+	}
+	if !found["1"] || !found["2"] {
+		t.Errorf("شرکت سیمان شمال: %s, at review %v", r.Outcome, found)
+	}
+}
+
 func TestPersonsNamedLikeALegalFormAreStillFound(t *testing.T) {
 	// Pao, Zao and Co are words of persons' names as well as legal forms:
 	// they do not make the query a company's.

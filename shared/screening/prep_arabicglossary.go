@@ -218,11 +218,17 @@ func glossaryWord(w string) string {
 // glossaryTerm is glossaryWord, and whether w is a glossary term at all
 // (some read as nothing: the Persian plural ها).
 func glossaryTerm(w string) (string, bool) {
+	return glossaryTermOf(w, true)
+}
+
+// glossaryTermOf is glossaryTerm, reading places (arabicPlaces) in English
+// or not.
+func glossaryTermOf(w string, withPlaces bool) (string, bool) {
 	k := arabicKey(strings.TrimFunc(w, notLetter))
 	if t, ok := glossaryKey(k); ok {
 		return t, true
 	}
-	if t, ok := places[k]; ok {
+	if t, ok := places[k]; ok && withPlaces {
 		return t, true
 	}
 	for _, p := range arabicClitics {
@@ -230,7 +236,7 @@ func glossaryTerm(w string) (string, bool) {
 			if t, ok := glossaryKey(rest); ok && t != "" {
 				return t, true
 			}
-			if t, ok := places[rest]; ok {
+			if t, ok := places[rest]; ok && withPlaces {
 				return t, true
 			}
 		}
@@ -266,6 +272,14 @@ func glossaryKey(k string) (string, bool) {
 // Arabic-script organisation name in English, and whether there was one
 // to translate. Persons are not read so: their names are not translated.
 func TranslatedReading(name string, typ sanctions.EntityType) (string, bool) {
+	return translatedReading(name, typ, true)
+}
+
+// translatedReading is TranslatedReading, with the places of the name
+// read in English or left as written: lists write a place a company is
+// named after in English (Four Seasons Damascus) as often as in
+// transliteration (شرکت سیمان شمال: Shomal Cement Company).
+func translatedReading(name string, typ sanctions.EntityType, withPlaces bool) (string, bool) {
 	if typ == sanctions.TypePerson || isASCII(name) {
 		return "", false
 	}
@@ -277,7 +291,7 @@ func TranslatedReading(name string, typ sanctions.EntityType) (string, bool) {
 		// گذاری investment.
 		n := 0
 		for k := min(3, len(words)-i); k >= 1 && n == 0; k-- {
-			if t, ok := glossaryTerm(strings.Join(words[i:i+k], " ")); ok {
+			if t, ok := glossaryTermOf(strings.Join(words[i:i+k], " "), withPlaces); ok {
 				if t != "" {
 					out = append(out, t)
 				}

@@ -39,6 +39,9 @@ func Readings(name string, typ sanctions.EntityType) []Reading {
 	if t, ok := TranslatedReading(name, typ); ok {
 		add(translated(t))
 		add(Reading{Name: constructReading(name, false), Quality: 1, Organisation: true})
+		if k, ok := translatedReading(name, typ, false); ok && k != t {
+			add(translated(k)) // its places as written
+		}
 	} else if typ != sanctions.TypePerson && !isASCII(name) {
 		add(Reading{Name: constructReading(name, true), Quality: 1, Organisation: true})
 	}

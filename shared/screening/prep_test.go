@@ -233,11 +233,11 @@ var preparedCorpus = []struct {
 	{"عبد الله يحيى الحاكم", sanctions.TypeUnknown}, {"شرکت کشتیرانی والفجر", sanctions.TypeUnknown},
 	{"ميراج لإدارة النفايات والخدمات البيئية ش م م", sanctions.TypeUnknown}, {"الفرقة الأولى في الجيش العربي السوري", sanctions.TypeUnknown},
 	{"Agha Jan Alizai اغا جان عالیزی", sanctions.TypeUnknown}, {"محمد الملا", sanctions.TypeUnknown}, {"ﻤﺤﻤﺪ", sanctions.TypeUnknown},
-	{"مجید آقایی", sanctions.TypeUnknown}, {"مرتضی رضایی", sanctions.TypePerson},
+	{"شرکت سیمان شمال", sanctions.TypeUnknown}, {"مجید آقایی", sanctions.TypeUnknown}, {"مرتضی رضایی", sanctions.TypePerson},
 	{"COASTAL REFINERY COMPANY PRIVATE JSC", sanctions.TypeOrganisation}, {"شركة مصفاة الساحل المساهمة المغفلة الخاصة", sanctions.TypeUnknown},
 }
 
-const preparedCorpusDigest = "v2:be1549d9902cff75dd10f3db"
+const preparedCorpusDigest = "v2:eb4935fe0be5d39d430c8d6c"
 
 // TestPrepareVersionCoversThePreparedCorpus: a change to what names are
 // prepared into must come with a new PrepareVersion (monitoring then
