@@ -157,6 +157,22 @@ var arabicPlaces = map[string]string{
 	"پاكستان": "pakistan", "مغرب": "maghreb", "غرب": "west", "شرق": "east", "افريقيا": "africa", "مصر": "egypt",
 	"فلسطين": "palestine", "ایران": "iran", "چین": "china", "آفریقا": "africa", "اروپا": "europe",
 	"خاورمیانه": "middle east", "شمال": "north", "جنوب": "south",
+	// Countries, in Arabic and in Persian.
+	"موزمبيق": "mozambique", "نيجيريا": "nigeria", "كينيا": "kenya", "تنزانيا": "tanzania",
+	"سودان": "sudan", "تشاد": "chad", "نيجر": "niger", "جزائر": "algeria", "تونس": "tunisia", "موريتانيا": "mauritania",
+	"فلبين": "philippines", "اندونيسيا": "indonesia", "ماليزيا": "malaysia", "بنغلادش": "bangladesh", "الهند": "india",
+	"صين": "china", "يابان": "japan", "كوريا": "korea", "اوكرانيا": "ukraine", "بيلاروسيا": "belarus", "فنزويلا": "venezuela",
+	"كوبا": "cuba", "اذربيجان": "azerbaijan", "ارمينيا": "armenia", "جورجيا": "georgia", "كازاخستان": "kazakhstan",
+	"اوزبكستان": "uzbekistan", "طاجيكستان": "tajikistan", "تركمانستان": "turkmenistan", "قيرغيزستان": "kyrgyzstan",
+	"بريطانيا": "britain", "فرنسا": "france", "المانيا": "germany", "ايطاليا": "italy", "اسبانيا": "spain",
+	"هولندا": "netherlands", "بلجيكا": "belgium", "سويسرا": "switzerland", "نمسا": "austria", "سويد": "sweden",
+	"يونان": "greece", "قبرص": "cyprus", "مالطا": "malta", "كندا": "canada", "برازيل": "brazil", "ارجنتين": "argentina",
+	"امريكا": "america", "فرانسه": "france", "اسپانیا": "spain", "هلند": "netherlands", "سوئیس": "switzerland",
+	"اتریش": "austria", "سوئد": "sweden", "یونان": "greece", "قبرس": "cyprus", "آمریکا": "america", "کانادا": "canada",
+	"برزیل": "brazil", "ژاپن": "japan", "کره": "korea", "مالزی": "malaysia", "اندونزی": "indonesia",
+	"ترکمنستان": "turkmenistan", "تاجیکستان": "tajikistan", "ازبکستان": "uzbekistan", "قزاقستان": "kazakhstan",
+	"آذربایجان": "azerbaijan", "ارمنستان": "armenia", "گرجستان": "georgia", "اوکراین": "ukraine", "بلاروس": "belarus",
+	"کوبا": "cuba",
 }
 
 // glossary is arabicGlossary keyed by arabicKey, so that a word matches

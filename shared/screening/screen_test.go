@@ -308,7 +308,8 @@ func FuzzScreenName(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	for _, s := range []string{"Saddam Hussein", "YAN, Xiaobing", "صدام", "Хусейн", "", ",", "a a a a a a a a a a a a a a a a a a a a"} {
+	for _, s := range []string{"Saddam Hussein", "YAN, Xiaobing", "صدام", "Хусейн", "", ",", "a a a a a a a a a a a a a a a a a a a a",
+		"شرکت سیمان شمال", "امیرعلی حاجی زاده", "ملی بانک سهامی عام ش م م", "مرتضی رضایی آقایی", "محمد الملا", "Umair Naeem Sheikh LLC"} {
 		f.Add(s, "1977-03-25")
 	}
 	f.Fuzz(func(t *testing.T, name, dob string) {
