@@ -324,6 +324,7 @@ func TestArabicScriptTitlesAndCompoundsArePrepared(t *testing.T) {
 		"علیزاده":             "lizadah",            // a family name, not Ali + zadeh
 		"محمد الملا":          "mhmd al mla",        // al-Mulla, a family name: a title has no article
 		"مجید آقایی":          "mjid aqai",          // the Persian ending ایی is a and i (Aghaei), its first ya a glide
+		"ملی بانک سهامی عام":  "mli bank pjsc",      // a legal form is English in every reading; Melli stays a name
 		"مولوي آدم خان اڅکزی": "adm khan achkzi",    // Pashto tse, as in Achakzai
 	} {
 		if got := screening.NormalizeName(q, sanctions.TypePerson); got != want {
