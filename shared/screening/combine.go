@@ -372,7 +372,7 @@ func singleWordSuffices(a *alignment, listed, queried sanctions.EntityType) bool
 // written where the Latin has them, and it is not a common personal name.
 // Four consonants are enough on their own (طالبان: Taliban, پتروپارس:
 // Petropars); three when the query names a legal form and so is a company
-// (شرکت خیبر: Khaybar Company, معمار ش م م: Meamar SARL).
+// (شرکت خیبر: Khaybar Company).
 func abjadWordSingles(a *alignment, p alignedPair) bool {
 	q, n := &a.q[p.qi], &a.n[p.nj]
 	minKey := 4
