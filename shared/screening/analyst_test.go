@@ -395,8 +395,8 @@ func TestOneArabicScriptWordFindsTheCompanyItSinglesOut(t *testing.T) {
 	for _, m := range r.Matches {
 		if m.EntityID == "4" {
 			seen = true
-			if m.Explanation.Type.Agreement != string(screening.TypeMismatch) {
-				t.Errorf("معمار ش م م against the person OMAR: type %q", m.Explanation.Type.Agreement)
+			if ty := m.Explanation.Type; ty.Agreement != string(screening.TypeMismatch) || ty.Queried != string(sanctions.TypeOrganisation) || ty.Note == "" {
+				t.Errorf("معمار ش م م against the person OMAR: type %+v", ty)
 			}
 		}
 	}

@@ -106,6 +106,9 @@ type ComponentResult struct {
 	Adjustment float64 `json:"adjustment"`
 	Queried    string  `json:"queried,omitempty"`
 	Listed     string  `json:"listed,omitempty"`
+	// Note says where a queried value the query did not give came from
+	// (a type read from a company's legal form in the name).
+	Note string `json:"note,omitempty"`
 }
 
 // AddressMatch is a sanctioned crypto address hit: the address as listed,

@@ -428,7 +428,8 @@ func (ix *Index) match(c *scored, qq *qualifiers) Match {
 	}
 	typeRes := ComponentResult{Agreement: string(c.typeGrade), Adjustment: c.comp.typ, Queried: string(qq.typ), Listed: string(typ)}
 	if c.typeInferred {
-		typeRes.Queried = string(sanctions.TypeOrganisation) + " (read from the company's legal form in the name)"
+		typeRes.Queried = string(sanctions.TypeOrganisation)
+		typeRes.Note = "read from the company's legal form in the name"
 	}
 	ex := explanation(c.comp, c.align.explain(), dob, country, typeRes)
 	flags := ix.nameFlags[n]
