@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/oklog/ulid/v2"
+
+	"github.com/chainfi/chainguard/shared/store"
 )
 
 // Source is the EventBridge source of every event we publish.
@@ -148,7 +150,7 @@ func (p *Publisher) publishBatch(ctx context.Context, batch []Envelope) ([]Faile
 	var last []FailedEvent
 	for attempt := 0; attempt < p.attempts && len(entries) > 0; attempt++ {
 		if attempt > 0 {
-			if err := sleep(ctx, p.backoff<<(attempt-1)); err != nil {
+			if err := (store.Backoff{Base: p.backoff}).Wait(ctx, attempt-1); err != nil {
 				return nil, err
 			}
 		}
@@ -174,15 +176,4 @@ func (p *Publisher) publishBatch(ctx context.Context, batch []Envelope) ([]Faile
 		entries, pending = retryEntries, retryEvents
 	}
 	return last, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
