@@ -365,22 +365,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, body []byte, 
 		req.Header.Set("Content-Type", contentType)
 	}
 	op := method + " " + path
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, vendorhttp.NewNetError("metamap", op, err)
-	}
-	defer resp.Body.Close()
-	data, err := vendorhttp.ReadCapped(resp.Body, MaxResponseBody, ErrResponseTooLarge)
-	if err != nil {
-		if errors.Is(err, ErrResponseTooLarge) {
-			return nil, fmt.Errorf("%s: %w", op, err)
-		}
-		return nil, vendorhttp.NewNetError("metamap", op, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, &vendorhttp.StatusError{Err: newAPIError(resp.StatusCode, data), Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
-	}
-	return data, nil
+	return vendorhttp.Do(c.hc, req, "metamap", op, MaxResponseBody, ErrResponseTooLarge, newAPIError)
 }
 
 // delay is the wait before attempt (1 or more): see vendorhttp.Backoff.

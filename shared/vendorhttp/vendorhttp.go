@@ -1,13 +1,14 @@
 // Package vendorhttp is the HTTP plumbing the identity vendors' API clients
 // (shared/sumsub, shared/metamap) share: the errors of an attempt, which of
 // them are worth another attempt, the wait before it, and a capped read of
-// the answer. Each client keeps its own requests, authentication and API
-// error type.
+// the answer, and the exchange itself (Do). Each client keeps its own
+// requests, authentication and API error type.
 package vendorhttp
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -101,6 +102,29 @@ func ReadCapped(r io.Reader, limit int64, tooLarge error) ([]byte, error) {
 	}
 	if int64(len(data)) > limit {
 		return nil, tooLarge
+	}
+	return data, nil
+}
+
+// Do sends req and reads the answer, at most limit bytes. A failure to get
+// or read it is a NetError of vendor and op ("GET /path", without
+// personal data), an answer over limit is tooLarge, and a status outside
+// 2xx a StatusError wrapping apiErr(status, body).
+func Do[E error](hc *http.Client, req *http.Request, vendor, op string, limit int64, tooLarge error, apiErr func(int, []byte) E) ([]byte, error) {
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, NewNetError(vendor, op, err)
+	}
+	defer resp.Body.Close()
+	data, err := ReadCapped(resp.Body, limit, tooLarge)
+	if err != nil {
+		if errors.Is(err, tooLarge) {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		return nil, NewNetError(vendor, op, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, &StatusError{Err: apiErr(resp.StatusCode, data), Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
 	}
 	return data, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -73,5 +74,50 @@ func TestSleepEndsWithItsContext(t *testing.T) {
 	}
 	if err := Sleep(context.Background(), time.Millisecond); err != nil {
 		t.Errorf("%v", err)
+	}
+}
+
+type testAPIError struct{ status int }
+
+func (e *testAPIError) Error() string { return "api " + http.StatusText(e.status) }
+
+// TestDoTellsAnAnswerFromAStatusFromNoAnswer: the body of a 2xx, a
+// StatusError with the vendor's error and Retry-After for the rest, the
+// too-large error past the limit, and a NetError without the URL when no
+// answer came.
+func TestDoTellsAnAnswerFromAStatusFromNoAnswer(t *testing.T) {
+	tooLarge := errors.New("too large")
+	apiErr := func(status int, _ []byte) *testAPIError { return &testAPIError{status} }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok":
+			w.Write([]byte(`{"ok":true}`))
+		case "/busy":
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case "/big":
+			w.Write([]byte(strings.Repeat("x", 100)))
+		}
+	}))
+	defer srv.Close()
+	do := func(path string) ([]byte, error) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		return Do(srv.Client(), req, "v", "GET "+path, 64, tooLarge, apiErr)
+	}
+	if b, err := do("/ok"); err != nil || string(b) != `{"ok":true}` {
+		t.Errorf("/ok: %q %v", b, err)
+	}
+	var se *StatusError
+	var ae *testAPIError
+	if _, err := do("/busy"); !errors.As(err, &se) || se.Status != 429 || se.RetryAfter != "7" || !errors.As(err, &ae) || !Transient(err) {
+		t.Errorf("/busy: %v", err)
+	}
+	if _, err := do("/big"); !errors.Is(err, tooLarge) || Transient(err) {
+		t.Errorf("/big: %v", err)
+	}
+	srv.Close()
+	var ne *NetError
+	if _, err := do("/ok"); !errors.As(err, &ne) || strings.Contains(err.Error(), srv.URL) || !Transient(err) {
+		t.Errorf("closed server: %v", err)
 	}
 }
