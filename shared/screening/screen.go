@@ -105,10 +105,13 @@ func Prepare(q Query) Prepared {
 // name as given.
 func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	opt = opt.withDefaults()
-	res := ix.screenTokens(p, p.Tokens, 1, opt)
 	if len(p.Alt) == 0 {
-		return res
+		return ix.screenTokens(p, p.Tokens, 1, opt, nil)
 	}
+	// The readings of a name share most of their words: each word's
+	// similar listed words are found once.
+	var seen vocabCache
+	res := ix.screenTokens(p, p.Tokens, 1, opt, &seen)
 	// The other readings look only for the kinds of list the name as
 	// written has not matched: a name matched as written is not read
 	// again, and a sanctions match does not stop the search for a PEP.
@@ -136,7 +139,7 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 			}
 			as = sanctionsOnly
 		}
-		other := ix.screenTokens(as, r.Tokens, q, opt)
+		other := ix.screenTokens(as, r.Tokens, q, opt, &seen)
 		res.Matches = mergeMatches(res.Matches, other.Matches, opt.MaxResults)
 	}
 	res.settle(p.Query)
@@ -183,7 +186,45 @@ type PreparedReading struct {
 
 // screenTokens screens one reading of a prepared query; readingQuality
 // multiplies the name quality of its matches.
-func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, opt Options) Result {
+// vocabCache keeps, for one query, the similar listed words of each word
+// (similarVocab) across the readings of its name.
+type vocabCache struct {
+	entries []vocabCacheEntry
+}
+
+type vocabCacheEntry struct {
+	text     string
+	abjad    bool
+	sims     []vocabSim
+	keyNames uint16
+	split    uint8
+}
+
+func (c *vocabCache) get(q *qtoken) (*vocabCacheEntry, bool) {
+	for i := range c.entries {
+		if e := &c.entries[i]; e.text == q.text && e.abjad == q.abjad {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+// similarVocab is ix.similarVocab for q, from c when c has it.
+func (ix *Index) similarVocabCached(s *scratch, q *qtoken, out []vocabSim, c *vocabCache) []vocabSim {
+	if c == nil {
+		return ix.similarVocab(s, q, out)
+	}
+	if e, ok := c.get(q); ok {
+		q.keyNames, q.split = e.keyNames, e.split
+		return append(out, e.sims...)
+	}
+	base := len(out)
+	out = ix.similarVocab(s, q, out)
+	c.entries = append(c.entries, vocabCacheEntry{text: q.text, abjad: q.abjad, sims: slices.Clone(out[base:]), keyNames: q.keyNames, split: q.split})
+	return out
+}
+
+func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, opt Options, cache *vocabCache) Result {
 	q := p.Query
 	res := Result{Outcome: OutcomeClear, Matches: []Match{}, ListVersion: ix.Version()}
 	if len(toks) == 0 {
@@ -213,7 +254,7 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, 
 			unsupported = true
 		}
 		offs[i] = len(s.sims)
-		s.sims = ix.similarVocab(s, &qt[i], s.sims)
+		s.sims = ix.similarVocabCached(s, &qt[i], s.sims, cache)
 		// A joined pair of query tokens that is one listed token.
 		if i > 0 {
 			if id, ok := ix.lookup(qt[i-1].text + t.Text); ok {

@@ -3,6 +3,8 @@ package screening
 import (
 	"bytes"
 	"errors"
+	"github.com/chainfi/chainguard/shared/sanctions/sanctionstest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -320,4 +322,33 @@ func FuzzScreenName(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadingsShareTheirWordsSimilarListedWordsUnchanged: the words a
+// name's readings share are looked up once (vocabCache), and every reading
+// then screens exactly as it would on its own.
+func TestReadingsShareTheirWordsSimilarListedWordsUnchanged(t *testing.T) {
+	l := sanctionstest.Must(t)
+	ix, err := Build(l.OFAC2021, l.UN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := DefaultOptions().withDefaults()
+	opt.MinScore = 0.3
+	for _, name := range []string{"شرکت سیمان شمال", "ميراج لإدارة النفايات والخدمات البيئية ش م م", "جبهة النصرة",
+		"Agha Jan Alizai اغا جان عالیزی", "صدام حسين", "شركة مصفاة الساحل المساهمة المغفلة الخاصة", "موسسه مهندسین مشاور ایمن سازان", "Hossein Musavi حسین موسوی"} {
+		p := Prepare(Query{Name: name})
+		var cache vocabCache
+		readings := [][]Token{p.Tokens}
+		for _, r := range p.Alt {
+			readings = append(readings, r.Tokens)
+		}
+		for i, toks := range readings {
+			alone := ix.screenTokens(p, toks, 1, opt, nil)
+			shared := ix.screenTokens(p, toks, 1, opt, &cache)
+			if !reflect.DeepEqual(alone.Matches, shared.Matches) {
+				t.Errorf("%s, reading %d: alone %+v, with the shared words %+v", name, i, alone.Matches, shared.Matches)
+			}
+		}
+	}
 }
