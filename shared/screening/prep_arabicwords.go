@@ -30,8 +30,9 @@ var arabicWords = map[string]string{
 }
 
 // translateArabicWords replaces the words of arabicWords in s, written
-// apart, and leaves everything else as it is. s without Arabic script is
-// returned unchanged.
+// apart, and the legal forms of several words of arabicLegalPhrases, and
+// leaves everything else as it is. s without Arabic script is returned
+// unchanged.
 func translateArabicWords(s string) string {
 	if isASCII(s) {
 		return s
