@@ -12,8 +12,9 @@ import (
 // Fighting Group", "جبهة النصرة" as "Jabhat al-Nusrah" and as "Al-Nusrah
 // Front". Such a name is screened in two readings (TranslatedReading):
 // as transliterated, and with these words in English. The keys are in
-// the form arabicKey gives; the words are institutional nouns, their
-// adjectives and the places organisations are named after. Words that
+// the form arabicKey gives; the words are institutional nouns and their
+// adjectives (places are in arabicPlaces, legal forms in
+// arabicLegalPhrases, read in every reading). Words that
 // are also common personal names or nisbas (هند Hind, خيري Khairi, ليبي
 // al-Libi, ایرانی Irani, هلال Hilal) are left out; a few rarer ones stay
 // (فولاد, steel, is also a given name): a reading only adds candidates,
@@ -62,7 +63,6 @@ var arabicGlossary = map[string]string{
 	"کارخانه": "factory", "کارخانجات": "factories", "ساختمانی": "construction", "خودرو": "automotive",
 	"بنیاد": "foundation", "ستاد": "headquarters", "الکترونیک": "electronics", "موشکی": "missile",
 	"هوافضا": "aerospace", "راه آهن": "railway", "کشاورزی": "agriculture",
-	"سهامی خاص": "pjs", "سهامی عام": "pjsc",
 	// More of the words companies and institutions of Iran and the Arab
 	// world are named with (a domain glossary, not drawn from any list).
 	"صادرات": "export", "واردات": "import", "مسکن": "housing", "نوسازی": "renovation", "بازسازی": "reconstruction",
@@ -93,10 +93,6 @@ var arabicGlossary = map[string]string{
 	"فندق": "hotel", "فيلق": "corps", "تيار": "movement", "ائتلاف": "coalition", "اتحاد": "union",
 	"شعبيه": "popular", "شعبي": "popular", "حشد": "mobilization", "مقاومه": "resistance",
 	"سایبری": "cyber", "سایبر": "cyber", "سيبراني": "cyber", "سيبرانيه": "cyber",
-	// Legal forms as the Gulf, the Levant and Iran write them, spelt out
-	// or by their initials.
-	"با مسئولیت محدود": "ltd", "ذ م م": "llc", "م م ح": "fze", "ش م ل": "sal", "ش م م": "sarl",
-	"م د م س": "dmcc",
 	// English words written in Arabic script, and more of the vocabulary
 	// of company names.
 	"انترناشيونال": "international", "انترناشونال": "international", "انترنشنال": "international",
@@ -106,8 +102,6 @@ var arabicGlossary = map[string]string{
 	"تلفن همراه": "mobile", "هواتف": "phones", "متحركه": "mobile", "جرائم": "crime", "جرایم": "crime",
 	"سازمان یافته": "organized", "بررسی": "investigate", "عمران": "civil", "ساختمان": "construction",
 	"فرع": "branch", "تجاري": "commercial", "ناقلات": "tankers", "موارد": "resources", "بث": "broadcasting",
-	"المحدودة المسؤولية": "llc", "محدودة المسؤولية": "llc", "ذات المسؤولية المحدودة": "llc",
-	"المساهمة المغفلة الخاصة": "pjs", "المساهمة المغفلة": "jsc",
 	// Persian plurals written apart (فناوری های: technologies) add nothing
 	// to a translated word.
 	"ها": "", "های": "",
@@ -175,24 +169,18 @@ var arabicPlaces = map[string]string{
 	"کوبا": "cuba",
 }
 
-// glossary is arabicGlossary keyed by arabicKey, so that a word matches
-// whichever of the letters arabicKey folds it is written with.
-var glossary = func() map[string]string {
-	m := make(map[string]string, len(arabicGlossary))
-	for k, v := range arabicGlossary {
-		m[arabicKey(k)] = v
-	}
-	return m
-}()
+// glossary and places are arabicGlossary and arabicPlaces keyed by
+// arabicKey, so that a word matches whichever of the letters arabicKey
+// folds it is written with.
+var glossary, places = byArabicKey(arabicGlossary), byArabicKey(arabicPlaces)
 
-// places is arabicPlaces keyed by arabicKey.
-var places = func() map[string]string {
-	m := make(map[string]string, len(arabicPlaces))
-	for k, v := range arabicPlaces {
+func byArabicKey(words map[string]string) map[string]string {
+	m := make(map[string]string, len(words))
+	for k, v := range words {
 		m[arabicKey(k)] = v
 	}
 	return m
-}()
+}
 
 // arabicKey folds the letters Arabic-script spellings of one word vary in
 // (the hamza seats of alef, ta marbuta, the Persian kaf and yeh, alef
@@ -224,22 +212,11 @@ func arabicKey(w string) string {
 // management, لتجارة: for trading).
 var arabicClitics = [...]string{"وال", "بال", "فال", "لل", "ال", "و", "ل"}
 
-// glossaryWord is the English reading of one Arabic-script word, with its
-// article and conjunction dropped, or "" when it is not a glossary word.
-func glossaryWord(w string) string {
-	t, _ := glossaryTerm(w)
-	return t
-}
-
-// glossaryTerm is glossaryWord, and whether w is a glossary term at all
-// (some read as nothing: the Persian plural ها).
-func glossaryTerm(w string) (string, bool) {
-	return glossaryTermOf(w, true)
-}
-
-// glossaryTermOf is glossaryTerm, reading places (arabicPlaces) in English
-// or not.
-func glossaryTermOf(w string, withPlaces bool) (string, bool) {
+// glossaryTerm is the English reading of one Arabic-script word (or
+// term of up to three words), with its article and conjunction dropped,
+// reading places in English or not, and whether it is a glossary term at
+// all (some read as nothing: the Persian plural ها).
+func glossaryTerm(w string, withPlaces bool) (string, bool) {
 	k := arabicKey(strings.TrimFunc(w, notLetter))
 	if t, ok := glossaryKey(k); ok {
 		return t, true
@@ -307,7 +284,7 @@ func translatedReading(name string, typ sanctions.EntityType, withPlaces bool) (
 		// گذاری investment.
 		n := 0
 		for k := min(3, len(words)-i); k >= 1 && n == 0; k-- {
-			if t, ok := glossaryTermOf(strings.Join(words[i:i+k], " "), withPlaces); ok {
+			if t, ok := glossaryTerm(strings.Join(words[i:i+k], " "), withPlaces); ok {
 				if t != "" {
 					out = append(out, t)
 				}

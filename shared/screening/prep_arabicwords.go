@@ -81,15 +81,15 @@ var arabicLegalPhrases = map[string]string{
 	"المساهمة المغفلة الخاصة": "pjs", "المساهمة المغفلة": "jsc",
 }
 
+// legalPhrases is arabicLegalPhrases keyed by arabicKey.
+var legalPhrases = byArabicKey(arabicLegalPhrases)
+
 // arabicLegalPhraseAt is the number of words of the legal form of
 // arabicLegalPhrases that begins at words[i], the longest, and its English
 // form; 0 when none does.
 func arabicLegalPhraseAt(words []string, i int) (int, string) {
 	for n := min(4, len(words)-i); n >= 2; n-- {
-		if t, ok := arabicLegalPhrases[persianLetters(strings.Join(words[i:i+n], " "))]; ok {
-			return n, t
-		}
-		if t, ok := arabicLegalPhrases[strings.Join(words[i:i+n], " ")]; ok {
+		if t, ok := legalPhrases[arabicKey(strings.Join(words[i:i+n], " "))]; ok {
 			return n, t
 		}
 	}
@@ -100,4 +100,4 @@ func arabicLegalPhraseAt(words []string, i int) (int, string) {
 // from its words in English (شركة: co, المحدودة: ltd, سهامی خاص: pjs). A
 // transliterated word that spells a legal form by chance is a name: صائب
 // (sab) is Saeb, not S.A.B.
-var arabicLegalForms = map[string]bool{"co": true, "ltd": true, "pjs": true, "pjsc": true, "llc": true, "fze": true, "sal": true, "sarl": true, "dmcc": true}
+var arabicLegalForms = map[string]bool{"co": true, "ltd": true, "pjs": true, "pjsc": true, "jsc": true, "llc": true, "fze": true, "sal": true, "sarl": true, "dmcc": true}

@@ -171,7 +171,7 @@ func TestPhoneticFormConvergesTransliterations(t *testing.T) {
 // glossary's reading would depend on the order a map is built in.
 func TestGlossaryWordsAreUnambiguous(t *testing.T) {
 	seen := map[string]string{}
-	for _, g := range []map[string]string{arabicGlossary, arabicPlaces} {
+	for _, g := range []map[string]string{arabicGlossary, arabicPlaces, arabicLegalPhrases} {
 		for k, v := range g {
 			ak := arabicKey(k)
 			if o, ok := seen[ak]; ok && o != v {
@@ -196,7 +196,7 @@ func TestCommonNamesAreNamesNotGlossaryWords(t *testing.T) {
 		if words != 1 {
 			t.Errorf("%s prepares to %d words, want 1", n, words)
 		}
-		if r, ok := glossaryTerm(n); ok {
+		if r, ok := glossaryTerm(n, true); ok {
 			t.Errorf("%s has the glossary reading %q", n, r)
 		}
 	}
