@@ -39,25 +39,9 @@ func dropTransliteratedHonorifics(words []string) []string {
 // family name is its first part (حاجی زاده: Hajizadeh, ملا زاده:
 // Mollazadeh).
 func dropTitles(words []string, isTitle func(string) bool) []string {
-	title := func(i int) bool {
+	return dropIf(words, func(i int) bool {
 		return isTitle(words[i]) && i+1 < len(words) && !persianSurnameSuffixes[words[i+1]]
-	}
-	n := 0
-	for i := range words {
-		if title(i) {
-			n++
-		}
-	}
-	if n == 0 || n == len(words) {
-		return words
-	}
-	rest := make([]string, 0, len(words)-n)
-	for i, w := range words {
-		if !title(i) {
-			rest = append(rest, w)
-		}
-	}
-	return rest
+	}, func(rest []string) bool { return len(rest) > 0 })
 }
 
 // persianSurnameSuffixes are the suffixes of Persian family names, as they
@@ -76,12 +60,12 @@ var arabicScriptTitles = map[string]bool{
 	"muluy": true, "mulua": true, "haja": true,
 }
 
-// dropIf removes the words matching drop, but only when keep accepts what
-// remains; otherwise words are returned unchanged.
-func dropIf(words []string, drop func(string) bool, keep func([]string) bool) []string {
+// dropIf removes the words drop says (by their index), but only when keep
+// accepts what remains; otherwise words are returned unchanged.
+func dropIf(words []string, drop func(i int) bool, keep func([]string) bool) []string {
 	n := 0
-	for _, w := range words {
-		if drop(w) {
+	for i := range words {
+		if drop(i) {
 			n++
 		}
 	}
@@ -89,8 +73,8 @@ func dropIf(words []string, drop func(string) bool, keep func([]string) bool) []
 		return words
 	}
 	rest := make([]string, 0, len(words)-n)
-	for _, w := range words {
-		if !drop(w) {
+	for i, w := range words {
+		if !drop(i) {
 			rest = append(rest, w)
 		}
 	}

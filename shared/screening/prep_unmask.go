@@ -142,12 +142,13 @@ var generational = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": tr
 
 func dropSuffixes(words []string, typ sanctions.EntityType) []string {
 	if typ == sanctions.TypeUnknown {
-		return dropIf(words, func(w string) bool { return generational[w] }, func(rest []string) bool { return len(rest) >= 2 })
+		return dropIf(words, func(i int) bool { return generational[words[i]] }, func(rest []string) bool { return len(rest) >= 2 })
 	}
 	if typ != sanctions.TypePerson {
 		return words
 	}
-	return dropIf(words, func(w string) bool {
+	return dropIf(words, func(i int) bool {
+		w := words[i]
 		if generational[w] {
 			return true
 		}

@@ -105,13 +105,14 @@ func Prepare(q Query) Prepared {
 // name as given.
 func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	opt = opt.withDefaults()
+	company := p.namesCompany()
 	if len(p.Alt) == 0 {
-		return ix.screenTokens(p, p.Tokens, 1, opt, nil)
+		return ix.screenTokens(p, p.Tokens, 1, company, opt, nil)
 	}
 	// The readings of a name share most of their words: each word's
 	// similar listed words are found once.
 	var seen vocabCache
-	res := ix.screenTokens(p, p.Tokens, 1, opt, &seen)
+	res := ix.screenTokens(p, p.Tokens, 1, company, opt, &seen)
 	// The other readings look only for the kinds of list the name as
 	// written has not matched: a name matched as written is not read
 	// again, and a sanctions match does not stop the search for a PEP.
@@ -139,7 +140,7 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 			}
 			as = sanctionsOnly
 		}
-		other := ix.screenTokens(as, r.Tokens, q, opt, &seen)
+		other := ix.screenTokens(as, r.Tokens, q, company, opt, &seen)
 		res.Matches = mergeMatches(res.Matches, other.Matches, opt.MaxResults)
 	}
 	res.settle(p.Query)
@@ -184,8 +185,6 @@ type PreparedReading struct {
 	Organisation bool `json:"o,omitempty"`
 }
 
-// screenTokens screens one reading of a prepared query; readingQuality
-// multiplies the name quality of its matches.
 // vocabCache keeps, for one query, the similar listed words of each word
 // (similarVocab) across the readings of its name.
 type vocabCache struct {
@@ -209,7 +208,7 @@ func (c *vocabCache) get(q *qtoken) (*vocabCacheEntry, bool) {
 	return nil, false
 }
 
-// similarVocab is ix.similarVocab for q, from c when c has it.
+// similarVocabCached is ix.similarVocab for q, from c when c has it.
 func (ix *Index) similarVocabCached(s *scratch, q *qtoken, out []vocabSim, c *vocabCache) []vocabSim {
 	if c == nil {
 		return ix.similarVocab(s, q, out)
@@ -224,7 +223,11 @@ func (ix *Index) similarVocabCached(s *scratch, q *qtoken, out []vocabSim, c *vo
 	return out
 }
 
-func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, opt Options, cache *vocabCache) Result {
+// screenTokens screens one reading of a prepared query; readingQuality
+// multiplies the name quality of its matches, company says the query
+// names a company (Prepared.namesCompany), and cache, when not nil, is
+// shared by the readings of one query.
+func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, company bool, opt Options, cache *vocabCache) Result {
 	q := p.Query
 	res := Result{Outcome: OutcomeClear, Matches: []Match{}, ListVersion: ix.Version()}
 	if len(toks) == 0 {
@@ -286,7 +289,7 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, 
 		res.Notes = append(res.Notes, "name contains a script without transliteration; only exact same-script names can match")
 	}
 
-	quals := qualifiers{dob: p.DOB, countries: p.Countries, typ: q.Type, company: p.namesCompany()}
+	quals := qualifiers{dob: p.DOB, countries: p.Countries, typ: q.Type, company: company}
 	s.best = s.best[:0]
 	s.memo.next()
 	s.joins.next()

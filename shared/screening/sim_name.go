@@ -363,20 +363,20 @@ func (m *joinMemo) next() {
 // entry returns the join of the texts at query position i, way w,
 // computing its keys on first use.
 func (m *joinMemo) entry(i, w int, text func() string) *joinEntry {
-	var e joinEntry
-	if m != nil && i < maxTok {
+	kept := m != nil && i < maxTok
+	if kept {
 		if p := &m.slot[i*4+w]; p.gen == m.gen {
 			return p
 		}
 	}
 	t := text()
-	e = joinEntry{gen: 0, text: t, key: consonantKey(phoneticForm(t)), alts: abjadVariantKeys(t)}
-	if m != nil && i < maxTok {
-		e.gen = m.gen
-		m.slot[i*4+w] = e
-		return &m.slot[i*4+w]
+	e := joinEntry{text: t, key: consonantKey(phoneticForm(t)), alts: abjadVariantKeys(t)}
+	if !kept {
+		return &e
 	}
-	return &e
+	e.gen = m.gen
+	m.slot[i*4+w] = e
+	return &m.slot[i*4+w]
 }
 
 // pairMemoSize is the number of slots of a pairMemo (a power of two).
