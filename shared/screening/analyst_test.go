@@ -296,6 +296,31 @@ func TestASonOfPhraseIsNoLicenceToDropWords(t *testing.T) {
 	}
 }
 
+func TestAFathersNameAfterWaladIsReadAsTheListsWriteIt(t *testing.T) {
+	ix := buildIndex(t, person("1", "Abdul Haq son of M. Anwar Khan"), person("2", "Haji Gulab Gul"),
+		person("3", "DEYA, Mohamed Ould Ahmed"), person("4", "ABDUR REHMAN"))
+	// ولد is "son of" where the list writes it so, Ould where it is a
+	// Mauritanian's name, and a list that leaves the father out still
+	// finds the person's own name, for review only.
+	for q, want := range map[string]string{
+		"عبد الحق ولد محمد انور خان":    "1",
+		"حاجی گلاب گل ولد حاجی حضرت گل": "2",
+		"محمد ولد احمد ضايه":            "3",
+	} {
+		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
+		if top(r).EntityID != want || r.Outcome == screening.OutcomeClear {
+			t.Errorf("%s: %s %q %v, want entity %s", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula, want)
+		}
+	}
+	r := ix.Screen(screening.Query{Name: "حاجی گلاب گل ولد حاجی حضرت گل"}, screening.DefaultOptions())
+	if r.Outcome != screening.OutcomePotentialMatch {
+		t.Errorf("the own name alone: %s at %v, want potential_match", r.Outcome, top(r).Score)
+	}
+	if got := screening.Readings("عبد الرحمن ولد محمد", sanctions.TypeOrganisation); len(got) != 0 {
+		t.Errorf("an organisation's ولد is read as a person's: %v", got)
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

@@ -17,7 +17,7 @@ type Token struct {
 // version is not used. TestPrepareVersionCoversThePreparedCorpus fails when
 // the preparation of a fixed corpus of names changes and this was not
 // bumped.
-const PrepareVersion = 2
+const PrepareVersion = 3
 
 // PrepareName runs the name preparation pipeline. Each step lives in its own
 // prep_*.go file and is tested on its own:

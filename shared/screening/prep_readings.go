@@ -28,6 +28,11 @@ func Readings(name string, typ sanctions.EntityType) []Reading {
 	translated := func(t string) Reading {
 		return Reading{Name: t, Quality: translatedReadingQuality, Translated: true, Organisation: true}
 	}
+	if typ != sanctions.TypeOrganisation {
+		for _, r := range patronymicReadings(name) {
+			add(r)
+		}
+	}
 	latin, other := splitScripts(name)
 	if latin != "" && other != "" {
 		add(Reading{Name: latin, Quality: 1})
@@ -59,7 +64,43 @@ type Reading struct {
 	// Organisation: the reading is of an organisation's name (translated
 	// or in construct), never a PEP's: PEPs are persons.
 	Organisation bool
+	// Cap bounds the name part of its matches (none when 0).
+	Cap float64
 }
+
+// patronymicReadings are the readings of an Arabic-script person's name
+// that names the father after ولد ("son of"; Ould in Mauritania), as
+// Afghan names do: عبد الحق ولد محمد انور خان, which the UN lists as
+// "Abdul Haq son of M. Anwar Khan", and حاجی گلاب گل ولد حاجی حضرت گل,
+// listed as "Haji Gulab Gul". One reading writes ولد in English, as the
+// lists do; the name as written reads it as the Mauritanian Ould
+// (arabicWords). Another is the person's own name, the words before
+// ولد, for the lists that leave the father out. It is part of the name
+// only: its matches are never more than a potential match (capOwnName), so
+// that عبد الرحمن ولد محمد is not a match for a listed Abdur Rehman.
+func patronymicReadings(name string) []Reading {
+	if isASCII(name) {
+		return nil
+	}
+	words := strings.Fields(name)
+	i := slices.IndexFunc(words, func(w string) bool { return arabicKey(w) == "ولد" })
+	if i < 1 || i == len(words)-1 {
+		return nil
+	}
+	son := slices.Concat(words[:i], []string{sonOf}, words[i+1:])
+	out := []Reading{{Name: strings.Join(son, " "), Quality: 1, Translated: true}}
+	if i >= 2 {
+		out = append(out, Reading{Name: strings.Join(words[:i], " "), Quality: 1, Cap: capOwnName})
+	}
+	return out
+}
+
+// sonOf is ولد in English.
+const sonOf = "son of"
+
+// capOwnName bounds the matches of a reading of a person's own name
+// without the father's that the name gives (patronymicReadings).
+const capOwnName = capAbjadLoose
 
 // translatedReadingQuality is the name quality of matches of a translated
 // reading. A translation is a guess at how a list renders the name: most

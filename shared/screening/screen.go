@@ -89,7 +89,7 @@ func Prepare(q Query) Prepared {
 		if r.Translated {
 			englishTokens(toks)
 		}
-		p.Alt = append(p.Alt, PreparedReading{Tokens: toks, Quality: r.Quality, Organisation: r.Organisation})
+		p.Alt = append(p.Alt, PreparedReading{Tokens: toks, Quality: r.Quality, Cap: r.Cap, Organisation: r.Organisation})
 	}
 	p.DOB, _ = ParseQueryDate(q.DOB)
 	p.Query.Name, p.Query.DOB = "", ""
@@ -107,12 +107,12 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	opt = opt.withDefaults()
 	company := p.namesCompany()
 	if len(p.Alt) == 0 {
-		return ix.screenTokens(p, p.Tokens, 1, company, opt, nil)
+		return ix.screenTokens(p, p.Tokens, wholeName, company, opt, nil)
 	}
 	// The readings of a name share most of their words: each word's
 	// similar listed words are found once.
 	var seen vocabCache
-	res := ix.screenTokens(p, p.Tokens, 1, company, opt, &seen)
+	res := ix.screenTokens(p, p.Tokens, wholeName, company, opt, &seen)
 	// The other readings look only for the kinds of list the name as
 	// written has not matched: a name matched as written is not read
 	// again, and a sanctions match does not stop the search for a PEP.
@@ -129,9 +129,9 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	sanctionsOnly := alt
 	sanctionsOnly.Query.Kinds = slices.DeleteFunc(slices.Clone(alt.Query.Kinds), func(k ListKind) bool { return k == KindPEP })
 	for _, r := range p.Alt {
-		q := r.Quality
-		if q <= 0 || q > 1 {
-			q = 1
+		rd := readingBounds{quality: r.Quality, cap: r.Cap}
+		if rd.quality <= 0 || rd.quality > 1 {
+			rd.quality = 1
 		}
 		as := alt
 		if r.Organisation {
@@ -140,11 +140,26 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 			}
 			as = sanctionsOnly
 		}
-		other := ix.screenTokens(as, r.Tokens, q, company, opt, &seen)
+		other := ix.screenTokens(as, r.Tokens, rd, company, opt, &seen)
 		res.Matches = mergeMatches(res.Matches, other.Matches, opt.MaxResults)
 	}
 	res.settle(p.Query)
 	return res
+}
+
+// readingBounds are what a reading of a name does to the name part of
+// its matches: its quality multiplies it, its cap (when above 0) bounds it.
+type readingBounds struct{ quality, cap float64 }
+
+// wholeName is the name as written.
+var wholeName = readingBounds{quality: 1}
+
+// bound is the name cap c with the reading's cap.
+func (rd readingBounds) bound(c float64) float64 {
+	if rd.cap > 0 && (c <= 0 || rd.cap < c) {
+		return rd.cap
+	}
+	return c
 }
 
 // matchedKind says whether a result is a match for a kind of list.
@@ -181,6 +196,9 @@ type PreparedReading struct {
 	Tokens []Token `json:"t"`
 	// Quality multiplies the name quality of its matches (1 when 0).
 	Quality float64 `json:"q,omitempty"`
+	// Cap bounds the name part of its matches (none when 0): a reading of
+	// part of the name is never more than a potential match on its own.
+	Cap float64 `json:"c,omitempty"`
 	// Organisation readings are not screened against PEPs (persons).
 	Organisation bool `json:"o,omitempty"`
 }
@@ -227,7 +245,7 @@ func (ix *Index) similarVocabCached(s *scratch, q *qtoken, out []vocabSim, c *vo
 // multiplies the name quality of its matches, company says the query
 // names a company (Prepared.namesCompany), and cache, when not nil, is
 // shared by the readings of one query.
-func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, company bool, opt Options, cache *vocabCache) Result {
+func (ix *Index) screenTokens(p Prepared, toks []Token, rd readingBounds, company bool, opt Options, cache *vocabCache) Result {
 	q := p.Query
 	res := Result{Outcome: OutcomeClear, Matches: []Match{}, ListVersion: ix.Version()}
 	if len(toks) == 0 {
@@ -313,7 +331,7 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, 
 		if al.score == 0 {
 			continue
 		}
-		c := ix.score(s, e, n, &al, &quals, readingQuality)
+		c := ix.score(s, e, n, &al, &quals, rd)
 		if c.final < opt.MinScore {
 			continue
 		}
@@ -414,7 +432,7 @@ type qualifiers struct {
 	company bool
 }
 
-func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qq *qualifiers, readingQuality float64) scored {
+func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qq *qualifiers, rd readingBounds) scored {
 	typ := typeOf(ix.entType[e])
 	c := scored{entity: e, name: n, dobGrade: DOBUnknown, dobIdx: -1}
 	if typ == sanctions.TypePerson || typ == sanctions.TypeUnknown {
@@ -435,14 +453,14 @@ func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qq *qualifiers, r
 	c.typeGrade, c.comp.typ = compareType(asked, typ)
 	flags := ix.nameFlags[n]
 	c.comp.name = al.score
-	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0) * readingQuality
-	c.comp.cap = nameCap(al, flags&flagWeak != 0, typ, qq.typ)
+	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0) * rd.quality
+	c.comp.cap = rd.bound(nameCap(al, flags&flagWeak != 0, typ, qq.typ))
 	if c.comp.dob > 0 && !al.strong {
 		// A birth date that agrees accounts for the loosely matched
 		// word: the name caps are those of a name matched in full.
 		strong := *al
 		strong.strong = true
-		c.comp.cap = nameCap(&strong, flags&flagWeak != 0, typ, qq.typ)
+		c.comp.cap = rd.bound(nameCap(&strong, flags&flagWeak != 0, typ, qq.typ))
 	}
 	c.final = combine(c.comp)
 	return c
