@@ -321,6 +321,19 @@ func TestAFathersNameAfterWaladIsReadAsTheListsWriteIt(t *testing.T) {
 	}
 }
 
+func TestAQafOfAOneConsonantWordIsThePersianGh(t *testing.T) {
+	ix := buildIndex(t, person("1", "AGHA'I, Majid"), person("2", "ASAI, Karim"), person("3", "TAHERI, Majid"), person("4", "HOSSEINI, Karim"), person("5", "KIA, Reza"))
+	// آقایی has one consonant, qaf, which Persian says gh: Aghaei. A t is
+	// no s (the th of ثاء may be).
+	r := ix.Screen(screening.Query{Name: "مجید آقایی"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome != screening.OutcomePotentialMatch {
+		t.Errorf("مجید آقایی: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	if o, s := outcomeOf(ix.Screen(screening.Query{Name: "کریم آتایی"}, screening.DefaultOptions()), "2"); o != screening.OutcomeClear {
+		t.Errorf("کریم آتایی is ASAI, Karim: %s at %v", o, s)
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

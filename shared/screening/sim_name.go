@@ -223,7 +223,7 @@ func keySimOf(q, n *qtoken) float64 {
 	if len(qk) == 0 || len(nk) == 0 {
 		return 0
 	}
-	if qk == nk {
+	if qk == nk || len(qk) == 1 && len(nk) == 1 && oneLetterVariant(q, n, qk, nk) {
 		if len(qk) >= 2 {
 			return abjadKeySim
 		}
@@ -259,6 +259,31 @@ func keySimOf(q, n *qtoken) float64 {
 		return abjadKeySim - 0.02
 	}
 	return 0.9 * jaroWinkler(qk, nk)
+}
+
+// oneLetterVariant says whether an Arabic-script word of one consonant
+// and a Latin word of one are the same in another rendering of it
+// (abjadVariantLetters, which variant keys of two consonants or more
+// cover): آقایی (aqai, key k) is Aghaei, as Persian says qaf. qk and nk
+// are the words' keys.
+func oneLetterVariant(q, n *qtoken, qk, nk string) bool {
+	a, lk := q, nk
+	if !a.abjad {
+		a, lk = n, qk
+	}
+	if !a.abjad || q.abjad == n.abjad {
+		return false
+	}
+	for _, v := range abjadVariantLetters {
+		letter := string(v.mark - 'A' + 'a')
+		if v.mark == 'T' || v.mark == 'D' {
+			letter += "h" // th, dh: t and d are no variants
+		}
+		if strings.IndexByte(v.alts, lk[0]) >= 0 && strings.Contains(a.text, letter) {
+			return true
+		}
+	}
+	return false
 }
 
 // softCKey is the consonant key of Latin token t read with a c before e
