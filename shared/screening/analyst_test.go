@@ -561,6 +561,17 @@ func TestArabicScriptOrganisationsAreReadTranslatedAndTransliterated(t *testing.
 	if got, _ := screening.TranslatedReading("جيش الاسلام", sanctions.TypeUnknown); got != "army الاسلام" {
 		t.Errorf("جيش الاسلام read %q", got)
 	}
+	// A country's adjective with the article is the country, which trade
+	// synonyms make its adjective again (Syrian); without it, a nisba.
+	for name, want := range map[string]string{
+		"الجيش العربي السوري": "army العربي syria",
+		"جيش سوري":            "army سوري",
+		"أبو بكر البغدادي":    "",
+	} {
+		if got, _ := screening.TranslatedReading(name, sanctions.TypeUnknown); got != want {
+			t.Errorf("%s read %q, want %q", name, got, want)
+		}
+	}
 }
 
 func TestANameWrittenInTwoScriptsIsReadInEach(t *testing.T) {

@@ -237,6 +237,38 @@ func glossaryTerm(w string, withPlaces bool) (string, bool) {
 	return "", false
 }
 
+// placeAdjective reads the adjective of a country or place written with
+// the article (السوري, العراقية) in a name with glossary words as the
+// place (الجيش العربي السوري: the Syrian Arab Army), which trade synonyms
+// make its adjective again (Syria, Syrian). In a name without them it is
+// a person's nisba (أبو بكر البغدادي, al-Baghdadi) and is never read so;
+// without the article it is read as written (ایرانی, Irani).
+func placeAdjective(w string) (string, bool) {
+	k := arabicKey(strings.TrimFunc(w, notLetter))
+	for _, p := range arabicClitics {
+		rest, ok := strings.CutPrefix(k, p)
+		if !ok {
+			continue
+		}
+		if !strings.HasSuffix(p, "ال") {
+			return "", false
+		}
+		for _, suf := range [...]string{"يه", "ي"} {
+			base, ok := strings.CutSuffix(rest, suf)
+			if !ok || len(base) < 4 {
+				continue
+			}
+			for _, end := range [...]string{"", "يا", "يه"} {
+				if t, ok := places[base+end]; ok {
+					return t, true
+				}
+			}
+		}
+		return "", false
+	}
+	return "", false
+}
+
 // glossaryKey looks a folded word up, and then the word without the
 // suffix ي that makes an adjective of a noun in Persian (تولیدی,
 // productive, of تولید; صادراتی of صادرات) when the word is not itself in
@@ -292,7 +324,11 @@ func translatedReading(name string, typ sanctions.EntityType, withPlaces bool) (
 			}
 		}
 		if n == 0 {
-			out = append(out, words[i])
+			w := words[i]
+			if t, ok := placeAdjective(w); ok && withPlaces {
+				w = t
+			}
+			out = append(out, w)
 			n = 1
 		} else {
 			changed = true
@@ -300,6 +336,7 @@ func translatedReading(name string, typ sanctions.EntityType, withPlaces bool) (
 		i += n
 	}
 	if !changed {
+		// A place's adjective alone is a nisba (أبو بكر البغدادي).
 		return "", false
 	}
 	return strings.Join(out, " "), true
