@@ -334,6 +334,22 @@ func TestAQafOfAOneConsonantWordIsThePersianGh(t *testing.T) {
 	}
 }
 
+func TestTwoArabicWordsThatAreAListedOneWordNameGoToReview(t *testing.T) {
+	ix := buildIndex(t, person("1", "WALIJAN"), person("2", "VALLE, Juan"), person("3", "WALI, Mohammad"))
+	// ولی جان is Walijan written in two words, the whole of the listed
+	// name: review, as a name of two words, never match.
+	r := ix.Screen(screening.Query{Name: "ولی جان"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome != screening.OutcomePotentialMatch {
+		t.Errorf("ولی جان: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	// One word of it, or the name with another word, is not.
+	for _, q := range []string{"ولی", "ولی جان محمد"} {
+		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), "1"); o != screening.OutcomeClear {
+			t.Errorf("%s: WALIJAN %s at %v", q, o, s)
+		}
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

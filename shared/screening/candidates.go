@@ -323,18 +323,22 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 	// up once, so that compoundNames counts the listed words once.
 	var seen [2 * (maxAbjadVariants + 1)]string
 	nseen := 0
+	// The compound is as rare as the listed words of its own readings'
+	// keys; those of its variant readings count only when they meet none
+	// (as similarVocab's keyNames).
+	variantNames := 0
 	for n, text := range texts {
 		if text == "" {
 			continue
 		}
-		k := consonantKey(phoneticForm(text))
-		if len(k) < 3 {
+		own := consonantKey(phoneticForm(text))
+		if len(own) < 3 {
 			if n == 0 && q[i].text == "lh" && q[i-1].text == "al" {
-				out = ix.allahCompoundVocab(q, i, base, text, k, out)
+				out = ix.allahCompoundVocab(q, i, base, text, own, out)
 			}
 			continue
 		}
-		for k, rest := k, abjadVariantKeys(text); k != ""; k, rest = nextKey(rest) {
+		for k, rest := own, abjadVariantKeys(text); k != ""; k, rest = nextKey(rest) {
 			if slices.Contains(seen[:nseen], k) {
 				continue
 			}
@@ -342,8 +346,17 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 				seen[nseen] = k
 				nseen++
 			}
-			out = ix.compoundKeyVocab(q, i, base, k, out)
+			var names int
+			out, names = ix.compoundKeyVocab(q, i, base, k, out)
+			if k == own {
+				q[i].compoundNames = uint16(min(65535, int(q[i].compoundNames)+names))
+			} else {
+				variantNames += names
+			}
 		}
+	}
+	if q[i].compoundNames == 0 {
+		q[i].compoundNames = uint16(min(65535, variantNames))
 	}
 	return out
 }
@@ -373,11 +386,13 @@ func (ix *Index) allahCompoundVocab(q []qtoken, i, base int, text, k string, out
 }
 
 // compoundKeyVocab appends the listed words with consonant key k (after
-// one of abjadPrefixes) for the compound ending at query word i.
-func (ix *Index) compoundKeyVocab(q []qtoken, i, base int, k string, out []vocabSim) []vocabSim {
+// one of abjadPrefixes) for the compound ending at query word i, and
+// returns how many listed words have that key.
+func (ix *Index) compoundKeyVocab(q []qtoken, i, base int, k string, out []vocabSim) ([]vocabSim, int) {
+	names := 0
 	for _, pre := range abjadPrefixes {
 		same := equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
-		q[i].compoundNames = uint16(min(65535, int(q[i].compoundNames)+len(same)))
+		names += len(same)
 		for j, v := range same {
 			if j >= maxSimilarVocab {
 				break
@@ -387,7 +402,7 @@ func (ix *Index) compoundKeyVocab(q []qtoken, i, base int, k string, out []vocab
 			}
 		}
 	}
-	return out
+	return out, names
 }
 
 // abjadWeight is the weight of an Arabic-script word: that of its commonest

@@ -70,7 +70,7 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 	if weak {
 		c = min(c, capWeakAlias)
 	}
-	if a.qWords == 1 && !singleWordSuffices(a, listed, queried) {
+	if a.qWords == 1 && !singleWordSuffices(a, listed, queried) && !abjadCompoundWhole(a, listed) {
 		c = min(c, capSingleWord)
 	}
 	if a.q[0].abjad && !a.n[0].abjad {
@@ -197,6 +197,9 @@ func abjadCap(a *alignment, listed, queried sanctions.EntityType) float64 {
 		abjadWordSingles(a, a.pairs[0]) {
 		return c // one word that singles out a company (طالبان: Taliban)
 	}
+	if abjadCompoundWhole(a, listed) {
+		return capAbjadLoose
+	}
 	// Two words (the article aside): both must have the consonants of
 	// their Latin words; one only near in consonants is another name as
 	// often as another spelling.
@@ -229,6 +232,24 @@ func abjadCap(a *alignment, listed, queried sanctions.EntityType) float64 {
 		return c
 	}
 	return capSingleWord
+}
+
+// abjadCompoundWhole says whether an Arabic-script name of two words is,
+// joined, the whole of a listed person's name of one word, as lists write
+// many Afghan names (ولی جان: WALIJAN; قاري سیف الله, the title aside:
+// SAIFULLAH, Qari): the name in full, not one given name of several, so
+// that it reaches review as a name of two words does, never match. Its
+// consonants must be those of the listed word and of few listed words
+// (Abdullah, Abdulrahman have those of many), its long vowels written
+// where the Latin has them.
+func abjadCompoundWhole(a *alignment, listed sanctions.EntityType) bool {
+	if listed == sanctions.TypeOrganisation || a.npairs != 1 || len(a.q) != 1 || len(a.n) != 1 {
+		return false
+	}
+	p := a.pairs[0]
+	q, n := &a.q[p.qi], &a.n[p.nj]
+	return q.abjad && q.joined && !n.abjad && p.sim >= abjadKeySim-0.02 && len(q.akey) >= 3 &&
+		q.keyNames > 0 && q.keyNames <= abjadKeyNames && longVowelsAgree(q.phon, n.phon)
 }
 
 // longVowelsAgree reports whether the long vowels and glides that Arabic
