@@ -350,6 +350,22 @@ func TestTwoArabicWordsThatAreAListedOneWordNameGoToReview(t *testing.T) {
 	}
 }
 
+func TestTranslatedWordsMeetTheWordsListsUseForThem(t *testing.T) {
+	ix := buildIndex(t, org("1", "PETROPARS UK LIMITED"), org("2", "ORGANIZATION FOR TECHNOLOGICAL INDUSTRIES"),
+		org("3", "PETROPARS LTD"), org("4", "TECHNOLOGICAL INDUSTRIES GROUP"))
+	// بریتانیا is Britain, which lists write UK; مؤسسة an establishment,
+	// a foundation or an organization.
+	for q, want := range map[string]string{
+		"شرکت پتروپارس بریتانیا با مسئولیت محدود": "1",
+		"مؤسسة الصناعات التقانية":                 "2",
+	} {
+		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
+		if top(r).EntityID != want || r.Outcome == screening.OutcomeClear {
+			t.Errorf("%s: %s %q %v, want entity %s", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula, want)
+		}
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

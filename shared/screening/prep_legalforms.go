@@ -238,6 +238,7 @@ var tradeSynonyms = map[string]string{
 	"industry": "industry", "industries": "industry",
 	"auto": "auto", "automotive": "auto", "automobile": "auto",
 	"institute": "foundation", "institution": "foundation", "establishment": "foundation", "foundation": "foundation",
+	"organization": "foundation", "organisation": "foundation",
 	"management": "management", "administration": "management",
 	"petroleum": "oil", "oil": "oil",
 	"tile": "tile", "tiles": "tile", "ceramic": "ceramic", "ceramics": "ceramic",
@@ -249,6 +250,7 @@ var tradeSynonyms = map[string]string{
 	"egypt": "egypt", "egyptian": "egypt", "palestine": "palestine", "palestinian": "palestine",
 	"afghanistan": "afghanistan", "afghan": "afghanistan", "pakistan": "pakistan", "pakistani": "pakistan",
 	"korea": "korea", "korean": "korea", "russia": "russia", "russian": "russia", "china": "china", "chinese": "china",
+	"britain": "uk", "british": "uk", "uk": "uk",
 	"venezuela": "venezuela", "venezuelan": "venezuela", "sudan": "sudan", "sudanese": "sudan", "india": "india", "indian": "india",
 }
 
