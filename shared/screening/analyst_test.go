@@ -366,6 +366,24 @@ func TestTranslatedWordsMeetTheWordsListsUseForThem(t *testing.T) {
 	}
 }
 
+func TestATranslationsUnmatchedWordsWeighLess(t *testing.T) {
+	ix := buildIndex(t, org("1", "FIRST DIVISION OF THE SYRIAN ARAB ARMY"), org("2", "SYRIAN ARAB ARMY"),
+		org("3", "AL-ITIHAAD AL-ISLAMIYA"), org("4", "Islamic Jihad Union"), org("5", "FIRST ARMORED DIVISION"))
+	// في is "in" where the list says "of the": a translated word that
+	// meets nothing, and the list's joining words, weigh less.
+	r := ix.Screen(screening.Query{Name: "الفرقة الأولى في الجيش العربي السوري"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome != screening.OutcomePotentialMatch {
+		t.Errorf("the First Division: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	// A listed word the translation does not have still counts in full:
+	// الاتحاد الاسلامي is al-Itihaad al-Islamiya, not the Islamic Jihad
+	// Union.
+	r = ix.Screen(screening.Query{Name: "الاتحاد الاسلامي"}, screening.DefaultOptions())
+	if top(r).EntityID != "3" {
+		t.Errorf("الاتحاد الاسلامي: %q %v first", top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

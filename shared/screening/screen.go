@@ -88,6 +88,11 @@ func Prepare(q Query) Prepared {
 		toks := PrepareName(r.Name, q.Type)
 		if r.Translated {
 			englishTokens(toks)
+			if r.Organisation {
+				for i := range toks {
+					toks[i].Translated = true
+				}
+			}
 		}
 		p.Alt = append(p.Alt, PreparedReading{Tokens: toks, Quality: r.Quality, Cap: r.Cap, Organisation: r.Organisation})
 	}

@@ -2,6 +2,7 @@ package screening
 
 import (
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -14,6 +15,7 @@ type qtoken struct {
 	akeyAlt          string // abjadVariantKeys, for tokens from Arabic script only
 	lkey             string // consonantKey kept for a listed word (keyOf), "" when not kept
 	abjad            bool
+	translated       bool   // of a translated reading (Token.Translated)
 	joined           bool   // made by joining two adjacent tokens
 	legal            bool   // a company legal form (prep_legalforms.go)
 	listed           bool   // a query token that is itself a listed word
@@ -53,7 +55,7 @@ func mayBeWithin(ma, mb uint32, la, lb int) bool {
 
 func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
-	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text) && (!t.Abjad || arabicLegalForms[t.Text]),
+	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, translated: t.Translated, weight: w, id: -1, legal: isLegalForm(t.Text) && (!t.Abjad || arabicLegalForms[t.Text]),
 		tmask: letterMask(t.Text), pmask: letterMask(p)}
 	if t.Abjad {
 		q.akey = consonantKey(p)
@@ -806,6 +808,12 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 	a.loosePairs(&qSim, &nSim)
 	a.soleDifference(&qSim, &nSim)
 	var qMatched, qTotal, nMatched, nTotal float64
+	// Words of a translated reading that meet nothing weigh less
+	// (Token.Translated), on both sides.
+	miss := 1.0
+	if slices.ContainsFunc(q, func(t qtoken) bool { return t.translated }) {
+		miss = translatedMissWeight
+	}
 	a.strong = true
 	for _, p := range a.pairs[:a.npairs] {
 		a.bestSim = max(a.bestSim, p.sim)
@@ -824,6 +832,9 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 		if qSim[i] == 0 && q[i].abjad && q[i].text == "al" {
 			w = 0 // Latin spellings drop the article at will (al-Harzi: Harzi)
 		}
+		if qSim[i] == 0 {
+			w *= miss
+		}
 		qTotal += w
 		qMatched += w * qSim[i]
 	}
@@ -831,6 +842,9 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 		w := legalWeight(&n[j], nSim[j])
 		if !a.nUsed[j] && j > 0 && j < len(n)-1 {
 			w *= 0.5 // missing middle name
+		}
+		if nSim[j] == 0 && functionWords[n[j].text] {
+			w *= miss
 		}
 		nTotal += w
 		nMatched += w * nSim[j]
@@ -842,6 +856,15 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 	a.score = round3(nameQueryWeight*a.qc + (1-nameQueryWeight)*a.nc)
 	return a
 }
+
+// functionWords join the words of an organisation's name; a translation
+// has them or not as its language wants (الفرقة الأولى في الجيش: First
+// Division of the Army).
+var functionWords = map[string]bool{"of": true, "the": true, "for": true, "and": true, "in": true}
+
+// translatedMissWeight scales the weight of the words left unmatched by a
+// translated reading.
+const translatedMissWeight = 0.5
 
 // looseTokenSim bounds the similarity of a word with two typos (or three
 // in a long word): it counts in coverage, never as a strongly matched word.
