@@ -10,9 +10,9 @@ type Token struct {
 	// consonant skeleton.
 	Abjad bool
 	// Translated is set on the tokens of an organisation's name read in
-	// English with the glossary (TranslatedReading): a word that meets no
-	// listed word there is as often a translation the list did not choose
-	// as a word the list does not have.
+	// English with the glossary (TranslatedReading): an English word that
+	// meets no listed word there is as often a translation the list did
+	// not choose as a word the list does not have.
 	Translated bool `json:",omitempty"`
 }
 

@@ -808,8 +808,10 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 	a.loosePairs(&qSim, &nSim)
 	a.soleDifference(&qSim, &nSim)
 	var qMatched, qTotal, nMatched, nTotal float64
-	// Words of a translated reading that meet nothing weigh less
-	// (Token.Translated), on both sides.
+	// The English words of a translated reading that meet nothing, and
+	// the listed joining words that meet nothing, weigh less
+	// (Token.Translated); its transliterated words and the listed
+	// content words count in full.
 	miss := 1.0
 	if slices.ContainsFunc(q, func(t qtoken) bool { return t.translated }) {
 		miss = translatedMissWeight
@@ -832,8 +834,8 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 		if qSim[i] == 0 && q[i].abjad && q[i].text == "al" {
 			w = 0 // Latin spellings drop the article at will (al-Harzi: Harzi)
 		}
-		if qSim[i] == 0 {
-			w *= miss
+		if qSim[i] == 0 && !q[i].abjad {
+			w *= miss // an English word (englishTokens), not a name's
 		}
 		qTotal += w
 		qMatched += w * qSim[i]
