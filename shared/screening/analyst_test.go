@@ -384,6 +384,24 @@ func TestATranslationsUnmatchedWordsWeighLess(t *testing.T) {
 	}
 }
 
+func TestAShortCompanyNameWithItsLegalFormIsTheCompany(t *testing.T) {
+	ix := buildIndex(t, org("1", "HARA COMPANY"), org("2", "KALA LIMITED"), org("3", "HARAM TRADING"))
+	// A short word fits many names; spelt as listed, beside the listed
+	// legal form, it is the company's name in full.
+	for q, want := range map[string]string{"Hara Company": "1", "شرکت کالا با مسئولیت محدود": "2"} {
+		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
+		if top(r).EntityID != want || r.Outcome == screening.OutcomeClear {
+			t.Errorf("%s: %s %q %v", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+		}
+	}
+	// Without it, or with another, or misspelt, it is one short word.
+	for _, q := range []string{"Hara", "Hara Ltd", "Harb Company"} {
+		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), "1"); o != screening.OutcomeClear {
+			t.Errorf("%s: HARA COMPANY %s at %v", q, o, s)
+		}
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

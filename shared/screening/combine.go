@@ -380,11 +380,24 @@ func singleWordSuffices(a *alignment, listed, queried sanctions.EntityType) bool
 			}
 			continue
 		}
-		if len(q.text) < 5 {
+		if len(q.text) < 5 && (len(q.text) < 3 || q.text != a.n[p.nj].text || !legalFormPaired(a)) {
+			// A short word fits many names; spelt as listed beside the
+			// listed legal form (HARA COMPANY, IGA LTDA.), it is the
+			// company's name in full.
 			return false
 		}
 	}
 	return true
+}
+
+// legalFormPaired says whether a query's legal form met the listed name's.
+func legalFormPaired(a *alignment) bool {
+	for _, p := range a.pairs[:a.npairs] {
+		if a.q[p.qi].legal && a.n[p.nj].legal {
+			return true
+		}
+	}
+	return false
 }
 
 // abjadWordSingles says whether the one word of an Arabic-script query,
