@@ -719,9 +719,9 @@ func diffHashes(old, cur map[string]string) (added, changed, removed []string) {
 	return added, changed, removed
 }
 
-// combinedChecksum covers every file of every source, in a fixed order, and for PEP
-// sources the ids of the people published: a person whose window ends changes the
-// version although no file did.
+// combinedChecksum covers every file of every source, in a fixed order, for PEP
+// sources the ids of the people published (a person whose window ends changes the
+// version although no file did), and the screening.BuildVersion the index is built by.
 func combinedChecksum(sources []Source, files map[int][]Fetched, parsed []*sanctions.List) string {
 	var lines []string
 	for i, s := range sources {
@@ -736,6 +736,9 @@ func combinedChecksum(sources []Source, files map[int][]Fetched, parsed []*sanct
 			lines = append(lines, string(s.Name)+"/current="+hex.EncodeToString(h.Sum(nil)))
 		}
 	}
+	// What the index is built into, too: a release that builds the same
+	// lists differently publishes them again.
+	lines = append(lines, fmt.Sprintf("screening/build=%d", screening.BuildVersion))
 	sort.Strings(lines)
 	h := sha256.New()
 	for _, l := range lines {

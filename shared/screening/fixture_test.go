@@ -2,6 +2,8 @@ package screening_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"testing"
 	"time"
 
@@ -92,5 +94,19 @@ func TestTheSameListsAlwaysMakeTheSameIndex(t *testing.T) {
 		if !bytes.Equal(b.Bytes(), d.raw) {
 			t.Fatalf("build %d: its %d bytes differ from the fixture index's %d, built from the same lists", i, b.Len(), len(d.raw))
 		}
+	}
+}
+
+// builtIndexDigest is the digest of the fixture index under BuildVersion.
+const builtIndexDigest = "v2:93c23e4fd66d4ea8c9a39a1d"
+
+// TestBuildVersionCoversTheFixtureIndex: a change to what Build makes of
+// the same lists must come with a new BuildVersion (list refresh then
+// publishes the lists again), recorded here with its digest.
+func TestBuildVersionCoversTheFixtureIndex(t *testing.T) {
+	d := requireFixtureIndex(t)
+	sum := sha256.Sum256(d.raw)
+	if got := fmt.Sprintf("v%d:%x", screening.BuildVersion, sum[:12]); got != builtIndexDigest {
+		t.Errorf("the fixture index is %s, recorded %s: if Build changed on purpose, bump BuildVersion and record the new digest", got, builtIndexDigest)
 	}
 }

@@ -15,6 +15,16 @@ import (
 // ErrBadOptions is returned for invalid thresholds.
 var ErrBadOptions = errors.New("invalid screening options")
 
+// BuildVersion numbers what Build makes of the same lists: the words of
+// the index, their phonetic forms, keys and orders, which queries are
+// compared with. List refresh publishes a new version when it changes,
+// though no list did (lists' combined checksum covers it): an index built
+// by an earlier release would otherwise be served to a later release's
+// queries, whose forms it no longer shares.
+// TestBuildVersionCoversTheFixtureIndex fails when the fixture lists
+// build a different index and this was not bumped.
+const BuildVersion = 2
+
 // ErrBadIndex is returned when serialized index bytes cannot be loaded.
 var ErrBadIndex = errors.New("invalid serialized index")
 

@@ -152,6 +152,7 @@ func TestPhoneticFormConvergesTransliterations(t *testing.T) {
 	same := [][2]string{
 		{"hussein", "khusein"}, {"yousef", "yusef"}, {"osama", "usama"}, {"abdullah", "abdulla"},
 		{"marwan", "marvan"}, {"qadhafi", "kadafi"}, {"mohammed", "mohamed"},
+		{"oxin", "oksin"}, {"aleksandr", "alexandr"}, {"maxim", "maksim"},
 	}
 	for _, p := range same {
 		if a, b := phoneticForm(p[0]), phoneticForm(p[1]); a != b {
@@ -160,6 +161,9 @@ func TestPhoneticFormConvergesTransliterations(t *testing.T) {
 	}
 	if phoneticForm("hassan") == phoneticForm("hussein") {
 		t.Error("hassan and hussein must stay distinct")
+	}
+	if phoneticForm("oxin") == phoneticForm("oshin") {
+		t.Error("the letter x is ks, not sh")
 	}
 	if skeleton(phoneticForm("hsin")) != skeleton(phoneticForm("hussein")) {
 		t.Errorf("skeletons differ: %q %q", skeleton(phoneticForm("hsin")), skeleton(phoneticForm("hussein")))

@@ -50,6 +50,15 @@ func phoneticForm(s string) string {
 			i++
 			continue
 		}
+		if c == 'x' {
+			// The letter x is ks (Oxin: اکسین, Aleksandr); x stands
+			// for sh in this form.
+			if len(b) == 0 || b[len(b)-1] != 'k' {
+				b = append(b, 'k')
+			}
+			b = append(b, 's')
+			continue
+		}
 		switch c {
 		case 'o':
 			c = 'u'
