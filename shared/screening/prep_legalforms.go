@@ -244,8 +244,8 @@ var tradeSynonyms = map[string]string{
 	"tile": "tile", "tiles": "tile", "ceramic": "ceramic", "ceramics": "ceramic",
 	// A country and its adjective: lists write "Iranian Cyber Police" for
 	// پلیس سایبری ایران (the police of Iran), "Syrian Arab Army" and
-	// "Army of Syria".
-	"iran": "iran", "iranian": "iran", "syria": "syria", "syrian": "syria", "iraq": "iraq", "iraqi": "iraq",
+	// "Army of Syria"; الشام is the Levant or Syria (ISIL, ISIS).
+	"iran": "iran", "iranian": "iran", "syria": "syria", "syrian": "syria", "levant": "syria", "iraq": "iraq", "iraqi": "iraq",
 	"lebanon": "lebanon", "lebanese": "lebanon", "libya": "libya", "libyan": "libya", "yemen": "yemen", "yemeni": "yemen",
 	"egypt": "egypt", "egyptian": "egypt", "palestine": "palestine", "palestinian": "palestine",
 	"afghanistan": "afghanistan", "afghan": "afghanistan", "pakistan": "pakistan", "pakistani": "pakistan",
