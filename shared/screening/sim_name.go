@@ -136,6 +136,9 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 		}
 	}
 	if q.abjad || n.abjad {
+		if articleAndWord(q, n) {
+			return best, how // the article is no name's one consonant
+		}
 		if s := keySim(q, n); s > best {
 			best, how = s, matchSkeleton
 		}
@@ -144,6 +147,25 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 		}
 	}
 	return best, how
+}
+
+// articleAndWord says whether an Arabic-script word and a Latin one are
+// the article and a word that is not: علي (li, Ali) and the lh of الله
+// have the article's one consonant, which makes no AL- of a Latin name
+// theirs, nor the article an Ali.
+func articleAndWord(q, n *qtoken) bool {
+	a, l := q, n
+	if !a.abjad {
+		a, l = n, q
+	}
+	if !a.abjad || l.abjad {
+		return false
+	}
+	switch l.text {
+	case "al", "el", "ul", "il": // Harakat ul-Mujahideen
+		return a.text != "al"
+	}
+	return a.text == "al"
 }
 
 // allahSuffixes are the Latin endings of a name compounded with الله

@@ -325,3 +325,23 @@ func TestLongVowelsAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestTheArticleIsNoWordOfOneConsonant(t *testing.T) {
+	tok := func(s string, abjad bool) qtoken { return newQToken(Token{Text: s, Abjad: abjad}, 1) }
+	for _, c := range []struct {
+		ar, la string
+		pairs  bool
+	}{
+		{"li", "al", false},  // علي is not the AL- of a Latin name
+		{"lh", "al", false},  // nor is the lh of الله
+		{"al", "ali", false}, // nor the article an Ali
+		{"al", "al", true},
+		{"al", "ul", true}, // Harakat ul-Mujahideen
+		{"li", "ali", true},
+	} {
+		a, l := tok(c.ar, true), tok(c.la, false)
+		if s, _ := tokenSim(&a, &l); (s >= minTokenSim) != c.pairs {
+			t.Errorf("%s ~ %s: %.2f, want pairing %v", c.ar, c.la, s, c.pairs)
+		}
+	}
+}
