@@ -402,6 +402,16 @@ func TestAShortCompanyNameWithItsLegalFormIsTheCompany(t *testing.T) {
 	}
 }
 
+func TestTheArticleOfAJoinedNameIsNoLongVowel(t *testing.T) {
+	ix := buildIndex(t, person("1", "ARAQI, Abdullah"), person("2", "Abdal Al-Hadi Al-Iraqi"), person("3", "KIA, Reza"))
+	// عبدالله is Abdullah: the alif of its article is the u of ul, not a
+	// long vowel the Latin must have.
+	r := ix.Screen(screening.Query{Name: "عبدالله عراقی"}, screening.DefaultOptions())
+	if top(r).EntityID != "1" || r.Outcome != screening.OutcomePotentialMatch {
+		t.Errorf("عبدالله عراقی: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

@@ -219,7 +219,7 @@ func abjadCap(a *alignment, listed, queried sanctions.EntityType) float64 {
 		if t.text == "al" || t.text == a.n[p.nj].text {
 			continue // spelt as listed, vowels and all: as a Latin query would be
 		}
-		if t.keyNames == 0 || !longVowelsAgree(t.phon, a.n[p.nj].phon) {
+		if t.keyNames == 0 || !longVowelsAgree(t.vowelForm(), a.n[p.nj].phon) {
 			return capSingleWord
 		}
 	}
@@ -249,7 +249,7 @@ func abjadCompoundWhole(a *alignment, listed sanctions.EntityType) bool {
 	p := a.pairs[0]
 	q, n := &a.q[p.qi], &a.n[p.nj]
 	return q.abjad && q.joined && !n.abjad && p.sim >= abjadKeySim-0.02 && len(q.akey) >= 3 &&
-		q.keyNames > 0 && q.keyNames <= abjadKeyNames && longVowelsAgree(q.phon, n.phon)
+		q.keyNames > 0 && q.keyNames <= abjadKeyNames && longVowelsAgree(q.vowelForm(), n.phon)
 }
 
 // longVowelsAgree reports whether the long vowels and glides that Arabic

@@ -20,6 +20,7 @@ type qtoken struct {
 	legal            bool   // a company legal form (prep_legalforms.go)
 	listed           bool   // a query token that is itself a listed word
 	split            uint8  // > 0: the token is two listed tokens joined, split at this byte
+	article          uint8  // > 0: joined with the article, whose a is at this byte - 1 of text
 	keyNames         uint16 // Arabic script: listed words sharing its consonant key
 	weight           float64
 	id               int32  // vocabulary id of a listed token, -1 otherwise
@@ -147,6 +148,17 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 		}
 	}
 	return best, how
+}
+
+// vowelForm is the phonetic form of t whose long vowels longVowelsAgree
+// looks for: a word joined with the article (عبدالله, "bdallh") without
+// the article's alif, which Latin writes a, e, i, u or not at all
+// (Abdullah, Abdel, Nasiruddin).
+func (t *qtoken) vowelForm() string {
+	if i := int(t.article) - 1; i >= 0 && i < len(t.text) && t.text[i] == 'a' {
+		return phoneticForm(t.text[:i] + t.text[i+1:])
+	}
+	return t.phon
 }
 
 // articleAndWord says whether an Arabic-script word and a Latin one are
@@ -696,6 +708,9 @@ func abjadJoin(a []qtoken, i int, b []qtoken, joins *joinMemo) (int, qtoken, boo
 		} {
 			if n, t, ok := try(way, text, 3); ok {
 				t.keyNames = a[i+2].compoundNames
+				if way == 0 {
+					t.article = uint8(min(255, len(a[i].text)+1))
+				}
 				return n, t, ok
 			}
 		}
