@@ -1,6 +1,10 @@
 package screening
 
-import "strings"
+import (
+	"slices"
+	"strings"
+	"unicode"
+)
 
 // arabicWords are words of organisation names in Arabic script (Arabic,
 // Persian, Dari, Pashto, Urdu) that lists write in English, not in
@@ -41,8 +45,7 @@ func translateArabicWords(s string) string {
 	if isASCII(s) {
 		return s
 	}
-	words := strings.Fields(s)
-	changed := false
+	words, changed := spellInitials(strings.Fields(s))
 	for i := 0; i < len(words); i++ {
 		// A legal form of several words (با مسئولیت محدود: Ltd.), which
 		// lists always write in English.
@@ -76,10 +79,59 @@ func translateArabicWords(s string) string {
 	return strings.Join(strings.Fields(strings.Join(words, " ")), " ")
 }
 
+// spellInitials writes apart the initials of a legal form written with
+// dots (ش.م.ل. is ش م ل, SAL; ذ.م.م is ذ م م, LLC), and joins the names of
+// Latin letters spelt out in Arabic script into the letters (إس إي إس:
+// SES; اتش اس آي: HSI), as lists write the acronym.
+func spellInitials(words []string) ([]string, bool) {
+	changed := false
+	var out []string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if parts := strings.Split(strings.Trim(w, "."), "."); len(parts) >= 2 && !slices.ContainsFunc(parts, func(p string) bool {
+			r := []rune(p)
+			return len(r) != 1 || !unicode.Is(unicode.Arabic, r[0])
+		}) {
+			out = append(out, parts...)
+			changed = true
+			continue
+		}
+		j := i
+		var acronym []byte
+		for j < len(words) {
+			c, ok := latinLetterNames[words[j]]
+			if !ok {
+				break
+			}
+			acronym = append(acronym, c)
+			j++
+		}
+		if len(acronym) >= 2 {
+			out = append(out, string(acronym))
+			changed = true
+			i = j - 1
+			continue
+		}
+		out = append(out, w)
+	}
+	return out, changed
+}
+
+// latinLetterNames are the names of Latin letters as Arabic and Persian
+// write them, which spelt out in a row are an acronym. They are looked up
+// as written: the hamza seats tell E (إي) from I (آي). في (V) is also
+// "in", and بي is B as often as P: neither is read so.
+var latinLetterNames = map[string]byte{
+	"إيه": 'a', "ايه": 'a', "سي": 'c', "دي": 'd', "إي": 'e', "اي": 'e', "إف": 'f', "اف": 'f', "جي": 'g',
+	"إتش": 'h', "اتش": 'h', "اچ": 'h', "آي": 'i', "جاي": 'j', "جيه": 'j', "كي": 'k', "کی": 'k', "كاي": 'k',
+	"إل": 'l', "إم": 'm', "ام": 'm', "إن": 'n', "أو": 'o', "كيو": 'q', "آر": 'r', "ار": 'r',
+	"إس": 's', "اس": 's', "تي": 't', "یو": 'u', "يو": 'u', "دبليو": 'w', "إكس": 'x', "اكس": 'x', "واي": 'y', "زد": 'z',
+}
+
 // arabicLegalPhrases are the legal forms Arabic and Persian write in
 // several words or by their initials, as lists write them in English.
 var arabicLegalPhrases = map[string]string{
-	"با مسئولیت محدود": "ltd", "ذ م م": "llc", "م م ح": "fze", "ش م ل": "sal", "ش م م": "sarl", "م د م س": "dmcc",
+	"با مسئولیت محدود": "ltd", "ذ م م": "llc", "م م ح": "fze", "ش م ح": "fzc", "ش م ل": "sal", "ش م م": "sarl", "م د م س": "dmcc",
 	"سهامی خاص": "pjs", "سهامی عام": "pjsc",
 	"المحدودة المسؤولية": "llc", "محدودة المسؤولية": "llc", "ذات المسؤولية المحدودة": "llc",
 	"المساهمة المغفلة الخاصة": "pjs", "المساهمة المغفلة": "jsc",

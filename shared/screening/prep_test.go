@@ -239,10 +239,10 @@ var preparedCorpus = []struct {
 	{"Agha Jan Alizai اغا جان عالیزی", sanctions.TypeUnknown}, {"محمد الملا", sanctions.TypeUnknown}, {"ﻤﺤﻤﺪ", sanctions.TypeUnknown},
 	{"شرکت سیمان شمال", sanctions.TypeUnknown}, {"مجید آقایی", sanctions.TypeUnknown}, {"مرتضی رضایی", sanctions.TypePerson},
 	{"COASTAL REFINERY COMPANY PRIVATE JSC", sanctions.TypeOrganisation}, {"شركة مصفاة الساحل المساهمة المغفلة الخاصة", sanctions.TypeUnknown},
-	{"حاجی گلاب گل ولد حاجی حضرت گل", sanctions.TypeUnknown},
+	{"حاجی گلاب گل ولد حاجی حضرت گل", sanctions.TypeUnknown}, {"إتش إس آي للتجارة م.م.ح", sanctions.TypeUnknown},
 }
 
-const preparedCorpusDigest = "v3:c9c6fb23e1f1c32179adf495"
+const preparedCorpusDigest = "v3:568df14528b96385472ad5a8"
 
 // TestPrepareVersionCoversThePreparedCorpus: a change to what names are
 // prepared into must come with a new PrepareVersion (monitoring then
@@ -258,5 +258,22 @@ func TestPrepareVersionCoversThePreparedCorpus(t *testing.T) {
 	got := fmt.Sprintf("v%d:%x", PrepareVersion, h.Sum(nil)[:12])
 	if got != preparedCorpusDigest {
 		t.Errorf("the preparation of the corpus is %s, recorded %s: if PrepareName or Readings changed on purpose, bump PrepareVersion and record the new digest", got, preparedCorpusDigest)
+	}
+}
+
+// TestInitialsAreReadAsListsWriteThem: a legal form's initials written with
+// dots, and Latin letters spelt out in Arabic script, are the legal form
+// and the acronym lists write.
+func TestInitialsAreReadAsListsWriteThem(t *testing.T) {
+	for in, want := range map[string]string{
+		"بتروتك م.م.ح":            "btrutk fze",
+		"شركة شمس للصيرفة ش.م.ل.": "co shms llsirfa sal",
+		"إتش إس آي للتجارة م.م.ح": "hsi lltjara fze",
+		"شركة إس إي إس الدولية":   "co ses al dulia",
+		"في بيت":                  "fi bit", // في is "in", not V
+	} {
+		if got := NormalizeName(in, sanctions.TypeUnknown); got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
 	}
 }
