@@ -419,6 +419,16 @@ func TestTheArticleOfAJoinedNameIsNoLongVowel(t *testing.T) {
 	}
 }
 
+func TestOneArabicWordBesideALegalFormIsStillOneWord(t *testing.T) {
+	ix := buildIndex(t, org("1", "IFIC"), org("2", "FOCA"))
+	// الوفاق المحدودة is one word, near IFIC by its consonants only, and
+	// a legal form: no reason to look at IFIC.
+	r := ix.Screen(screening.Query{Name: "الوفاق المحدودة"}, screening.DefaultOptions())
+	if r.Outcome != screening.OutcomeClear {
+		t.Errorf("الوفاق المحدودة: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

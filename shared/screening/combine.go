@@ -187,10 +187,11 @@ func abjadCap(a *alignment, listed, queried sanctions.EntityType) float64 {
 			words++
 		}
 	}
-	if words > 2 || hasLegalForm(a.q) {
-		// Three words, or a company's legal form (شرکت ستاره شرق:
-		// Setareh Shargh Co.): not the two words of a personal name that
-		// vowels would tell apart.
+	if words > 2 || words == 2 && hasLegalForm(a.q) {
+		// Three words, or two and a company's legal form (شرکت ستاره
+		// شرق: Setareh Shargh Co.): not the two words of a personal name
+		// that vowels would tell apart. One word and a legal form is
+		// weighed as one word (الوفاق المحدودة is not IFIC).
 		return c
 	}
 	if words == 1 && a.npairs == 1 && listed == sanctions.TypeOrganisation && (queried == sanctions.TypeUnknown || queried == sanctions.TypeOrganisation) &&
