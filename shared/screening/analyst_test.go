@@ -429,6 +429,21 @@ func TestOneArabicWordBesideALegalFormIsStillOneWord(t *testing.T) {
 	}
 }
 
+func TestATitleWithOneNameIsHowThePersonIsKnown(t *testing.T) {
+	ix := buildIndex(t, person("1", "BANDO, Haji"), person("2", "SAIFULLAH, Qari"), person("3", "BANDO, Ali"))
+	// Haji Bando is the listed name in full; Bando alone is one word.
+	for q, want := range map[string]screening.Outcome{
+		"Haji Bando":    screening.OutcomeMatch,
+		"قاري سیف الله": screening.OutcomePotentialMatch,
+		"Bando":         screening.OutcomeClear,
+	} {
+		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
+		if o, s := outcomeOf(r, map[string]string{"Haji Bando": "1", "قاري سیف الله": "2", "Bando": "1"}[q]); o != want {
+			t.Errorf("%s: %s at %v, want %s", q, o, s, want)
+		}
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

@@ -14,7 +14,7 @@ var honorifics = map[string]bool{
 // title follows no name: one that ends a name of several words is the
 // family name it also is (Umair Naeem Sheikh, Ahmed Haji).
 func dropHonorifics(words []string) []string {
-	return dropTitles(words, func(w string) bool { return honorifics[w] })
+	return dropTitles(words, func(w string) bool { return honorifics[w] }, func(rest []string) bool { return len(rest) > 1 })
 }
 
 // latinTitles are honorifics written only in Latin letters. A name
@@ -30,18 +30,31 @@ var latinTitles = map[string]bool{
 // from Arabic script: its titles are Sheikh, Haji, Mullah, Qari..., never
 // Mr or Dr.
 func dropTransliteratedHonorifics(words []string) []string {
-	return dropTitles(words, func(w string) bool { return honorifics[w] && !latinTitles[w] || arabicScriptTitles[w] })
+	return dropTitles(words, func(w string) bool { return honorifics[w] && !latinTitles[w] || arabicScriptTitles[w] },
+		func(rest []string) bool {
+			// The article and the lh of الله are no names of their own:
+			// قاري سیف الله is Qari and one name, Saifullah.
+			n := 0
+			for _, w := range rest {
+				if w != "al" && w != "lh" {
+					n++
+				}
+			}
+			return n > 1
+		})
 }
 
-// dropTitles removes the words isTitle says are titles, unless nothing
-// else would remain. A title that ends a name of several words is a
-// family name (Umair Naeem Sheikh), and one before the suffix of a Persian
-// family name is its first part (حاجی زاده: Hajizadeh, ملا زاده:
-// Mollazadeh).
-func dropTitles(words []string, isTitle func(string) bool) []string {
+// dropTitles removes the words isTitle says are titles, unless fewer than
+// two names would remain (enough says which): a title with one name is how
+// the person is known (Haji Bando, Qari Saifullah, as lists write them),
+// and the name alone is one word, which says little. A title that ends a
+// name of several words is a family name (Umair Naeem Sheikh), and one
+// before the suffix of a Persian family name is its first part (حاجی
+// زاده: Hajizadeh, ملا زاده: Mollazadeh).
+func dropTitles(words []string, isTitle func(string) bool, enough func(rest []string) bool) []string {
 	return dropIf(words, func(i int) bool {
 		return isTitle(words[i]) && i+1 < len(words) && !persianSurnameSuffixes[words[i+1]]
-	}, func(rest []string) bool { return len(rest) > 0 })
+	}, enough)
 }
 
 // persianSurnameSuffixes are the suffixes of Persian family names, as they
