@@ -2,6 +2,7 @@ package screening
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/chainfi/chainguard/shared/sanctions"
@@ -73,7 +74,7 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 	if a.qWords == 1 && !singleWordSuffices(a, listed, queried) && !abjadCompoundWhole(a, listed) {
 		c = min(c, capSingleWord)
 	}
-	if a.q[0].abjad && !a.n[0].abjad {
+	if slices.ContainsFunc(a.q, func(t qtoken) bool { return t.abjad }) && !a.n[0].abjad {
 		c = min(c, abjadCap(a, listed, queried))
 	}
 	if listed == sanctions.TypePerson && (middleForFirst(a) || knownByMiddle(a)) {

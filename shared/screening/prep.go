@@ -59,7 +59,7 @@ func PrepareName(name string, typ sanctions.EntityType) []Token {
 	}
 	out := make([]Token, len(words))
 	for i, w := range words {
-		out[i] = Token{Text: w, Abjad: abjad && isASCII(w)}
+		out[i] = Token{Text: w, Abjad: abjad && isASCII(w) && !arabicEnglish[w]}
 	}
 	return out
 }

@@ -37,6 +37,22 @@ var arabicWords = map[string]string{
 	"ولد": "ould",
 }
 
+// arabicEnglish are the words arabicWords and arabicLegalPhrases read
+// Arabic-script words as, in the form PrepareName gives them (legal forms
+// canonical): English, compared as spelt, and a legal form a legal form
+// (شركة is "co", never a word of one consonant that meets Yaku).
+var arabicEnglish = func() map[string]bool {
+	m := map[string]bool{}
+	for _, g := range []map[string]string{arabicWords, arabicLegalPhrases} {
+		for _, v := range g {
+			for _, w := range canonicalLegalForms(strings.Fields(v)) {
+				m[w] = true
+			}
+		}
+	}
+	return m
+}()
+
 // translateArabicWords replaces the words of arabicWords in s, written
 // apart, and the legal forms of several words of arabicLegalPhrases, and
 // leaves everything else as it is. s without Arabic script is returned

@@ -71,13 +71,11 @@ type Reading struct {
 // patronymicReadings are the readings of an Arabic-script person's name
 // that names the father after ولد ("son of"; Ould in Mauritania), as
 // Afghan names do: عبد الحق ولد محمد انور خان, which the UN lists as
-// "Abdul Haq son of M. Anwar Khan", and حاجی گلاب گل ولد حاجی حضرت گل,
-// listed as "Haji Gulab Gul". One reading writes ولد in English, as the
-// lists do; the name as written reads it as the Mauritanian Ould
-// (arabicWords). Another is the person's own name, the words before
-// ولد, for the lists that leave the father out. It is part of the name
-// only: its matches are never more than a potential match (capOwnName), so
-// that عبد الرحمن ولد محمد is not a match for a listed Abdur Rehman.
+// "Abdul Haq son of M. Anwar Khan". The reading writes ولد in English, as
+// the lists do; the name as written reads it as the Mauritanian Ould
+// (arabicWords). The father's words stay words of the query: a reading of
+// the person's own name alone would send every Mohammad Ali son of anyone
+// to review, as "Mohammad Ali Karimi" in Latin letters is not.
 func patronymicReadings(name string) []Reading {
 	if isASCII(name) {
 		return nil
@@ -88,19 +86,11 @@ func patronymicReadings(name string) []Reading {
 		return nil
 	}
 	son := slices.Concat(words[:i], []string{sonOf}, words[i+1:])
-	out := []Reading{{Name: strings.Join(son, " "), Quality: 1, Translated: true}}
-	if i >= 2 {
-		out = append(out, Reading{Name: strings.Join(words[:i], " "), Quality: 1, Cap: capOwnName})
-	}
-	return out
+	return []Reading{{Name: strings.Join(son, " "), Quality: 1, Translated: true}}
 }
 
 // sonOf is ولد in English.
 const sonOf = "son of"
-
-// capOwnName bounds the matches of a reading of a person's own name
-// without the father's that the name gives (patronymicReadings).
-const capOwnName = capAbjadLoose
 
 // translatedReadingQuality is the name quality of matches of a translated
 // reading. A translation is a guess at how a list renders the name: most
