@@ -387,7 +387,7 @@ func TestATranslationsUnmatchedWordsWeighLess(t *testing.T) {
 }
 
 func TestAShortCompanyNameWithItsLegalFormIsTheCompany(t *testing.T) {
-	ix := buildIndex(t, org("1", "HARA COMPANY"), org("2", "KALA LIMITED"), org("3", "HARAM TRADING"))
+	ix := buildIndex(t, org("1", "HARA COMPANY"), org("2", "KALA LIMITED"), org("3", "HARAM TRADING"), org("4", "PARS PETROCHEMICAL COMPANY"))
 	// A short word fits many names; spelt as listed, beside the listed
 	// legal form, it is the company's name in full.
 	for q, want := range map[string]string{"Hara Company": "1", "شرکت کالا با مسئولیت محدود": "2"} {
@@ -401,6 +401,10 @@ func TestAShortCompanyNameWithItsLegalFormIsTheCompany(t *testing.T) {
 		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), "1"); o != screening.OutcomeClear {
 			t.Errorf("%s: HARA COMPANY %s at %v", q, o, s)
 		}
+	}
+	// A listed name with another word is another company.
+	if o, s := outcomeOf(ix.Screen(screening.Query{Name: "Pars Company"}, screening.DefaultOptions()), "4"); o != screening.OutcomeClear {
+		t.Errorf("Pars Company: PARS PETROCHEMICAL COMPANY %s at %v", o, s)
 	}
 }
 

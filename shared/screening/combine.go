@@ -382,10 +382,22 @@ func singleWordSuffices(a *alignment, listed, queried sanctions.EntityType) bool
 			}
 			continue
 		}
-		if len(q.text) < 5 && (len(q.text) < 3 || q.text != a.n[p.nj].text || !legalFormPaired(a)) {
+		if len(q.text) < 5 && (len(q.text) < 3 || q.text != a.n[p.nj].text || !legalFormPaired(a) || !allListedPaired(a)) {
 			// A short word fits many names; spelt as listed beside the
-			// listed legal form (HARA COMPANY, IGA LTDA.), it is the
-			// company's name in full.
+			// listed legal form, the listed name having no other word
+			// (HARA COMPANY, IGA LTDA.; not PARS PETROCHEMICAL COMPANY
+			// for Pars Company), it is the company's name in full.
+			return false
+		}
+	}
+	return true
+}
+
+// allListedPaired says whether every listed word but a legal form met a
+// query word.
+func allListedPaired(a *alignment) bool {
+	for j := range a.n {
+		if !a.nUsed[j] && !a.n[j].legal {
 			return false
 		}
 	}
