@@ -238,19 +238,17 @@ var tradeSynonyms = map[string]string{
 	"industry": "industry", "industries": "industry",
 	"auto": "auto", "automotive": "auto", "automobile": "auto",
 	"institute": "foundation", "institution": "foundation", "establishment": "foundation", "foundation": "foundation",
-	"organization": "foundation", "organisation": "foundation",
 	"management": "management", "administration": "management",
 	"petroleum": "oil", "oil": "oil",
 	"tile": "tile", "tiles": "tile", "ceramic": "ceramic", "ceramics": "ceramic",
 	// A country and its adjective: lists write "Iranian Cyber Police" for
 	// پلیس سایبری ایران (the police of Iran), "Syrian Arab Army" and
-	// "Army of Syria"; الشام is the Levant or Syria (ISIL, ISIS).
-	"iran": "iran", "iranian": "iran", "syria": "syria", "syrian": "syria", "levant": "syria", "iraq": "iraq", "iraqi": "iraq",
+	// "Army of Syria".
+	"iran": "iran", "iranian": "iran", "syria": "syria", "syrian": "syria", "iraq": "iraq", "iraqi": "iraq",
 	"lebanon": "lebanon", "lebanese": "lebanon", "libya": "libya", "libyan": "libya", "yemen": "yemen", "yemeni": "yemen",
 	"egypt": "egypt", "egyptian": "egypt", "palestine": "palestine", "palestinian": "palestine",
 	"afghanistan": "afghanistan", "afghan": "afghanistan", "pakistan": "pakistan", "pakistani": "pakistan",
 	"korea": "korea", "korean": "korea", "russia": "russia", "russian": "russia", "china": "china", "chinese": "china",
-	"britain": "uk", "british": "uk", "uk": "uk",
 	"venezuela": "venezuela", "venezuelan": "venezuela", "sudan": "sudan", "sudanese": "sudan", "india": "india", "indian": "india",
 }
 
