@@ -24,15 +24,14 @@ const (
 // scratch is per-query working memory, pooled so that queries do not
 // allocate tables the size of the index.
 type scratch struct {
-	acc      []float32 // cheap score per name
-	lastQ    []int32   // last query token that touched the name, -1 if none
-	lastV    []float32 // its contribution
+	acc      []nameAcc // per name
 	touched  []uint32
 	vcount   []uint16 // trigram hits per vocabulary id
 	vtouched []uint32
 	tri      []uint32
 	dels     []uint64
 	sims     []vocabSim
+	simsOf   [maxTok][]vocabSim // each query word's part of sims
 	heap     candHeap
 	qtoks    []qtoken
 	ntoks    []qtoken
@@ -40,19 +39,32 @@ type scratch struct {
 	best     []scored
 	memo     pairMemo
 	joins    joinMemo
+	vocab    vocabCache
+	found    knownSims
+	// abjadSort is sortAbjadVocab's working memory.
+	abjadSort byAbjadRank
+}
+
+// nameAcc is what candidates accumulates for a name. Its three fields are
+// read and written together, once per posting: side by side, they take one
+// cache line, not three.
+type nameAcc struct {
+	acc   float32 // cheap score
+	lastQ int32   // last query token that touched the name, -1 if none
+	lastV float32 // its contribution
 }
 
 func newScratch(names, vocab int) *scratch {
-	s := &scratch{acc: make([]float32, names), lastQ: make([]int32, names), lastV: make([]float32, names), vcount: make([]uint16, vocab)}
-	for i := range s.lastQ {
-		s.lastQ[i] = -1
+	s := &scratch{acc: make([]nameAcc, names), vcount: make([]uint16, vocab)}
+	for i := range s.acc {
+		s.acc[i].lastQ = -1
 	}
 	return s
 }
 
 func (s *scratch) reset() {
 	for _, n := range s.touched {
-		s.acc[n], s.lastQ[n], s.lastV[n] = 0, -1, 0
+		s.acc[n] = nameAcc{lastQ: -1}
 	}
 	s.touched = s.touched[:0]
 }
@@ -84,6 +96,33 @@ func equalRange(order []uint32, keys []string, k string) []uint32 {
 		hi++
 	}
 	return order[lo:hi]
+}
+
+// skeletonRange returns the ids of the listed words whose skeleton is
+// pre+k. Most such skeletons are none (an Arabic-script word's key after
+// each of abjadPrefixes, in each of its readings): skelSeen answers those
+// without the binary search, nor the joined string.
+func (ix *Index) skeletonRange(pre, k string) []uint32 {
+	if h := skelHash(pre, k); ix.skelSeen != nil && ix.skelSeen[h/64&(skelSeenWords-1)]&(1<<(h%64)) == 0 {
+		return nil
+	}
+	return equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
+}
+
+// skelSeenWords is the size of Index.skelSeen in 64-bit words (a power of
+// two): 2^18 bits, a few per listed word.
+const skelSeenWords = 1 << 12
+
+// skelHash hashes the skeleton pre+k (FNV-1a).
+func skelHash(pre, k string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(pre); i++ {
+		h = (h ^ uint32(pre[i])) * 16777619
+	}
+	for i := 0; i < len(k); i++ {
+		h = (h ^ uint32(k[i])) * 16777619
+	}
+	return h
 }
 
 // similarVocab appends to out the vocabulary tokens similar to q: exact,
@@ -167,7 +206,7 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 		variantNames := 0
 		for k, rest := q.akey, q.akeyAlt; k != ""; k, rest = nextKey(rest) {
 			for _, pre := range abjadPrefixes {
-				same := equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
+				same := ix.skeletonRange(pre, k)
 				// How many listed words its own reading fits: the
 				// variant readings are not what abjadCap weighs, unless
 				// the own reading meets none (لكحل, "lkhl", is Lakhal,
@@ -208,7 +247,7 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 	if len(out)-base > maxSimilarVocab {
 		seg := out[base:]
 		if q.abjad {
-			ix.sortAbjadVocab(q, seg)
+			ix.sortAbjadVocab(s, q, seg)
 		} else {
 			sort.Slice(seg, func(i, j int) bool { return seg[i].sim > seg[j].sim })
 		}
@@ -223,18 +262,24 @@ func (ix *Index) similarVocab(s *scratch, q *qtoken, out []vocabSim) []vocabSim 
 // first (yunis, not Anas, for ywns), then the commoner ones, which are
 // more often its spelling; a spelling with its very letters, vowels aside,
 // before others (Ahad, not Khudaidad, for احد).
-func (ix *Index) sortAbjadVocab(q *qtoken, seg []vocabSim) {
-	rank := make([]float32, len(seg))
-	for i, v := range seg {
-		rank[i] = 1 - ix.vocabW[v.id]
+//
+// The tiers and ranks are worked out once per word, in s (byAbjadRank),
+// not at each comparison of the sort.
+func (ix *Index) sortAbjadVocab(s *scratch, q *qtoken, seg []vocabSim) {
+	b := &s.abjadSort
+	b.seg, b.tier, b.rank = seg, b.tier[:0], b.rank[:0]
+	for _, v := range seg {
+		r := 1 - ix.vocabW[v.id]
 		if longVowelsAgree(q.phon, ix.vocabPhon[v.id]) {
-			rank[i] += 2
+			r += 2
 		}
 		if sameUnvowelled(q.phon, ix.vocabPhon[v.id]) {
-			rank[i]++
+			r++
 		}
+		b.tier, b.rank = append(b.tier, abjadTier(v.sim)), append(b.rank, r)
 	}
-	sort.Sort(byAbjadRank{seg, rank})
+	sort.Sort(b)
+	b.seg = nil
 }
 
 // sameUnvowelled says whether two phonetic forms have the same letters
@@ -274,20 +319,24 @@ func abjadTier(sim float64) float64 {
 	return sim
 }
 
+// byAbjadRank sorts seg by tier (abjadTier of its similarity), then by
+// rank, best first.
 type byAbjadRank struct {
 	seg  []vocabSim
+	tier []float64
 	rank []float32
 }
 
-func (b byAbjadRank) Len() int { return len(b.seg) }
-func (b byAbjadRank) Less(i, j int) bool {
-	if ti, tj := abjadTier(b.seg[i].sim), abjadTier(b.seg[j].sim); ti != tj {
+func (b *byAbjadRank) Len() int { return len(b.seg) }
+func (b *byAbjadRank) Less(i, j int) bool {
+	if ti, tj := b.tier[i], b.tier[j]; ti != tj {
 		return ti > tj
 	}
 	return b.rank[i] > b.rank[j]
 }
-func (b byAbjadRank) Swap(i, j int) {
+func (b *byAbjadRank) Swap(i, j int) {
 	b.seg[i], b.seg[j] = b.seg[j], b.seg[i]
+	b.tier[i], b.tier[j] = b.tier[j], b.tier[i]
 	b.rank[i], b.rank[j] = b.rank[j], b.rank[i]
 }
 
@@ -302,7 +351,10 @@ var abjadPrefixes = [...]string{"", "a", "e", "i", "u", "y", "v", "al", "el"}
 // consonants of the compound written as one ("Habibullah", "Nasiruddin",
 // "Abdulrahman", "Walijan"). They find candidates only (half):
 // compareNames joins the words (abjadJoin).
-func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []vocabSim {
+//
+// cache, when not nil, keeps the keys of the compounds (vocabCache.joinKeys),
+// which abjadJoin joins again.
+func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim, cache *vocabCache) []vocabSim {
 	i := len(q) - 1
 	if i < 1 || !q[i].abjad {
 		return out
@@ -331,14 +383,14 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 		if text == "" {
 			continue
 		}
-		own := consonantKey(phoneticForm(text))
+		own, alts := cache.joinKeys(text)
 		if len(own) < 3 {
 			if n == 0 && q[i].text == "lh" && q[i-1].text == "al" {
 				out = ix.allahCompoundVocab(q, i, base, text, own, out)
 			}
 			continue
 		}
-		for k, rest := own, abjadVariantKeys(text); k != ""; k, rest = nextKey(rest) {
+		for k, rest := own, alts; k != ""; k, rest = nextKey(rest) {
 			if slices.Contains(seen[:nseen], k) {
 				continue
 			}
@@ -368,7 +420,7 @@ func (ix *Index) abjadCompoundVocab(q []qtoken, base int, out []vocabSim) []voca
 func (ix *Index) allahCompoundVocab(q []qtoken, i, base int, text, k string, out []vocabSim) []vocabSim {
 	t := newQToken(Token{Text: text, Abjad: true}, 1)
 	for _, pre := range abjadPrefixes {
-		same := equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
+		same := ix.skeletonRange(pre, k)
 		for j, v := range same {
 			if j >= 8*maxSimilarVocab {
 				break
@@ -391,7 +443,7 @@ func (ix *Index) allahCompoundVocab(q []qtoken, i, base int, text, k string, out
 func (ix *Index) compoundKeyVocab(q []qtoken, i, base int, k string, out []vocabSim) ([]vocabSim, int) {
 	names := 0
 	for _, pre := range abjadPrefixes {
-		same := equalRange(ix.skelOrder, ix.vocabSkel, pre+k)
+		same := ix.skeletonRange(pre, k)
 		names += len(same)
 		for j, v := range same {
 			if j >= maxSimilarVocab {
@@ -442,17 +494,18 @@ func (ix *Index) candidates(s *scratch, q []qtoken, sims [][]vocabSim) []uint32 
 				val = max(val, float32(vs.sim)*ix.vocabW[vs.id])
 			}
 			for _, n := range ix.postNames[ix.postOff[vs.id]:ix.postOff[vs.id+1]] {
-				switch s.lastQ[n] {
+				a := &s.acc[n]
+				switch a.lastQ {
 				case -1:
 					s.touched = append(s.touched, n)
 					fallthrough
 				default:
-					if s.lastQ[n] != int32(i) {
-						s.lastQ[n], s.lastV[n] = int32(i), val
-						s.acc[n] += val
-					} else if val > s.lastV[n] {
-						s.acc[n] += val - s.lastV[n]
-						s.lastV[n] = val
+					if a.lastQ != int32(i) {
+						a.lastQ, a.lastV = int32(i), val
+						a.acc += val
+					} else if val > a.lastV {
+						a.acc += val - a.lastV
+						a.lastV = val
 					}
 				}
 			}
@@ -463,7 +516,12 @@ func (ix *Index) candidates(s *scratch, q []qtoken, sims [][]vocabSim) []uint32 
 	h := &s.heap
 	h.id, h.score = h.id[:0], h.score[:0]
 	for _, n := range s.touched {
-		a := float64(s.acc[n])
+		a := float64(s.acc[n].acc)
+		// Name coverage adds at most 1-nameQueryWeight: a name that
+		// cannot beat the least of a full heap is not weighed.
+		if len(h.id) == maxCandidates && nameQueryWeight*a/qTotal+(1-nameQueryWeight) <= h.score[0] {
+			continue
+		}
 		est := nameQueryWeight*a/qTotal + (1-nameQueryWeight)*min(1, a/float64(ix.nameW[n]))
 		h.push(n, est, maxCandidates)
 	}

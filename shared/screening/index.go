@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -103,6 +104,9 @@ type Index struct {
 	vtok  []qtoken      // vocabulary as comparable tokens
 	nameW []float32     // total token weight per name
 	free  chan *scratch // bounded free list of per-query scratch
+	// skelSeen is a Bloom filter of the listed skeletons (vocabSkel, one
+	// bit each by skelHash): skeletonRange looks up only those it may hold.
+	skelSeen []uint64
 	// base is the full index a delta index was built against (BuildDelta), and baseW
 	// its token weights by token (a map: a query looks up each of its tokens).
 	base  *Index
@@ -557,6 +561,24 @@ func (ix *Index) derive() {
 		// it with every candidate name's words (keyOf).
 		ix.vtok[v] = qtoken{text: t, phon: ix.vocabPhon[v], skel: ix.vocabSkel[v], weight: float64(ix.vocabW[v]), id: int32(v),
 			tmask: letterMask(t), pmask: letterMask(ix.vocabPhon[v]), lkey: consonantKey(ix.vocabPhon[v])}
+	}
+	// So are a listed word's legal form (isLegalForm) and its set of
+	// synonyms, which every comparison reads: the few such words are
+	// looked up in the vocabulary, not every word in their tables.
+	for _, w := range append(slices.Collect(maps.Keys(legalForms)), "cie", "ste") {
+		if id, found := ix.lookup(w); found {
+			ix.vtok[id].legal = isLegalForm(w)
+		}
+	}
+	for w, set := range synonymSet {
+		if id, found := ix.lookup(w); found {
+			ix.vtok[id].syn = set
+		}
+	}
+	ix.skelSeen = make([]uint64, skelSeenWords)
+	for _, k := range ix.vocabSkel {
+		h := skelHash("", k)
+		ix.skelSeen[h/64&(skelSeenWords-1)] |= 1 << (h % 64)
 	}
 	ix.nameW = make([]float32, len(ix.nameEnt))
 	for name := range ix.nameW {

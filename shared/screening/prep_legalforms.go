@@ -1,6 +1,7 @@
 package screening
 
 import (
+	"maps"
 	"slices"
 	"strings"
 )
@@ -99,6 +100,8 @@ func namesCompany(toks []Token) bool {
 	return false
 }
 
+// isLegalForm says whether w is a company legal form: a word of legalForms,
+// cie or ste (Index.derive looks these up in its vocabulary).
 func isLegalForm(w string) bool { return legalForms[w] || w == "cie" || w == "ste" }
 
 // canonicalLegalForm returns the canonical legal form a word spells out,
@@ -264,9 +267,19 @@ var synonymGroups = func() map[string][]string {
 	return m
 }()
 
-// synonyms says whether two different words are of one set of
-// tradeSynonyms.
-func synonyms(a, b string) bool {
-	ga, ok := tradeSynonyms[a]
-	return ok && a != b && ga == tradeSynonyms[b]
-}
+// synonymSet numbers the sets of tradeSynonyms from 1, by word: tokenSim
+// compares the numbers its tokens carry (qtoken.syn) rather than look both
+// words up for every pair.
+var synonymSet = func() map[string]uint8 {
+	groups := slices.Sorted(maps.Keys(synonymGroups))
+	if len(groups) > 255 {
+		panic("screening: more than 255 sets of trade synonyms")
+	}
+	m := map[string]uint8{}
+	for i, g := range groups {
+		for _, w := range synonymGroups[g] {
+			m[w] = uint8(i + 1)
+		}
+	}
+	return m
+}()

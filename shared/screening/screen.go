@@ -111,13 +111,19 @@ func Prepare(q Query) Prepared {
 func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	opt = opt.withDefaults()
 	company := p.namesCompany()
+	// The readings of a name share most of their words, and a name often
+	// has a word twice (عبد, محمد, ال): each word's similar listed words are
+	// found once, and the readings are screened with one scratch, whose
+	// memo of word pairs (pairMemo) they share.
+	s := ix.getScratch()
+	defer ix.putScratch(s)
+	s.memo.next()
+	seen := &s.vocab
+	seen.reset(s)
+	res := ix.screenTokens(p, p.Tokens, wholeName, company, opt, seen)
 	if len(p.Alt) == 0 {
-		return ix.screenTokens(p, p.Tokens, wholeName, company, opt, nil)
+		return res
 	}
-	// The readings of a name share most of their words: each word's
-	// similar listed words are found once.
-	var seen vocabCache
-	res := ix.screenTokens(p, p.Tokens, wholeName, company, opt, &seen)
 	// The other readings look only for the kinds of list the name as
 	// written has not matched: a name matched as written is not read
 	// again, and a sanctions match does not stop the search for a PEP.
@@ -145,7 +151,7 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 			}
 			as = sanctionsOnly
 		}
-		other := ix.screenTokens(as, r.Tokens, rd, company, opt, &seen)
+		other := ix.screenTokens(as, r.Tokens, rd, company, opt, seen)
 		res.Matches = mergeMatches(res.Matches, other.Matches, opt.MaxResults)
 	}
 	res.settle(p.Query)
@@ -209,26 +215,68 @@ type PreparedReading struct {
 }
 
 // vocabCache keeps, for one query, the similar listed words of each word
-// (similarVocab) across the readings of its name.
+// (similarVocab) across the words and readings of its name. A scratch
+// holds one (scratch.vocab), whose buffers each query reuses.
 type vocabCache struct {
 	entries []vocabCacheEntry
+	sims    []vocabSim // the entries' similar words, one entry after another
+	// s, when not nil, is the scratch every reading is screened with:
+	// its pair memo is then kept from one reading to the next (a word's
+	// memo key, qtoken.mkey, is its entry here, the same in every
+	// reading), and readings counts the readings screened, which keeps
+	// apart the memo keys of the words each reading joins.
+	s        *scratch
+	readings int
+	// keys are the keys of the texts abjadCompoundVocab and abjadJoin
+	// join, which the readings share.
+	keys map[string]joinKeys
 }
+
+// joinKeys are the consonant key and the variant keys of a joined text
+// (vocabCache.joinKeys).
+type joinKeys struct{ key, alts string }
 
 type vocabCacheEntry struct {
 	text     string
 	abjad    bool
-	sims     []vocabSim
+	off, n   uint32 // its similar words: sims[off : off+n]
 	keyNames uint16
 	split    uint8
 }
 
-func (c *vocabCache) get(q *qtoken) (*vocabCacheEntry, bool) {
+// reset empties c for a query screened with scratch s.
+func (c *vocabCache) reset(s *scratch) {
+	clear(c.entries) // the last query's words go with its entries
+	clear(c.keys)
+	c.entries, c.sims, c.s, c.readings = c.entries[:0], c.sims[:0], s, 0
+}
+
+// get returns the place of q's entry, or -1.
+func (c *vocabCache) get(q *qtoken) int {
 	for i := range c.entries {
 		if e := &c.entries[i]; e.text == q.text && e.abjad == q.abjad {
-			return e, true
+			return i
 		}
 	}
-	return nil, false
+	return -1
+}
+
+// joinKeys returns the consonant key and the variant keys of a joined
+// text (consonantKey, abjadVariantKeys), from c when c has them.
+func (c *vocabCache) joinKeys(t string) (key, alts string) {
+	if c != nil {
+		if k, ok := c.keys[t]; ok {
+			return k.key, k.alts
+		}
+	}
+	key, alts = consonantKey(phoneticForm(t)), abjadVariantKeys(t)
+	if c != nil {
+		if c.keys == nil {
+			c.keys = map[string]joinKeys{}
+		}
+		c.keys[t] = joinKeys{key, alts}
+	}
+	return key, alts
 }
 
 // similarVocabCached is ix.similarVocab for q, from c when c has it.
@@ -236,13 +284,17 @@ func (ix *Index) similarVocabCached(s *scratch, q *qtoken, out []vocabSim, c *vo
 	if c == nil {
 		return ix.similarVocab(s, q, out)
 	}
-	if e, ok := c.get(q); ok {
+	if i := c.get(q); i >= 0 {
+		e := &c.entries[i]
 		q.keyNames, q.split = e.keyNames, e.split
-		return append(out, e.sims...)
+		q.mkey = wordMemoKey(i)
+		return append(out, c.sims[e.off:e.off+e.n]...)
 	}
 	base := len(out)
 	out = ix.similarVocab(s, q, out)
-	c.entries = append(c.entries, vocabCacheEntry{text: q.text, abjad: q.abjad, sims: slices.Clone(out[base:]), keyNames: q.keyNames, split: q.split})
+	c.entries = append(c.entries, vocabCacheEntry{text: q.text, abjad: q.abjad, off: uint32(len(c.sims)), n: uint32(len(out) - base), keyNames: q.keyNames, split: q.split})
+	c.sims = append(c.sims, out[base:]...)
+	q.mkey = wordMemoKey(len(c.entries) - 1)
 	return out
 }
 
@@ -262,8 +314,19 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, rd readingBounds, compan
 		toks = toks[:maxTok]
 		res.Notes = append(res.Notes, "name truncated to its first 16 words")
 	}
-	s := ix.getScratch()
-	defer ix.putScratch(s)
+	var s *scratch
+	reading := 0
+	if cache != nil && cache.s != nil {
+		// One scratch for the readings of a query: the previous
+		// reading's candidate scores are cleared, its pair memo is kept.
+		s, reading = cache.s, cache.readings
+		cache.readings++
+		s.reset()
+	} else {
+		s = ix.getScratch()
+		defer ix.putScratch(s)
+		s.memo.next()
+	}
 
 	qt := s.qtoks[:0]
 	var offs [maxTok + 1]int
@@ -281,6 +344,9 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, rd readingBounds, compan
 		}
 		offs[i] = len(s.sims)
 		s.sims = ix.similarVocabCached(s, &qt[i], s.sims, cache)
+		if cache == nil {
+			qt[i].mkey = wordMemoKey(i)
+		}
 		// A joined pair of query tokens that is one listed token.
 		if i > 0 {
 			if id, ok := ix.lookup(qt[i-1].text + t.Text); ok {
@@ -293,10 +359,10 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, rd readingBounds, compan
 				s.sims = append(s.sims, vocabSim{id: id, sim: 0.95})
 			}
 		}
-		s.sims = ix.abjadCompoundVocab(qt[:i+1], offs[i], s.sims)
+		s.sims = ix.abjadCompoundVocab(qt[:i+1], offs[i], s.sims, cache)
 	}
 	offs[len(toks)] = len(s.sims)
-	var sims [maxTok][]vocabSim
+	sims := &s.simsOf
 	for i := range qt {
 		sims[i] = s.sims[offs[i]:offs[i+1]]
 		qt[i].weight = ix.queryWeight(qt[i].text, sims[i])
@@ -314,11 +380,23 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, rd readingBounds, compan
 
 	quals := qualifiers{dob: p.DOB, countries: p.Countries, typ: q.Type, company: company}
 	s.best = s.best[:0]
-	s.memo.next()
 	s.joins.next()
+	s.joins.base, s.joins.cache, s.joins.memo = joinedMemoBase(reading), cache, &s.memo
 	known := knownPairs{sims: sims[:len(qt)], memo: &s.memo, joins: &s.joins}
+	if s.found.build(known.sims); !s.found.full {
+		known.found = &s.found
+	}
 	known.split, known.hasSplit = splitJoined(qt)
 	known.splitDone = true
+	if s.joins.base != 0 {
+		// The halves of split words keep their memo keys through the
+		// reading (joinedMemoBase).
+		for j := range known.split {
+			if known.split[j].joined {
+				known.split[j].mkey = s.joins.base + splitMemoWays + uint16(j)
+			}
+		}
+	}
 	for _, n := range ix.candidates(s, qt, sims[:len(qt)]) {
 		e := ix.nameEnt[n]
 		if !q.wants(kindOf(ix.entKind[e])) {
@@ -327,9 +405,8 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, rd readingBounds, compan
 		flags := ix.nameFlags[n]
 		s.ntoks = s.ntoks[:0]
 		for _, v := range ix.nameToks[ix.nameTokOff[n]:ix.nameTokOff[n+1]] {
-			t := ix.vtok[v]
+			t := ix.vtok[v] // with its legal form (derive)
 			t.abjad = flags&flagAbjad != 0
-			t.legal = isLegalForm(t.text)
 			s.ntoks = append(s.ntoks, t)
 		}
 		al := compareNames(qt, s.ntoks, &known)

@@ -40,10 +40,10 @@ func TestTwoLatinWordsMeetOneArabicScriptWordWrittenJoined(t *testing.T) {
 	toks := PrepareName("بنحسين", "")
 	q := newQToken(toks[0], 1)
 	tok := func(s string) *qtoken { t := newQToken(Token{Text: s}, 1); return &t }
-	if !abjadJoinMatches(tok("ben"), tok("hassine"), &q) {
+	if !abjadJoinMatches(tok("ben"), tok("hassine"), &q, &lazyKey{}) {
 		t.Errorf("ben hassine does not meet %s", q.text)
 	}
-	if abjadJoinMatches(tok("ben"), tok("ali"), &q) {
+	if abjadJoinMatches(tok("ben"), tok("ali"), &q, &lazyKey{}) {
 		t.Errorf("ben ali meets %s", q.text)
 	}
 }
@@ -74,7 +74,7 @@ func TestAnArabicScriptWordsListedSpellingsWithItsLettersComeFirst(t *testing.T)
 			s, _ := tokenSim(&q, &ix.vtok[id])
 			seg = append(seg, vocabSim{id: id, sim: s})
 		}
-		ix.sortAbjadVocab(&q, seg)
+		ix.sortAbjadVocab(&scratch{}, &q, seg)
 		var out []string
 		for _, v := range seg {
 			out = append(out, ix.vocab[v.id])

@@ -21,10 +21,15 @@ type qtoken struct {
 	listed           bool   // a query token that is itself a listed word
 	split            uint8  // > 0: the token is two listed tokens joined, split at this byte
 	article          uint8  // > 0: joined with the article, whose a is at this byte - 1 of text
+	syn              uint8  // its set of tradeSynonyms (synonymSet), 0 for none
 	keyNames         uint16 // Arabic script: listed words sharing its consonant key
 	weight           float64
 	id               int32  // vocabulary id of a listed token, -1 otherwise
-	compoundNames    uint16 // last word of a compound: listed words with the compound's key (after id: the struct stays 104 bytes)
+	compoundNames    uint16 // last word of a compound: listed words with the compound's key (after id, as mkey is)
+	// mkey identifies a query word, or a join or split of query words,
+	// in the query's pairMemo (memoKey); 0 for a listed word and for a
+	// word not memoised (after compoundNames: the struct stays 136 bytes).
+	mkey uint16
 	// tmask and pmask are the letters of text and phon (letterMask); 0
 	// when not computed.
 	tmask, pmask uint32
@@ -57,7 +62,7 @@ func mayBeWithin(ma, mb uint32, la, lb int) bool {
 func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
 	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, translated: t.Translated, weight: w, id: -1, legal: isLegalForm(t.Text) && (!t.Abjad || arabicLegalForms[t.Text]),
-		tmask: letterMask(t.Text), pmask: letterMask(p)}
+		tmask: letterMask(t.Text), pmask: letterMask(p), syn: synonymSet[t.Text]}
 	if t.Abjad {
 		q.akey = consonantKey(p)
 		q.akeyAlt = abjadVariantKeys(t.Text)
@@ -124,7 +129,7 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 		}
 		return 0, matchNone
 	}
-	if q.phon == n.phon || synonyms(q.text, n.text) {
+	if q.phon == n.phon || q.syn != 0 && q.syn == n.syn && q.text != n.text {
 		return 0.95, matchPhonetic
 	}
 	best, how := 0.0, matchFuzzy
@@ -389,7 +394,9 @@ type alignedPair struct {
 // across the candidate names of one query.
 type knownPairs struct {
 	sims [][]vocabSim
-	memo *pairMemo
+	// found, when not nil, holds sims by listed token (knownSims.build).
+	found *knownSims
+	memo  *pairMemo
 	// joins memoises the consonant keys of the joins abjadJoin tries
 	// on the query's words, the same for every candidate name.
 	joins *joinMemo
@@ -399,18 +406,43 @@ type knownPairs struct {
 	splitDone bool
 }
 
-// joinMemo holds, for one query, the joined texts abjadJoin tries at each
-// query position (four ways: a word, the article and the next word; a
-// word and the word after the article; a word and the article; a word and
-// the next) with their consonant keys. Valid while gen is the memo's.
+// joinMemo holds, for one reading of a query, the joined texts
+// mergeAdjacent tries at each query position, the same for every
+// candidate name: in abjadJoin's four ways (a word, the article and the
+// next word; a word and the word after the article; a word and the
+// article; a word and the next), a word and الله (allahJoin), three
+// particles, and two words (joinMatches), each with its consonant keys
+// and as a token, worked out on first use. Valid while gen is the memo's.
 type joinMemo struct {
 	gen  uint32
-	slot [maxTok * 4]joinEntry
+	slot [maxTok * joinWays]joinEntry
+	// base is the memo key (qtoken.mkey) of the reading's joined words
+	// (joinedMemoKey), 0 when they are not memoised.
+	base uint16
+	// cache, when not nil, is the query's: the keys of a joined text, the
+	// same in every reading, are worked out once (vocabCache.joinKeys).
+	cache *vocabCache
+	// memo, when not nil, keeps joinMatches' answer for each listed word.
+	memo *pairMemo
 }
+
+// The ways of joining query words at one position (joinMemo.slot), after
+// abjadJoin's four (0 to 3).
+const (
+	joinWayAllah     = 4 // a word and الله (allahJoin)
+	joinWayParticles = 5 // three words, the first two particles ("van der bilt")
+	joinWayTwo       = 6 // two words (joinMatches)
+	// joinWayTwoAnswer keys in the pair memo joinMatches' answer for a
+	// listed word, not a joined word.
+	joinWayTwoAnswer = 7
+)
 
 type joinEntry struct {
 	gen             uint32
 	text, key, alts string
+	keyed           bool   // key and alts are worked out
+	tokened         bool   // tok is made
+	tok             qtoken // text as a token of weight 1 (newQToken)
 }
 
 func (m *joinMemo) next() {
@@ -421,27 +453,52 @@ func (m *joinMemo) next() {
 	}
 }
 
-// entry returns the join of the texts at query position i, way w,
-// computing its keys on first use.
-func (m *joinMemo) entry(i, w int, text func() string) *joinEntry {
-	kept := m != nil && i < maxTok
-	if kept {
-		if p := &m.slot[i*4+w]; p.gen == m.gen {
-			return p
+// entry returns the join of the texts at query position i, way w. With
+// no memo (the words joined are a listed name's) it is made in spare, when
+// not nil: a caller's own variable, not allocated per candidate name.
+func (m *joinMemo) entry(i, w int, text func() string, spare *joinEntry) *joinEntry {
+	if m == nil || i >= maxTok {
+		if spare == nil {
+			spare = new(joinEntry)
 		}
+		*spare = joinEntry{text: text()}
+		return spare
 	}
-	t := text()
-	e := joinEntry{text: t, key: consonantKey(phoneticForm(t)), alts: abjadVariantKeys(t)}
-	if !kept {
-		return &e
+	p := &m.slot[i*joinWays+w]
+	if p.gen != m.gen {
+		*p = joinEntry{gen: m.gen, text: text()}
 	}
-	e.gen = m.gen
-	m.slot[i*4+w] = e
-	return &m.slot[i*4+w]
+	return p
+}
+
+// keys returns the consonant key and the variant keys of e's text,
+// worked out on first use.
+func (m *joinMemo) keys(e *joinEntry) (key, alts string) {
+	if !e.keyed {
+		var c *vocabCache
+		if m != nil {
+			c = m.cache
+		}
+		e.key, e.alts = c.joinKeys(e.text)
+		e.keyed = true
+	}
+	return e.key, e.alts
+}
+
+// token returns e's text as a token of weight 1, made on first use.
+func (e *joinEntry) token(abjad bool) qtoken {
+	if !e.tokened {
+		e.tok = newQToken(Token{Text: e.text, Abjad: abjad}, 1)
+		e.tokened = true
+	}
+	return e.tok
 }
 
 // pairMemoSize is the number of slots of a pairMemo (a power of two).
-const pairMemoSize = 1024
+const (
+	pairMemoBits = 11
+	pairMemoSize = 1 << pairMemoBits
+)
 
 // pairMemo is an open-addressing table of (query token, vocabulary id)
 // similarities, valid for one query: a slot counts only when its
@@ -461,20 +518,64 @@ func (m *pairMemo) next() {
 	}
 }
 
-// memoKey identifies a pair: query token i and listed token n (its
-// vocabulary id, and whether its name is in Arabic script, which tokenSim
-// reads).
-func memoKey(i int, n *qtoken) uint64 {
-	k := uint64(i)<<33 | uint64(uint32(n.id))
+// memoKey identifies a pair: query word q (its mkey) and listed token n
+// (its vocabulary id, and whether its name is in Arabic script, which
+// tokenSim reads).
+func memoKey(mkey uint16, n *qtoken) uint64 {
+	k := uint64(mkey)<<33 | uint64(uint32(n.id))
 	if n.abjad {
 		k |= 1 << 32
 	}
 	return k
 }
 
+// Memo keys (qtoken.mkey). tokenSim reads only the text of a query word
+// and whether it is from Arabic script, so the pairs of a word keep their
+// similarity across the candidate names, across the alignments
+// compareNames tries (the words it joins and splits included) and across
+// the readings of a name. The words of a query are keyed 1 to
+// maxWordMemoKeys (their place in the query, or in its vocabCache, which
+// the readings share); the words each reading joins or splits, which
+// differ from one reading to the next, from joinedMemoBase(reading):
+// by their place and the way they were joined (joinWays), the halves of
+// split words after them (splitMemoWays).
+const (
+	maxWordMemoKeys = 255
+	joinWays        = 8
+	splitMemoWays   = maxTok * joinWays
+)
+
+// wordMemoKey is the memo key of the query word at place i (in the query
+// or in its vocabCache), 0 (not memoised) beyond maxWordMemoKeys.
+func wordMemoKey(i int) uint16 {
+	if i >= maxWordMemoKeys {
+		return 0
+	}
+	return uint16(i + 1)
+}
+
+// joinedMemoBase is the first memo key of the words joined or split in
+// the given reading of a query, 0 (not memoised) when keys run out.
+func joinedMemoBase(reading int) uint16 {
+	const span = splitMemoWays + 2*maxTok
+	if reading >= (1<<16-(maxWordMemoKeys+1))/span-1 {
+		return 0
+	}
+	return uint16(maxWordMemoKeys + 1 + reading*span)
+}
+
+// joinedMemoKey is the memo key of the word joined at query place i in
+// the given way (one of joinWays), 0 when joins has no keys.
+func (m *joinMemo) joinedMemoKey(i, way int) uint16 {
+	if m == nil || m.base == 0 || i >= maxTok {
+		return 0
+	}
+	return m.base + uint16(i*joinWays+way)
+}
+
 // get returns the memoised similarity of key k, or the slot to store it in.
 func (m *pairMemo) get(k uint64) (float64, int, bool) {
-	h := int((k * 0x9E3779B97F4A7C15) >> 54) // top 10 bits
+	h := int((k * 0x9E3779B97F4A7C15) >> (64 - pairMemoBits)) // top bits
 	for probe := 0; probe < 8; probe++ {
 		slot := (h + probe) & (pairMemoSize - 1)
 		if m.slotG[slot] != m.gen {
@@ -493,29 +594,118 @@ func (m *pairMemo) put(slot int, k uint64, sim float64) {
 	}
 }
 
-// pairSim is tokenSim, answered from the candidate-generation results when
-// they cover the pair.
-func pairSim(q, n *qtoken, i int, known *knownPairs) float64 {
-	if known == nil || n.id < 0 || q.joined || len(q.text) < 2 || len(n.text) < 2 {
-		s, _ := tokenSim(q, n)
-		return s
+// knownSims is known.sims by listed token: for each listed token of a
+// query word's sims (not a half), the query words it is similar to and
+// the similarity each has first in its sims. alignTokens looks a listed
+// token up once, not once per query word in each word's sims. Valid while
+// gen is the table's.
+type knownSims struct {
+	gen  uint32
+	slot [knownSimSlots]struct {
+		gen uint32
+		id  uint32
+		row uint16
 	}
-	for _, vs := range known.sims[i] {
-		if vs.id == uint32(n.id) && !vs.half {
-			return vs.sim
+	rows []knownRow
+	full bool // a listed token found no slot: the table answers nothing
+}
+
+// knownRow is the similarity of one listed token to each query word
+// whose sims have it (mask).
+type knownRow struct {
+	mask uint32
+	sim  [maxTok]float64
+}
+
+// knownSimSlots is the size of knownSims' table (a power of two), well
+// beyond the listed tokens of a query's sims (maxSimilarVocab and a few
+// per word).
+const knownSimSlots = 2048
+
+// build fills the table from the sims of each query word.
+func (t *knownSims) build(sims [][]vocabSim) {
+	t.gen++
+	if t.gen == 0 {
+		clear(t.slot[:])
+		t.gen = 1
+	}
+	t.rows, t.full = t.rows[:0], false
+	for i, ss := range sims {
+		for _, vs := range ss {
+			if vs.half {
+				continue
+			}
+			r := t.row(vs.id, true)
+			if r == nil {
+				t.full = true
+				return
+			}
+			if r.mask&(1<<i) == 0 {
+				r.mask |= 1 << i
+				r.sim[i] = vs.sim
+			}
 		}
 	}
-	// Not found by candidate generation (two typos in one short token, a
-	// transliteration variant): compare directly when lengths allow a
-	// match at all.
-	if d := len(q.text) - len(n.text); (d > 3 || d < -3) && !q.abjad && !n.abjad {
-		return 0
+}
+
+// row returns the row of listed token id, added when add is set, or nil.
+func (t *knownSims) row(id uint32, add bool) *knownRow {
+	h := int((uint64(id) * 0x9E3779B97F4A7C15) >> 53) // top 11 bits
+	for probe := 0; probe < knownSimSlots; probe++ {
+		p := &t.slot[(h+probe)&(knownSimSlots-1)]
+		if p.gen != t.gen {
+			if !add {
+				return nil
+			}
+			p.gen, p.id, p.row = t.gen, id, uint16(len(t.rows))
+			t.rows = append(t.rows, knownRow{})
+			return &t.rows[p.row]
+		}
+		if p.id == id {
+			return &t.rows[p.row]
+		}
 	}
-	if known.memo == nil {
+	return nil
+}
+
+// pairSim is tokenSim, answered from the candidate-generation results when
+// they cover the pair (known.sims; not for the joined and split words of
+// the other alignments compareNames tries, which only read the memo).
+// row, when not nil, is n's row of known.found (alignTokens).
+func pairSim(q, n *qtoken, i int, known *knownPairs, row *knownRow) float64 {
+	if known == nil {
 		s, _ := tokenSim(q, n)
 		return s
 	}
-	k := memoKey(i, n)
+	if known.sims != nil && n.id >= 0 && !q.joined && len(q.text) >= 2 && len(n.text) >= 2 {
+		if known.found != nil {
+			if row != nil && row.mask&(1<<i) != 0 {
+				return row.sim[i]
+			}
+		} else {
+			for _, vs := range known.sims[i] {
+				if vs.id == uint32(n.id) && !vs.half {
+					return vs.sim
+				}
+			}
+		}
+		// Not found by candidate generation (two typos in one short
+		// token, a transliteration variant): compare directly when
+		// lengths allow a match at all.
+		if d := len(q.text) - len(n.text); (d > 3 || d < -3) && !q.abjad && !n.abjad {
+			return 0
+		}
+	}
+	return known.memoSim(q, n)
+}
+
+// memoSim is tokenSim, memoised for the query's words and listed words.
+func (known *knownPairs) memoSim(q, n *qtoken) float64 {
+	if known.memo == nil || q.mkey == 0 || n.id < 0 {
+		s, _ := tokenSim(q, n)
+		return s
+	}
+	k := memoKey(q.mkey, n)
 	s, slot, ok := known.memo.get(k)
 	if !ok {
 		s, _ = tokenSim(q, n)
@@ -571,11 +761,15 @@ func compareNames(q, n []qtoken, known *knownPairs) alignment {
 		}
 	}
 	var joins *joinMemo
+	// The joined and split query words are compared with the listed
+	// words through the memo only.
+	var memoOnly *knownPairs
 	if known != nil {
 		joins = known.joins
+		memoOnly = &knownPairs{memo: known.memo}
 	}
 	if m, ok := mergeAdjacent(q, n, joins); ok {
-		if a := alignTokens(m, n, nil); a.score > best.score {
+		if a := alignTokens(m, n, memoOnly); a.score > best.score {
 			best = a
 		}
 	}
@@ -586,7 +780,7 @@ func compareNames(q, n []qtoken, known *knownPairs) alignment {
 		m, ok = splitJoined(q)
 	}
 	if ok {
-		if a := alignTokens(m, n, nil); a.score > best.score {
+		if a := alignTokens(m, n, memoOnly); a.score > best.score {
 			best = a
 		}
 	}
@@ -634,25 +828,31 @@ func mergeAdjacent(a, b []qtoken, joins *joinMemo) ([]qtoken, bool) {
 			i += n - 1
 			continue
 		}
-		if i+2 < len(a) && len(a[i].text) <= 3 && len(a[i+1].text) <= 3 && hasToken(b, a[i].text+a[i+1].text+a[i+2].text) {
-			// Particles written apart: "van der bilt" is "vanderbilt".
-			if out == nil {
-				out = append(make([]qtoken, 0, len(a)), a[:i]...)
+		if i+2 < len(a) && len(a[i].text) <= 3 && len(a[i+1].text) <= 3 {
+			if t, ok := joinParticles(a, i, b, joins); ok {
+				// Particles written apart: "van der bilt" is "vanderbilt".
+				if out == nil {
+					out = append(make([]qtoken, 0, len(a)), a[:i]...)
+				}
+				out = append(out, t)
+				i += 2
+				continue
 			}
-			t := newQToken(Token{Text: a[i].text + a[i+1].text + a[i+2].text, Abjad: a[i].abjad}, 1)
-			t.weight = min(1, a[i].weight+a[i+1].weight+a[i+2].weight)
-			t.joined = true
-			out = append(out, t)
-			i += 2
-			continue
 		}
-		if i+1 < len(a) && joinMatches(&a[i], &a[i+1], b) {
+		if i+1 < len(a) && joinMatches(a, i, b, joins) {
 			if out == nil {
 				out = append(make([]qtoken, 0, len(a)), a[:i]...)
 			}
 			w := min(1, a[i].weight+a[i+1].weight)
-			t := newQToken(Token{Text: a[i].text + a[i+1].text, Abjad: a[i].abjad}, w)
+			var t qtoken
+			if joins != nil {
+				t = joins.entry(i, joinWayTwo, func() string { return a[i].text + a[i+1].text }, nil).token(a[i].abjad)
+				t.weight = w
+			} else {
+				t = newQToken(Token{Text: a[i].text + a[i+1].text, Abjad: a[i].abjad}, w)
+			}
 			t.joined = true
+			t.mkey = joins.joinedMemoKey(i, joinWayTwo)
 			out = append(out, t)
 			i++
 			continue
@@ -673,8 +873,9 @@ func abjadJoin(a []qtoken, i int, b []qtoken, joins *joinMemo) (int, qtoken, boo
 		return 0, qtoken{}, false
 	}
 	try := func(way int, text func() string, n int) (int, qtoken, bool) {
-		e := joins.entry(i, way, text)
-		k, alts := e.key, e.alts
+		var spare joinEntry
+		e := joins.entry(i, way, text, &spare)
+		k, alts := joins.keys(e)
 		if len(k) < 3 {
 			return 0, qtoken{}, false
 		}
@@ -694,8 +895,10 @@ func abjadJoin(a []qtoken, i int, b []qtoken, joins *joinMemo) (int, qtoken, boo
 				for _, t := range a[i : i+n] {
 					w += t.weight
 				}
-				t := newQToken(Token{Text: e.text, Abjad: true}, min(1, w))
+				t := e.token(true)
+				t.weight = min(1, w)
 				t.joined = true
+				t.mkey = joins.joinedMemoKey(i, way)
 				return n, t, true
 			}
 		}
@@ -716,7 +919,8 @@ func abjadJoin(a []qtoken, i int, b []qtoken, joins *joinMemo) (int, qtoken, boo
 		}
 		if a[i+2].text == "lh" && len(a[i].text) >= 2 {
 			// A word and الله: Waliullah, whose key is too short to try.
-			if t, ok := allahJoin(a, i, b); ok {
+			if t, ok := allahJoin(a, i, b, joins); ok {
+				t.mkey = joins.joinedMemoKey(i, joinWayAllah)
 				return 3, t, true
 			}
 		}
@@ -738,8 +942,10 @@ func abjadJoin(a []qtoken, i int, b []qtoken, joins *joinMemo) (int, qtoken, boo
 
 // allahJoin joins a[i] and the الله after it ("wli al lh") when the
 // compound is a Latin word of b (allahCompoundSim).
-func allahJoin(a []qtoken, i int, b []qtoken) (qtoken, bool) {
-	t := newQToken(Token{Text: a[i].text + "allh", Abjad: true}, min(1, a[i].weight+a[i+1].weight+a[i+2].weight))
+func allahJoin(a []qtoken, i int, b []qtoken, joins *joinMemo) (qtoken, bool) {
+	var spare joinEntry
+	t := joins.entry(i, joinWayAllah, func() string { return a[i].text + "allh" }, &spare).token(true)
+	t.weight = min(1, a[i].weight+a[i+1].weight+a[i+2].weight)
 	for j := range b {
 		if allahCompoundSim(&t, &b[j]) >= minTokenSim+0.1 {
 			t.joined = true
@@ -759,16 +965,44 @@ func hasToken(b []qtoken, t string) bool {
 	return false
 }
 
-// joinMatches reports whether x+y is (nearly) one of the tokens of b.
-func joinMatches(xt, yt *qtoken, b []qtoken) bool {
-	x, y := xt.text, yt.text
-	if len(x) < 2 || len(y) < 2 {
+// joinParticles joins a[i], a[i+1] and a[i+2] when the three are a token
+// of b ("van der bilt": "vanderbilt").
+//
+// The three are joined for the test in a buffer of the stack, and kept
+// (joins) only when they are one.
+func joinParticles(a []qtoken, i int, b []qtoken, joins *joinMemo) (qtoken, bool) {
+	if !hasToken(b, a[i].text+a[i+1].text+a[i+2].text) {
+		return qtoken{}, false
+	}
+	var t qtoken
+	if joins != nil {
+		t = joins.entry(i, joinWayParticles, func() string { return a[i].text + a[i+1].text + a[i+2].text }, nil).token(a[i].abjad)
+	} else {
+		t = newQToken(Token{Text: a[i].text + a[i+1].text + a[i+2].text, Abjad: a[i].abjad}, 1)
+	}
+	t.weight = min(1, a[i].weight+a[i+1].weight+a[i+2].weight)
+	t.joined = true
+	t.mkey = joins.joinedMemoKey(i, joinWayParticles)
+	return t, true
+}
+
+// joinMatches reports whether a[i]+a[i+1] is (nearly) one of the tokens of
+// b. joins, when a is the query, keeps the answer for each listed token.
+func joinMatches(a []qtoken, i int, b []qtoken, joins *joinMemo) bool {
+	xt, yt := &a[i], &a[i+1]
+	if len(xt.text) < 2 || len(yt.text) < 2 {
 		return false
 	}
+	mk := joins.joinedMemoKey(i, joinWayTwoAnswer)
+	if joins == nil || joins.memo == nil {
+		mk = 0
+	}
+	x, y := xt.text, yt.text
 	l := len(x) + len(y)
+	var xyKey lazyKey
 	for j := range b {
 		if b[j].abjad {
-			if abjadJoinMatches(xt, yt, &b[j]) {
+			if abjadJoinMatches(xt, yt, &b[j], &xyKey) {
 				return true
 			}
 			continue
@@ -777,25 +1011,49 @@ func joinMatches(xt, yt *qtoken, b []qtoken) bool {
 		if len(t) < l-2 || len(t) > l+2 || t[0] != x[0] {
 			continue
 		}
-		// One part already matching the token on its own is not a join
-		// ("hussein al" must not absorb "al" into "husseinal").
-		if jaroWinkler(x, t) >= minTokenSim+0.1 || jaroWinkler(y, t) >= minTokenSim+0.1 {
+		if mk == 0 || b[j].id < 0 {
+			if joinSpells(x, y, t) {
+				return true
+			}
 			continue
 		}
-		if len(t) == l && t[:len(x)] == x && t[len(x):] == y {
-			return true
+		k := memoKey(mk, &b[j])
+		v, slot, ok := joins.memo.get(k)
+		if !ok {
+			v = 0
+			if joinSpells(x, y, t) {
+				v = 1
+			}
+			joins.memo.put(slot, k, v)
 		}
-		if jaroWinkler(x+y, t) >= 0.92 {
+		if v == 1 {
 			return true
 		}
 	}
 	return false
 }
 
+// joinSpells reports whether x+y is (nearly) t, a word of about their
+// length with their first letter.
+func joinSpells(x, y, t string) bool {
+	// One part already matching the token on its own is not a join
+	// ("hussein al" must not absorb "al" into "husseinal").
+	if jaroWinkler(x, t) >= minTokenSim+0.1 || jaroWinkler(y, t) >= minTokenSim+0.1 {
+		return false
+	}
+	l := len(x) + len(y)
+	if len(t) == l && t[:len(x)] == x && t[len(x):] == y {
+		return true
+	}
+	return jaroWinkler(x+y, t) >= 0.92
+}
+
 // abjadJoinMatches reports whether two Latin words are one word written
 // in Arabic script (بنحسين: Ben Hassine, خدايرحيم: Khudai Rahim): the
 // consonants of the two are those of the word, and neither alone has them.
-func abjadJoinMatches(x, y *qtoken, t *qtoken) bool {
+// xyKey is the consonant key of the two words, worked out at the first
+// word t it is compared with and kept for the others.
+func abjadJoinMatches(x, y *qtoken, t *qtoken, xyKey *lazyKey) bool {
 	if len(t.akey) < 3 {
 		return false
 	}
@@ -803,8 +1061,17 @@ func abjadJoinMatches(x, y *qtoken, t *qtoken) bool {
 	if len(kx) < 1 || len(ky) < 2 || kx == t.akey || ky == t.akey || !strings.HasPrefix(t.akey, kx[:1]) {
 		return false
 	}
-	k := consonantKey(phoneticForm(x.text + y.text))
+	if !xyKey.done {
+		xyKey.key, xyKey.done = consonantKey(phoneticForm(x.text+y.text)), true
+	}
+	k := xyKey.key
 	return k == t.akey || hasVariantKey(t.akeyAlt, k)
+}
+
+// lazyKey is a consonant key worked out when first needed.
+type lazyKey struct {
+	key  string
+	done bool
 }
 
 // alignTokens greedily assigns each query token to its most similar free
@@ -813,9 +1080,13 @@ func abjadJoinMatches(x, y *qtoken, t *qtoken) bool {
 func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 	a := alignment{q: q, n: n}
 	var sims [maxTok][maxTok]float64
-	for i := range q {
-		for j := range n {
-			sims[i][j] = pairSim(&q[i], &n[j], i, known)
+	for j := range n {
+		var row *knownRow
+		if known != nil && known.found != nil && n[j].id >= 0 {
+			row = known.found.row(uint32(n[j].id), false)
+		}
+		for i := range q {
+			sims[i][j] = pairSim(&q[i], &n[j], i, known, row)
 		}
 	}
 	var qSim, nSim [maxTok]float64
