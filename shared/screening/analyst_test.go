@@ -446,6 +446,16 @@ func TestTheWordsReadInEnglishAreEnglish(t *testing.T) {
 	}
 }
 
+func TestAnotherCountryIsNoMisspelling(t *testing.T) {
+	ix := buildIndex(t, org("1", "CENTRAL BANK OF IRAN"), org("2", "BANK MELLI IRAN"))
+	// Iraq is two letters from Iran, and no spelling of it.
+	for _, q := range []string{"Central Bank of Iraq", "البنك المركزي العراقي"} {
+		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), "1"); o != screening.OutcomeClear {
+			t.Errorf("%s: CENTRAL BANK OF IRAN %s at %v", q, o, s)
+		}
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

@@ -267,6 +267,18 @@ var synonymGroups = func() map[string][]string {
 	return m
 }()
 
+// countrySets marks the sets of synonymSet that are a country and its
+// adjective: two of them are different countries, never a misspelling of
+// one another (Iraq, Iran).
+var countrySets = func() (m [256]bool) {
+	for _, g := range [...]string{"iran", "syria", "iraq", "lebanon", "libya", "yemen", "egypt", "palestine",
+		"afghanistan", "pakistan", "korea", "russia", "china", "venezuela", "sudan", "india"} {
+		m[synonymSet[g]] = true
+	}
+	m[0] = false
+	return m
+}()
+
 // synonymSet numbers the sets of tradeSynonyms from 1, by word: tokenSim
 // compares the numbers its tokens carry (qtoken.syn) rather than look both
 // words up for every pair.

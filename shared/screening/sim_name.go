@@ -129,6 +129,9 @@ func tokenSim(q, n *qtoken) (float64, tokenMatch) {
 		}
 		return 0, matchNone
 	}
+	if !pairable(q, n) {
+		return 0, matchNone
+	}
 	if q.phon == n.phon || q.syn != 0 && q.syn == n.syn && q.text != n.text {
 		return 0.95, matchPhonetic
 	}
@@ -182,7 +185,36 @@ func articleAndWord(q, n *qtoken) bool {
 	case "al", "el", "ul", "il": // Harakat ul-Mujahideen
 		return a.text != "al"
 	}
+	if a.text == "lh" {
+		// The lh of الله written apart is Allah, no Ali, Lee or Valle.
+		return !slices.Contains(allahWords[:], l.text)
+	}
 	return a.text == "al"
+}
+
+// pairable says whether a query word and a listed word may be compared
+// at all, by any route (tokenSim, the loose pairs of an alignment): a
+// title is no spelling of another name (Qari, Qadri; Haji, Hadi), though
+// a query word that is no listed word may be a listed title misspelt (Hji
+// for Haji); two countries are no spellings of one another (Iraq, Iran).
+func pairable(q, n *qtoken) bool {
+	if qt, nt := titleWord(q), titleWord(n); qt != nt && (qt || q.listed) {
+		return false
+	}
+	return q.syn == n.syn || !countrySets[q.syn] || !countrySets[n.syn]
+}
+
+// allahWords are the Latin spellings of Allah written apart (Sayf Allah).
+var allahWords = [...]string{"allah", "ullah", "ollah", "illah", "alla", "ulla", "olla", "allahi"}
+
+// titleWord says whether a word is a title (honorifics): it is compared
+// only with titles. A word transliterated from Arabic script is no Latin
+// title (عمر is "mr", Omar).
+func titleWord(t *qtoken) bool {
+	if t.abjad {
+		return honorifics[t.text] && !latinTitles[t.text] || arabicScriptTitles[t.text]
+	}
+	return honorifics[t.text]
 }
 
 // allahSuffixes are the Latin endings of a name compounded with الله
@@ -296,7 +328,13 @@ func keySimOf(q, n *qtoken) float64 {
 	if k := softCKey(q, n, nk); k != "" && k == nk {
 		return abjadKeySim
 	}
-	if len(nk) > 2 && nk[0] == 'l' && nk[1:] == qk || len(qk) > 2 && qk[0] == 'l' && qk[1:] == nk {
+	// The Latin word carries the article joined (Alzubaidi: zbd); an
+	// Arabic-script word's own l is no article (لبابيدي is no Abd).
+	lk, ak := nk, qk
+	if !q.abjad {
+		lk, ak = qk, nk
+	}
+	if len(lk) > 2 && lk[0] == 'l' && lk[1:] == ak {
 		return abjadKeySim - 0.02
 	}
 	return 0.9 * jaroWinkler(qk, nk)
@@ -1208,7 +1246,7 @@ func (a *alignment) loosePairs(qSim, nSim *[maxTok]float64) {
 		bj, bs := -1, 0.0
 		for j := range a.n {
 			n := &a.n[j]
-			if a.nUsed[j] || len(n.text) < 4 || n.legal || n.text[0] != q.text[0] {
+			if a.nUsed[j] || len(n.text) < 4 || n.legal || n.text[0] != q.text[0] || !pairable(q, n) {
 				continue
 			}
 			l := max(len(q.text), len(n.text))
@@ -1271,7 +1309,7 @@ func (a *alignment) looseAbjadPair(qSim, nSim *[maxTok]float64) {
 		}
 		for j := range a.n {
 			n := &a.n[j]
-			if a.nUsed[j] || n.abjad || n.legal {
+			if a.nUsed[j] || n.abjad || n.legal || !pairable(q, n) {
 				continue
 			}
 			nk := n.keyOf()
@@ -1318,7 +1356,7 @@ func (a *alignment) soleDifference(qSim, nSim *[maxTok]float64) {
 	}
 	p := &a.pairs[k]
 	q, n := &a.q[p.qi], &a.n[p.nj]
-	if p.sim >= soleTypoSim || q.listed || q.abjad || q.legal || len(q.text) < 4 || len(n.text) < 4 || q.text[0] != n.text[0] {
+	if p.sim >= soleTypoSim || q.listed || q.abjad || q.legal || len(q.text) < 4 || len(n.text) < 4 || q.text[0] != n.text[0] || !pairable(q, n) {
 		return
 	}
 	allowed := 2

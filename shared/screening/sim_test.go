@@ -338,10 +338,36 @@ func TestTheArticleIsNoWordOfOneConsonant(t *testing.T) {
 		{"al", "al", true},
 		{"al", "ul", true}, // Harakat ul-Mujahideen
 		{"li", "ali", true},
+		{"lh", "ali", false}, // the lh of الله is Allah
+		{"lh", "allah", true},
+		{"lbabidi", "abd", false}, // an Arabic-script word's own l is no article
+		{"zbidi", "alzubaidi", true},
 	} {
 		a, l := tok(c.ar, true), tok(c.la, false)
 		if s, _ := tokenSim(&a, &l); (s >= minTokenSim) != c.pairs {
 			t.Errorf("%s ~ %s: %.2f, want pairing %v", c.ar, c.la, s, c.pairs)
+		}
+	}
+}
+
+func TestTitlesAndCountriesPairOnlyWithTheirKind(t *testing.T) {
+	tok := func(s string) qtoken { return newQToken(Token{Text: s}, 1) }
+	for _, c := range []struct {
+		q, n   string
+		listed bool // the query word is itself a listed word
+		pairs  bool
+	}{
+		{"qari", "qadri", false, false}, // a title is no spelling of a name
+		{"qadri", "qari", true, false},
+		{"hji", "haji", false, true}, // a title misspelt
+		{"hajji", "haji", true, true},
+		{"iraq", "iran", true, false}, // two countries
+		{"iraqi", "iraq", true, true},
+	} {
+		q, n := tok(c.q), tok(c.n)
+		q.listed = c.listed
+		if s, _ := tokenSim(&q, &n); (s >= minTokenSim) != c.pairs {
+			t.Errorf("%s ~ %s: %.2f, want pairing %v", c.q, c.n, s, c.pairs)
 		}
 	}
 }
