@@ -419,7 +419,15 @@ func TestOneArabicWordBesideALegalFormIsStillOneWord(t *testing.T) {
 }
 
 func TestATitleWithOneNameIsHowThePersonIsKnown(t *testing.T) {
-	ix := buildIndex(t, person("1", "BANDO, Haji"), person("2", "SAIFULLAH, Qari"), person("3", "BANDO, Ali"))
+	ix := buildIndex(t, person("1", "BANDO, Haji"), person("2", "SAIFULLAH, Qari"), person("3", "BANDO, Ali"),
+		person("4", "MOHAMED OMAR HAJI"), person("5", "SHEIKH, Mohammad Nayeem"))
+	// Against a listed name that is not a title and one name, the title
+	// is no word: Haji Mohammad is one name, Mohammad.
+	for q, id := range map[string]string{"Haji Mohammad": "4", "حاجی محمد": "4", "Sheikh Mohammed": "5"} {
+		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), id); o != screening.OutcomeClear {
+			t.Errorf("%s: %s at %v", q, o, s)
+		}
+	}
 	// Haji Bando is the listed name in full; Bando alone is one word.
 	for q, want := range map[string]screening.Outcome{
 		"Haji Bando":    screening.OutcomeMatch,

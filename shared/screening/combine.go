@@ -71,7 +71,14 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 	if weak {
 		c = min(c, capWeakAlias)
 	}
-	if a.qWords == 1 && !singleWordSuffices(a, listed, queried) && !abjadCompoundWhole(a, listed) {
+	qWords := a.qWords
+	if titledName(a.q) && !(titledName(a.n) && a.nUsed[0] && pairedWith(a, 0) == 0) {
+		// A title kept beside one name (Haji Mohammad) is a word only
+		// against a listed name that is a title and one name too (Haji
+		// Bando): against MOHAMED OMAR HAJI it is one name, Mohammad.
+		qWords--
+	}
+	if qWords == 1 && !singleWordSuffices(a, listed, queried) && !abjadCompoundWhole(a, listed) {
 		c = min(c, capSingleWord)
 	}
 	if slices.ContainsFunc(a.q, func(t qtoken) bool { return t.abjad }) && !a.n[0].abjad {
@@ -84,6 +91,32 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 		c = min(c, capOtherName)
 	}
 	return c
+}
+
+// titledName says whether a name is a title kept beside one name
+// (dropTitles): its first word a title, one other name after it (the
+// article and the lh of الله aside).
+func titledName(toks []qtoken) bool {
+	if len(toks) < 2 || !titleWord(&toks[0]) {
+		return false
+	}
+	n := 0
+	for _, t := range toks[1:] {
+		if !t.legal && t.text != "al" && t.text != "lh" {
+			n++
+		}
+	}
+	return n == 1
+}
+
+// pairedWith is the query word listed word j was paired with, or -1.
+func pairedWith(a *alignment, j int) int {
+	for _, p := range a.pairs[:a.npairs] {
+		if int(p.nj) == j {
+			return int(p.qi)
+		}
+	}
+	return -1
 }
 
 // otherName says whether a query word paired with a listed word is itself
