@@ -464,6 +464,23 @@ func TestAnotherCountryIsNoMisspelling(t *testing.T) {
 	}
 }
 
+func TestAnOrganisationsEnglishWordsDoNotSingleItOut(t *testing.T) {
+	ix := buildIndex(t, org("1", "NARIA GENERAL TRADING LLC"), org("2", "STARS INTERNATIONAL CO. LTD"), org("3", "AL NOOR GENERAL TRADING LLC"))
+	// النور meets Naria by two consonants, not its long u: the general
+	// trading LLC they share is no reason to look at Naria.
+	r := ix.Screen(screening.Query{Name: "شركة النور للتجارة العامة ذ.م.م"}, screening.DefaultOptions())
+	if o, s := outcomeOf(r, "1"); o != screening.OutcomeClear {
+		t.Errorf("NARIA GENERAL TRADING LLC: %s at %v", o, s)
+	}
+	if top(r).EntityID != "3" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("Al Noor: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+	// A loanword's letters vary: ستارز is Stars.
+	if r := ix.Screen(screening.Query{Name: "ستارز انترناشيونال المحدودة"}, screening.DefaultOptions()); top(r).EntityID != "2" || r.Outcome == screening.OutcomeClear {
+		t.Errorf("Stars International: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

@@ -93,6 +93,45 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 	return c
 }
 
+// abjadNameHolds says whether the Arabic-script words of a name (those
+// transliterated, not read in English) hold a match: one of them meets a
+// listed word by its consonants, and has three consonants or its long
+// vowels where the Latin has them. An organisation's English words
+// (general, trading, LLC) do not single it out: شركة النور للتجارة العامة
+// is not NARIA GENERAL TRADING LLC, whose Naria meets نور by two
+// consonants and not its long u.
+func abjadNameHolds(a *alignment) bool {
+	names := 0
+	for i := range a.q {
+		if t := &a.q[i]; t.abjad && !t.legal && t.text != "al" && t.text != "lh" {
+			names++
+		}
+	}
+	if names == 0 {
+		return true
+	}
+	for _, p := range a.pairs[:a.npairs] {
+		t, n := &a.q[p.qi], &a.n[p.nj]
+		if !t.abjad || t.legal || t.text == "al" || t.text == "lh" || p.sim < looseNameSim {
+			continue
+		}
+		if len(t.akey) >= 3 || t.text == n.text || longVowelsAgree(t.vowelForm(), n.phon) {
+			return true
+		}
+		// An adjective's ي (العربي, "rbi") is not in every Latin
+		// rendering (Arab).
+		if v := t.vowelForm(); len(v) > 2 && v[len(v)-1] == 'i' && longVowelsAgree(v[:len(v)-1], n.phon) {
+			return true
+		}
+	}
+	return false
+}
+
+// looseNameSim is the least similarity at which an organisation's
+// Arabic-script word holds its match (abjadNameHolds): a loanword's
+// letters vary (ستارز: Stars).
+const looseNameSim = 0.85
+
 // titledName says whether a name is a title kept beside one name
 // (dropTitles): its first word a title, one other name after it (the
 // article and the lh of الله aside).
@@ -220,6 +259,9 @@ func abjadCap(a *alignment, listed, queried sanctions.EntityType) float64 {
 		if (len(a.q[i].text) > 1 || a.q[i].abjad) && !a.q[i].legal && a.q[i].text != "al" {
 			words++
 		}
+	}
+	if !abjadNameHolds(a) {
+		return capSingleWord
 	}
 	if words > 2 || words == 2 && hasLegalForm(a.q) {
 		// Three words, or two and a company's legal form (شرکت ستاره
