@@ -481,6 +481,20 @@ func TestAnOrganisationsEnglishWordsDoNotSingleItOut(t *testing.T) {
 	}
 }
 
+func TestANameOfOneWordNearALegalFormIsAName(t *testing.T) {
+	ix := buildIndex(t, org("1", "COMPANION"), org("2", "HARA COMPDNY"))
+	// COMPANION alone is a name, not a misspelt "company"; beside other
+	// words, COMPDNY is.
+	for _, q := range []string{"Company LLC", "شركة ذ.م.م"} {
+		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), "1"); o != screening.OutcomeClear {
+			t.Errorf("%s: COMPANION %s at %v", q, o, s)
+		}
+	}
+	if got := screening.NormalizeName("HARA COMPDNY", sanctions.TypeOrganisation); got != "hara co" {
+		t.Errorf("HARA COMPDNY: %q", got)
+	}
+}
+
 func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,

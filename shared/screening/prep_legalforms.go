@@ -172,9 +172,16 @@ func canonicalLegalForms(words []string) []string {
 			i += n - 1
 			continue
 		}
-		if f := canonicalLegalForm(words[i]); f != "" {
-			out = append(out, f)
-			continue
+		if f, ok := legalFormWords[words[i]]; ok || len(words) > 1 {
+			// A word near a legal form, misspelt, is one only beside
+			// other words: COMPANION alone is a name, not "co".
+			if !ok {
+				f = canonicalLegalForm(words[i])
+			}
+			if f != "" {
+				out = append(out, f)
+				continue
+			}
 		}
 		out = append(out, words[i])
 	}
