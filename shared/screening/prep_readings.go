@@ -64,8 +64,6 @@ type Reading struct {
 	// Organisation: the reading is of an organisation's name (translated
 	// or in construct), never a PEP's: PEPs are persons.
 	Organisation bool
-	// Cap bounds the name part of its matches (none when 0).
-	Cap float64
 }
 
 // patronymicReadings are the readings of an Arabic-script person's name

@@ -94,7 +94,7 @@ func Prepare(q Query) Prepared {
 				}
 			}
 		}
-		p.Alt = append(p.Alt, PreparedReading{Tokens: toks, Quality: r.Quality, Cap: r.Cap, Organisation: r.Organisation})
+		p.Alt = append(p.Alt, PreparedReading{Tokens: toks, Quality: r.Quality, Organisation: r.Organisation})
 	}
 	p.DOB, _ = ParseQueryDate(q.DOB)
 	p.Query.Name, p.Query.DOB = "", ""
@@ -120,7 +120,7 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	s.memo.next()
 	seen := &s.vocab
 	seen.reset(s)
-	res := ix.screenTokens(p, p.Tokens, wholeName, company, opt, seen)
+	res := ix.screenTokens(p, p.Tokens, 1, company, opt, seen)
 	if len(p.Alt) == 0 {
 		return res
 	}
@@ -140,9 +140,9 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	sanctionsOnly := alt
 	sanctionsOnly.Query.Kinds = slices.DeleteFunc(slices.Clone(alt.Query.Kinds), func(k ListKind) bool { return k == KindPEP })
 	for _, r := range p.Alt {
-		rd := readingBounds{quality: r.Quality, cap: r.Cap}
-		if rd.quality <= 0 || rd.quality > 1 {
-			rd.quality = 1
+		q := r.Quality
+		if q <= 0 || q > 1 {
+			q = 1
 		}
 		as := alt
 		if r.Organisation {
@@ -151,26 +151,11 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 			}
 			as = sanctionsOnly
 		}
-		other := ix.screenTokens(as, r.Tokens, rd, company, opt, seen)
+		other := ix.screenTokens(as, r.Tokens, q, company, opt, seen)
 		res.Matches = mergeMatches(res.Matches, other.Matches, opt.MaxResults)
 	}
 	res.settle(p.Query)
 	return res
-}
-
-// readingBounds are what a reading of a name does to the name part of
-// its matches: its quality multiplies it, its cap (when above 0) bounds it.
-type readingBounds struct{ quality, cap float64 }
-
-// wholeName is the name as written.
-var wholeName = readingBounds{quality: 1}
-
-// bound is the name cap c with the reading's cap.
-func (rd readingBounds) bound(c float64) float64 {
-	if rd.cap > 0 && (c <= 0 || rd.cap < c) {
-		return rd.cap
-	}
-	return c
 }
 
 // matchedKind says whether a result is a match for a kind of list.
@@ -207,9 +192,6 @@ type PreparedReading struct {
 	Tokens []Token `json:"t"`
 	// Quality multiplies the name quality of its matches (1 when 0).
 	Quality float64 `json:"q,omitempty"`
-	// Cap bounds the name part of its matches (none when 0): a reading of
-	// part of the name is never more than a potential match on its own.
-	Cap float64 `json:"c,omitempty"`
 	// Organisation readings are not screened against PEPs (persons).
 	Organisation bool `json:"o,omitempty"`
 }
@@ -302,7 +284,7 @@ func (ix *Index) similarVocabCached(s *scratch, q *qtoken, out []vocabSim, c *vo
 // multiplies the name quality of its matches, company says the query
 // names a company (Prepared.namesCompany), and cache, when not nil, is
 // shared by the readings of one query.
-func (ix *Index) screenTokens(p Prepared, toks []Token, rd readingBounds, company bool, opt Options, cache *vocabCache) Result {
+func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, company bool, opt Options, cache *vocabCache) Result {
 	q := p.Query
 	res := Result{Outcome: OutcomeClear, Matches: []Match{}, ListVersion: ix.Version()}
 	if len(toks) == 0 {
@@ -413,7 +395,7 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, rd readingBounds, compan
 		if al.score == 0 {
 			continue
 		}
-		c := ix.score(s, e, n, &al, &quals, rd)
+		c := ix.score(s, e, n, &al, &quals, readingQuality)
 		if c.final < opt.MinScore {
 			continue
 		}
@@ -514,7 +496,7 @@ type qualifiers struct {
 	company bool
 }
 
-func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qq *qualifiers, rd readingBounds) scored {
+func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qq *qualifiers, readingQuality float64) scored {
 	typ := typeOf(ix.entType[e])
 	c := scored{entity: e, name: n, dobGrade: DOBUnknown, dobIdx: -1}
 	if typ == sanctions.TypePerson || typ == sanctions.TypeUnknown {
@@ -535,14 +517,14 @@ func (ix *Index) score(s *scratch, e, n uint32, al *alignment, qq *qualifiers, r
 	c.typeGrade, c.comp.typ = compareType(asked, typ)
 	flags := ix.nameFlags[n]
 	c.comp.name = al.score
-	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0) * rd.quality
-	c.comp.cap = rd.bound(nameCap(al, flags&flagWeak != 0, typ, qq.typ))
+	c.comp.quality = nameQuality(sanctions.NameKind(flags&flagKindMask), flags&flagWeak != 0) * readingQuality
+	c.comp.cap = nameCap(al, flags&flagWeak != 0, typ, qq.typ)
 	if c.comp.dob > 0 && !al.strong {
 		// A birth date that agrees accounts for the loosely matched
 		// word: the name caps are those of a name matched in full.
 		strong := *al
 		strong.strong = true
-		c.comp.cap = rd.bound(nameCap(&strong, flags&flagWeak != 0, typ, qq.typ))
+		c.comp.cap = nameCap(&strong, flags&flagWeak != 0, typ, qq.typ)
 	}
 	c.final = combine(c.comp)
 	return c
