@@ -575,6 +575,11 @@ func (ix *Index) derive() {
 			ix.vtok[id].syn = set
 		}
 	}
+	for w := range honorifics {
+		if id, found := ix.lookup(w); found {
+			ix.vtok[id].title = true // a listed word of Latin letters (titleWord)
+		}
+	}
 	ix.skelSeen = make([]uint64, skelSeenWords)
 	for _, k := range ix.vocabSkel {
 		h := skelHash("", k)

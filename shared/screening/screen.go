@@ -389,6 +389,9 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, 
 		for _, v := range ix.nameToks[ix.nameTokOff[n]:ix.nameTokOff[n+1]] {
 			t := ix.vtok[v] // with its legal form (derive)
 			t.abjad = flags&flagAbjad != 0
+			if t.abjad && (t.title || arabicScriptTitles[t.text]) {
+				t.title = titleWord(&t) // a word of a name in Arabic script
+			}
 			s.ntoks = append(s.ntoks, t)
 		}
 		al := compareNames(qt, s.ntoks, &known)

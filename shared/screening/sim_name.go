@@ -16,6 +16,7 @@ type qtoken struct {
 	lkey             string // consonantKey kept for a listed word (keyOf), "" when not kept
 	abjad            bool
 	translated       bool   // of a translated reading (Token.Translated)
+	title            bool   // a title (titleWord), worked out once
 	joined           bool   // made by joining two adjacent tokens
 	legal            bool   // a company legal form (prep_legalforms.go)
 	listed           bool   // a query token that is itself a listed word
@@ -63,6 +64,7 @@ func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
 	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, translated: t.Translated, weight: w, id: -1, legal: isLegalForm(t.Text) && (!t.Abjad || arabicLegalForms[t.Text]),
 		tmask: letterMask(t.Text), pmask: letterMask(p), syn: synonymSet[t.Text]}
+	q.title = titleWord(&q)
 	if t.Abjad {
 		q.akey = consonantKey(p)
 		q.akeyAlt = abjadVariantKeys(t.Text)
@@ -198,7 +200,7 @@ func articleAndWord(q, n *qtoken) bool {
 // a query word that is no listed word may be a listed title misspelt (Hji
 // for Haji); two countries are no spellings of one another (Iraq, Iran).
 func pairable(q, n *qtoken) bool {
-	if qt, nt := titleWord(q), titleWord(n); qt != nt && (qt || q.listed) {
+	if q.title != n.title && (q.title || q.listed) {
 		return false
 	}
 	return q.syn == n.syn || !countrySets[q.syn] || !countrySets[n.syn]
