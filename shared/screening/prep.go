@@ -1,6 +1,10 @@
 package screening
 
-import "github.com/chainfi/chainguard/shared/sanctions"
+import (
+	"slices"
+
+	"github.com/chainfi/chainguard/shared/sanctions"
+)
 
 // Token is one normalised name part.
 type Token struct {
@@ -47,7 +51,7 @@ func PrepareName(name string, typ sanctions.EntityType) []Token {
 	s := reorderLastFirst(unmask(name), typ)
 	s, abjad := transliterate(translateArabicWords(s))
 	s = fold(s)
-	words := tokenize(s)
+	words := sonOfAsOuld(tokenize(s))
 	if abjad {
 		words = dropTransliteratedHonorifics(words)
 	} else {
@@ -62,6 +66,20 @@ func PrepareName(name string, typ sanctions.EntityType) []Token {
 		out[i] = Token{Text: w, Abjad: abjad && isASCII(w) && !arabicEnglish[w]}
 	}
 	return out
+}
+
+// sonOfAsOuld writes "son of" in a name as the one word Ould, as
+// Mauritanian names write ولد ("son of"): the UN lists Afghan names as
+// "Abdul Haq son of M. Anwar Khan", which عبد الحق ولد محمد انور خان
+// (ولد read Ould, arabicWords) then meets word for word.
+func sonOfAsOuld(words []string) []string {
+	for i := 1; i+2 < len(words); i++ {
+		if words[i] == "son" && words[i+1] == "of" {
+			words = slices.Delete(words, i+1, i+2)
+			words[i] = "ould"
+		}
+	}
+	return words
 }
 
 // NormalizeName is PrepareName joined by single spaces, for display and

@@ -526,9 +526,6 @@ var englishReadings = func() map[string]bool {
 			}
 		}
 	}
-	for _, w := range strings.Fields(sonOf) {
-		m[w] = true
-	}
 	return m
 }()
 

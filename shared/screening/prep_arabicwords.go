@@ -31,9 +31,9 @@ var arabicWords = map[string]string{
 	// The title Mullah, read before transliteration drops the letters that
 	// tell it from a name: معلا (Mualla) transliterates as ملا does, "mla".
 	"ملا": "mullah", "ملّا": "mullah",
-	// "Son of" in a person's name: Mauritanian names, the lists' only
-	// ones that keep it, write it Ould (محفوظ ولد الوليد: Mahfouz Ould
-	// al-Walid); patronymicReadings reads it in English too.
+	// "Son of" in a person's name: Mauritanian names write it Ould
+	// (محفوظ ولد الوليد: Mahfouz Ould al-Walid), Afghan ones in the UN's
+	// lists "son of", which PrepareName reads as Ould (sonOfAsOuld).
 	"ولد": "ould",
 }
 

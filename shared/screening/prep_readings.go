@@ -28,11 +28,6 @@ func Readings(name string, typ sanctions.EntityType) []Reading {
 	translated := func(t string) Reading {
 		return Reading{Name: t, Quality: translatedReadingQuality, Translated: true, Organisation: true}
 	}
-	if typ != sanctions.TypeOrganisation {
-		for _, r := range patronymicReadings(name) {
-			add(r)
-		}
-	}
 	latin, other := splitScripts(name)
 	if latin != "" && other != "" {
 		add(Reading{Name: latin, Quality: 1})
@@ -65,30 +60,6 @@ type Reading struct {
 	// or in construct), never a PEP's: PEPs are persons.
 	Organisation bool
 }
-
-// patronymicReadings are the readings of an Arabic-script person's name
-// that names the father after ولد ("son of"; Ould in Mauritania), as
-// Afghan names do: عبد الحق ولد محمد انور خان, which the UN lists as
-// "Abdul Haq son of M. Anwar Khan". The reading writes ولد in English, as
-// the lists do; the name as written reads it as the Mauritanian Ould
-// (arabicWords). The father's words stay words of the query: a reading of
-// the person's own name alone would send every Mohammad Ali son of anyone
-// to review, as "Mohammad Ali Karimi" in Latin letters is not.
-func patronymicReadings(name string) []Reading {
-	if isASCII(name) {
-		return nil
-	}
-	words := strings.Fields(name)
-	i := slices.IndexFunc(words, func(w string) bool { return arabicKey(w) == "ولد" })
-	if i < 1 || i == len(words)-1 {
-		return nil
-	}
-	son := slices.Concat(words[:i], []string{sonOf}, words[i+1:])
-	return []Reading{{Name: strings.Join(son, " "), Quality: 1, Translated: true}}
-}
-
-// sonOf is ولد in English.
-const sonOf = "son of"
 
 // translatedReadingQuality is the name quality of matches of a translated
 // reading. A translation is a guess at how a list renders the name: most
