@@ -273,11 +273,13 @@ func TestPrepareVersionCoversThePreparedCorpus(t *testing.T) {
 // and the acronym lists write.
 func TestInitialsAreReadAsListsWriteThem(t *testing.T) {
 	for in, want := range map[string]string{
-		"بتروتك م.م.ح":            "btrutk fze",
-		"شركة شمس للصيرفة ش.م.ل.": "co shms llsirfa sal",
-		"إتش إس آي للتجارة م.م.ح": "hsi lltjara fze",
-		"شركة إس إي إس الدولية":   "co ses al dulia",
-		"في بيت":                  "fi bit", // في is "in", not V
+		"بتروتك م.م.ح":                   "btrutk fze",
+		"شركة شمس للصيرفة ش.م.ل.":        "co shms llsirfa sal",
+		"إتش إس آي للتجارة م.م.ح":        "hsi lltjara fze",
+		"شركة إس إي إس الدولية":          "co ses al dulia",
+		"في بيت":                         "fi bit", // في is "in", not V
+		"عبد الحق ولد محمد انور خان":     "bd al hq ould mhmd anur khan",
+		"Abdul Haq son of M. Anwar Khan": "abdul haq ould m anwar khan", // "son of" is Ould
 	} {
 		if got := NormalizeName(in, sanctions.TypeUnknown); got != want {
 			t.Errorf("%s: %q, want %q", in, got, want)
