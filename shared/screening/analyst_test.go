@@ -725,9 +725,11 @@ func TestArabicScriptOrganisationsAreReadTranslatedAndTransliterated(t *testing.
 	// A country's adjective with the article is the country, which trade
 	// synonyms make its adjective again (Syrian); without it, a nisba.
 	for name, want := range map[string]string{
-		"الجيش العربي السوري": "army العربي syria",
-		"جيش سوري":            "army سوري",
-		"أبو بكر البغدادي":    "",
+		"الجيش العربي السوري":     "army العربي syria",
+		"جيش سوري":                "army سوري",
+		"أبو بكر البغدادي":        "",
+		"غازي حمود العبيدي":       "", // Ghazi, not "gas"
+		"عبد الباقي بصير أول شاه": "",
 	} {
 		if got, _ := screening.TranslatedReading(name, sanctions.TypeUnknown); got != want {
 			t.Errorf("%s read %q, want %q", name, got, want)

@@ -109,7 +109,7 @@ var arabicGlossary = map[string]string{
 	"تقانه": "technology", "تقانيه": "technological", "سياحيه": "tourism", "اعمال": "works",
 	// Arabic: more bodies, ranks and adjectives of organisations' names.
 	"كبرى": "greater", "كبري": "greater", "عظمى": "great", "الكترونيات": "electronics",
-	"الكترونيه": "electronic", "الكتروني": "electronic", "فرقه": "division", "اولى": "first", "اول": "first",
+	"الكترونيه": "electronic", "الكتروني": "electronic", "فرقه": "division", "اولى": "first",
 	"عربيه": "arab", "شبه القاره": "subcontinent", "هنديه": "indian",
 	"وسط": "central", "اوسط": "middle", "متوسط": "mediterranean",
 	"امن": "security", "استخبارات": "intelligence", "جهاز": "service", "هيئه": "authority", "سلطه": "authority", "مديريه": "directorate", "اداره عامه": "general directorate",
@@ -261,7 +261,7 @@ var arabicGlossary = map[string]string{
 	"دارو": "pharmaceutical", "درمان": "treatment", "آموزش": "education", "آموزش عالی": "higher education",
 	"آموزش و پرورش": "education", "حسابرسی": "auditing", "ایمنی": "safety",
 	// Persian: adjectives.
-	"پیشرفته": "advanced", "عمومی": "public", "خصوصی": "private", "مشترک": "joint", "عالی": "supreme",
+	"پیشرفته": "advanced", "عمومی": "public", "خصوصی": "private", "مشترک": "joint",
 	"ویژه": "special", "اجرایی": "executive", "بین الملل": "international",
 	// Pashto and Urdu.
 	"پراختیا": "development", "پوهنتون": "university", "روغتون": "hospital", "ټولنه": "society",
@@ -440,6 +440,10 @@ func placeAdjective(w string) (string, bool) {
 	return "", false
 }
 
+// nisbaNouns are glossary nouns whose adjective in ي is a common personal
+// or family name: غازي is Ghazi, not "gas", and الزنداني al-Zindani.
+var nisbaNouns = map[string]bool{"غاز": true, "زندان": true}
+
 // glossaryKey looks a folded word up, and then the word without the
 // suffix ي that makes an adjective of a noun in Persian (تولیدی,
 // productive, of تولید; صادراتی of صادرات) when the word is not itself in
@@ -448,7 +452,7 @@ func glossaryKey(k string) (string, bool) {
 	if t, ok := glossary[k]; ok {
 		return t, true
 	}
-	if base, ok := strings.CutSuffix(k, "ي"); ok && len(base) > 4 {
+	if base, ok := strings.CutSuffix(k, "ي"); ok && len(base) > 4 && !nisbaNouns[base] {
 		if t, ok := glossary[base]; ok && t != "" {
 			return t, true
 		}
