@@ -103,7 +103,7 @@ func nameCap(a *alignment, weak bool, listed, queried sanctions.EntityType) floa
 func abjadNameHolds(a *alignment) bool {
 	names := 0
 	for i := range a.q {
-		if t := &a.q[i]; t.abjad && !t.legal && t.text != "al" && t.text != "lh" {
+		if t := &a.q[i]; t.abjad && !t.legal && !particle(t.text) {
 			names++
 		}
 	}
@@ -112,15 +112,15 @@ func abjadNameHolds(a *alignment) bool {
 	}
 	for _, p := range a.pairs[:a.npairs] {
 		t, n := &a.q[p.qi], &a.n[p.nj]
-		if !t.abjad || t.legal || t.text == "al" || t.text == "lh" || p.sim < looseNameSim {
+		if !t.abjad || t.legal || particle(t.text) || p.sim < looseNameSim {
 			continue
 		}
-		if len(t.akey) >= 3 || t.text == n.text || longVowelsAgree(t.vowelForm(), n.phon) {
+		if len(t.akey) >= 3 || t.text == n.text {
 			return true
 		}
 		// An adjective's ي (العربي, "rbi") is not in every Latin
 		// rendering (Arab).
-		if v := t.vowelForm(); len(v) > 2 && v[len(v)-1] == 'i' && longVowelsAgree(v[:len(v)-1], n.phon) {
+		if v := t.vowelForm(); longVowelsAgree(v, n.phon) || len(v) > 2 && v[len(v)-1] == 'i' && longVowelsAgree(v[:len(v)-1], n.phon) {
 			return true
 		}
 	}
@@ -136,17 +136,21 @@ const looseNameSim = 0.85
 // (dropTitles): its first word a title, one other name after it (the
 // article and the lh of الله aside).
 func titledName(toks []qtoken) bool {
-	if len(toks) < 2 || !titleWord(&toks[0]) {
+	if len(toks) < 2 || !toks[0].title {
 		return false
 	}
 	n := 0
 	for _, t := range toks[1:] {
-		if !t.legal && t.text != "al" && t.text != "lh" {
+		if !t.legal && !particle(t.text) {
 			n++
 		}
 	}
 	return n == 1
 }
+
+// particle says whether a transliterated word is no name of its own: the
+// article, or the lh of الله written apart (سیف الله is one name).
+func particle(w string) bool { return w == "al" || w == "lh" }
 
 // pairedWith is the query word listed word j was paired with, or -1.
 func pairedWith(a *alignment, j int) int {

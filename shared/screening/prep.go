@@ -13,11 +13,6 @@ type Token struct {
 	// where short vowels are not written: it is then also compared by
 	// consonant skeleton.
 	Abjad bool
-	// Translated is set on the tokens of an organisation's name read in
-	// English with the glossary (TranslatedReading): an English word that
-	// meets no listed word there is as often a translation the list did
-	// not choose as a word the list does not have.
-	Translated bool `json:",omitempty"`
 }
 
 // PrepareVersion numbers what PrepareName and Readings make of a name. A

@@ -32,11 +32,10 @@ var latinTitles = map[string]bool{
 func dropTransliteratedHonorifics(words []string) []string {
 	return dropTitles(words, func(w string) bool { return honorifics[w] && !latinTitles[w] || arabicScriptTitles[w] },
 		func(rest []string) bool {
-			// The article and the lh of الله are no names of their own:
-			// قاري سیف الله is Qari and one name, Saifullah.
+			// قاري سیف الله is Qari and one name, Saifullah (particle).
 			n := 0
 			for _, w := range rest {
-				if w != "al" && w != "lh" {
+				if !particle(w) {
 					n++
 				}
 			}

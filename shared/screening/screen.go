@@ -88,13 +88,9 @@ func Prepare(q Query) Prepared {
 		toks := PrepareName(r.Name, q.Type)
 		if r.Translated {
 			englishTokens(toks)
-			if r.Organisation {
-				for i := range toks {
-					toks[i].Translated = true
-				}
-			}
 		}
-		p.Alt = append(p.Alt, PreparedReading{Tokens: toks, Quality: r.Quality, Organisation: r.Organisation})
+		p.Alt = append(p.Alt, PreparedReading{Tokens: toks, Quality: r.Quality, Organisation: r.Organisation,
+			Translated: r.Translated && r.Organisation})
 	}
 	p.DOB, _ = ParseQueryDate(q.DOB)
 	p.Query.Name, p.Query.DOB = "", ""
@@ -120,7 +116,7 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	s.memo.next()
 	seen := &s.vocab
 	seen.reset(s)
-	res := ix.screenTokens(p, p.Tokens, 1, company, opt, seen)
+	res := ix.screenTokens(p, PreparedReading{Tokens: p.Tokens}, company, opt, seen)
 	if len(p.Alt) == 0 {
 		return res
 	}
@@ -140,10 +136,6 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 	sanctionsOnly := alt
 	sanctionsOnly.Query.Kinds = slices.DeleteFunc(slices.Clone(alt.Query.Kinds), func(k ListKind) bool { return k == KindPEP })
 	for _, r := range p.Alt {
-		q := r.Quality
-		if q <= 0 || q > 1 {
-			q = 1
-		}
 		as := alt
 		if r.Organisation {
 			if len(sanctionsOnly.Query.Kinds) == 0 {
@@ -151,7 +143,7 @@ func (ix *Index) ScreenPrepared(p Prepared, opt Options) Result {
 			}
 			as = sanctionsOnly
 		}
-		other := ix.screenTokens(as, r.Tokens, q, company, opt, seen)
+		other := ix.screenTokens(as, r, company, opt, seen)
 		res.Matches = mergeMatches(res.Matches, other.Matches, opt.MaxResults)
 	}
 	res.settle(p.Query)
@@ -194,6 +186,19 @@ type PreparedReading struct {
 	Quality float64 `json:"q,omitempty"`
 	// Organisation readings are not screened against PEPs (persons).
 	Organisation bool `json:"o,omitempty"`
+	// Translated: an organisation's name read in English with the
+	// glossary (TranslatedReading), whose English words that meet no
+	// listed word are as often a translation the list did not choose as a
+	// word the list does not have (translatedMissWeight).
+	Translated bool `json:"tr,omitempty"`
+}
+
+// quality is the reading's name quality, 1 when unset or out of range.
+func (r PreparedReading) quality() float64 {
+	if r.Quality <= 0 || r.Quality > 1 {
+		return 1
+	}
+	return r.Quality
 }
 
 // vocabCache keeps, for one query, the similar listed words of each word
@@ -284,7 +289,8 @@ func (ix *Index) similarVocabCached(s *scratch, q *qtoken, out []vocabSim, c *vo
 // multiplies the name quality of its matches, company says the query
 // names a company (Prepared.namesCompany), and cache, when not nil, is
 // shared by the readings of one query.
-func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, company bool, opt Options, cache *vocabCache) Result {
+func (ix *Index) screenTokens(p Prepared, rd PreparedReading, company bool, opt Options, cache *vocabCache) Result {
+	toks, readingQuality := rd.Tokens, rd.quality()
 	q := p.Query
 	res := Result{Outcome: OutcomeClear, Matches: []Match{}, ListVersion: ix.Version()}
 	if len(toks) == 0 {
@@ -316,6 +322,7 @@ func (ix *Index) screenTokens(p Prepared, toks []Token, readingQuality float64, 
 	unsupported := false
 	for i, t := range toks {
 		qt = append(qt, newQToken(t, 1))
+		qt[i].translated = rd.Translated
 		if ix.baseW != nil {
 			_, qt[i].listed = ix.baseW[t.Text] // listed in full, as the full index sees it
 		} else {

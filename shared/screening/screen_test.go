@@ -344,8 +344,8 @@ func TestReadingsShareTheirWordsSimilarListedWordsUnchanged(t *testing.T) {
 			readings = append(readings, r.Tokens)
 		}
 		for i, toks := range readings {
-			alone := ix.screenTokens(p, toks, 1, p.namesCompany(), opt, nil)
-			shared := ix.screenTokens(p, toks, 1, p.namesCompany(), opt, &cache)
+			alone := ix.screenTokens(p, PreparedReading{Tokens: toks}, p.namesCompany(), opt, nil)
+			shared := ix.screenTokens(p, PreparedReading{Tokens: toks}, p.namesCompany(), opt, &cache)
 			if !reflect.DeepEqual(alone.Matches, shared.Matches) {
 				t.Errorf("%s, reading %d: alone %+v, with the shared words %+v", name, i, alone.Matches, shared.Matches)
 			}

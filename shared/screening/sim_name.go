@@ -15,7 +15,7 @@ type qtoken struct {
 	akeyAlt          string // abjadVariantKeys, for tokens from Arabic script only
 	lkey             string // consonantKey kept for a listed word (keyOf), "" when not kept
 	abjad            bool
-	translated       bool   // of a translated reading (Token.Translated)
+	translated       bool   // a word of a translated reading (PreparedReading.Translated)
 	title            bool   // a title (titleWord), worked out once
 	joined           bool   // made by joining two adjacent tokens
 	legal            bool   // a company legal form (prep_legalforms.go)
@@ -62,7 +62,7 @@ func mayBeWithin(ma, mb uint32, la, lb int) bool {
 
 func newQToken(t Token, w float64) qtoken {
 	p := phoneticForm(t.Text)
-	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, translated: t.Translated, weight: w, id: -1, legal: isLegalForm(t.Text) && (!t.Abjad || arabicLegalForms[t.Text]),
+	q := qtoken{text: t.Text, phon: p, skel: skeleton(p), abjad: t.Abjad, weight: w, id: -1, legal: isLegalForm(t.Text) && (!t.Abjad || arabicLegalForms[t.Text]),
 		tmask: letterMask(t.Text), pmask: letterMask(p), syn: synonymSet[t.Text]}
 	q.title = titleWord(&q)
 	if t.Abjad {
@@ -1158,7 +1158,7 @@ func alignTokens(q, n []qtoken, known *knownPairs) alignment {
 	var qMatched, qTotal, nMatched, nTotal float64
 	// The English words of a translated reading that meet nothing, and
 	// the listed joining words that meet nothing, weigh less
-	// (Token.Translated); its transliterated words and the listed
+	// (PreparedReading.Translated); its transliterated words and the listed
 	// content words count in full.
 	miss := 1.0
 	if slices.ContainsFunc(q, func(t qtoken) bool { return t.translated }) {
