@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // arabicWords are words of organisation names in Arabic script (Arabic,
@@ -100,37 +101,55 @@ func translateArabicWords(s string) string {
 // Latin letters spelt out in Arabic script into the letters (إس إي إس:
 // SES; اتش اس آي: HSI), as lists write the acronym.
 func spellInitials(words []string) ([]string, bool) {
-	changed := false
-	var out []string
+	var out []string // written only once something changes
 	for i := 0; i < len(words); i++ {
-		w := words[i]
-		if parts := strings.Split(strings.Trim(w, "."), "."); len(parts) >= 2 && !slices.ContainsFunc(parts, func(p string) bool {
-			r := []rune(p)
-			return len(r) != 1 || !unicode.Is(unicode.Arabic, r[0])
-		}) {
-			out = append(out, parts...)
-			changed = true
-			continue
-		}
-		j := i
-		var acronym []byte
-		for j < len(words) {
-			c, ok := latinLetterNames[words[j]]
-			if !ok {
-				break
+		read := dottedInitials(words[i])
+		n := 1
+		if read == nil {
+			for n = 0; i+n < len(words); n++ {
+				c, ok := latinLetterNames[words[i+n]]
+				if !ok {
+					break
+				}
+				read = append(read, string(c))
 			}
-			acronym = append(acronym, c)
-			j++
+			if n < 2 {
+				read, n = nil, 1
+			} else {
+				read = []string{strings.Join(read, "")}
+			}
 		}
-		if len(acronym) >= 2 {
-			out = append(out, string(acronym))
-			changed = true
-			i = j - 1
-			continue
+		if read != nil && out == nil {
+			out = append(make([]string, 0, len(words)), words[:i]...)
 		}
-		out = append(out, w)
+		switch {
+		case read != nil:
+			out = append(out, read...)
+		case out != nil:
+			out = append(out, words[i])
+		}
+		i += n - 1
 	}
-	return out, changed
+	if out == nil {
+		return words, false
+	}
+	return out, true
+}
+
+// dottedInitials are the letters of a word of Arabic letters written with
+// dots between them (ش.م.ل.), nil for any other word.
+func dottedInitials(w string) []string {
+	if !strings.Contains(w, ".") {
+		return nil
+	}
+	parts := strings.Split(strings.Trim(w, "."), ".")
+	if len(parts) < 2 || slices.ContainsFunc(parts, func(p string) bool {
+		r, size := utf8.DecodeRuneInString(p)
+		return size != len(p) || !unicode.Is(unicode.Arabic, r)
+	}) {
+		return nil
+	}
+	return parts
 }
 
 // latinLetterNames are the names of Latin letters as Arabic and Persian
