@@ -21,6 +21,25 @@ func top(r screening.Result) screening.Match {
 	return r.Matches[0]
 }
 
+// wantFound fails the test unless entity id is the first answer for name
+// and the name is not clear, and returns the result.
+func wantFound(t *testing.T, ix *screening.Index, name, id string) screening.Result {
+	t.Helper()
+	r := ix.Screen(screening.Query{Name: name}, screening.DefaultOptions())
+	if top(r).EntityID != id || r.Outcome == screening.OutcomeClear {
+		t.Errorf("%s: %s %q %v, want entity %s", name, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula, id)
+	}
+	return r
+}
+
+// wantClear fails the test unless name leaves entity id clear.
+func wantClear(t *testing.T, ix *screening.Index, name, id string) {
+	t.Helper()
+	if o, s := outcomeOf(ix.Screen(screening.Query{Name: name}, screening.DefaultOptions()), id); o != screening.OutcomeClear {
+		t.Errorf("%s: entity %s %s at %v", name, id, o, s)
+	}
+}
+
 // outcomeOf returns the outcome given to one entity in a result (clear when
 // it is not among the matches).
 func outcomeOf(r screening.Result, id string) (screening.Outcome, float64) {
@@ -215,19 +234,13 @@ func TestArabicScriptOrganisationWordsAndRareReadingsAreFound(t *testing.T) {
 		person("3", "LAKHAL, Mohamed"),
 	)
 	// کمپنی is "company" and او "and", not words to transliterate.
-	r := ix.Screen(screening.Query{Name: "د حاجی بصیر او ضرجمیل کمپنی حواله"}, screening.DefaultOptions())
-	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("the hawala in Pashto: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-	}
+	wantFound(t, ix, "د حاجی بصیر او ضرجمیل کمپنی حواله", "1")
 	if got := screening.NormalizeName("راحت لمتد", sanctions.TypeOrganisation); got != "raht ltd" {
 		t.Errorf("راحت لمتد prepared %q, want the legal form ltd", got)
 	}
 	// لكحل reads "lkhl", Lakhal "lxl": the rare reading its letters also
 	// have singles the name out, as rare consonants do.
-	r = ix.Screen(screening.Query{Name: "محمد لكحل"}, screening.DefaultOptions())
-	if top(r).EntityID != "3" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("محمد لكحل: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-	}
+	wantFound(t, ix, "محمد لكحل", "3")
 }
 
 func TestAnArabicScriptGlideIsNotAVowel(t *testing.T) {
@@ -251,10 +264,7 @@ func TestAnArabicScriptCompoundWithTheArticleCountsItsNamesakesOnce(t *testing.T
 	// سیف الله reads sifallh and siflh, one key (sfl) that seven listed
 	// words share: seven, not fourteen, so with توخى the name is rare
 	// enough for review.
-	r := ix.Screen(screening.Query{Name: "قاري سیف الله توخى"}, screening.DefaultOptions())
-	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("قاري سیف الله توخى: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-	}
+	wantFound(t, ix, "قاري سیف الله توخى", "1")
 }
 
 func TestAWordCompoundedWithAllahIsFoundByItsStem(t *testing.T) {
@@ -306,17 +316,12 @@ func TestAFathersNameAfterWaladIsReadAsTheListsWriteIt(t *testing.T) {
 		"عبد الحق ولد محمد انور خان": "1",
 		"محمد ولد احمد ضايه":         "3",
 	} {
-		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
-		if top(r).EntityID != want || r.Outcome == screening.OutcomeClear {
-			t.Errorf("%s: %s %q %v, want entity %s", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula, want)
-		}
+		wantFound(t, ix, q, want)
 	}
 	// The father's words are words of the query: Mohammad Ali son of
 	// Hussein is not the listed Muhammad Ali, whatever his father's name.
 	for q, id := range map[string]string{"محمد علی ولد حسین": "2", "عبد الرحمن ولد محمد": "4"} {
-		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), id); o != screening.OutcomeClear {
-			t.Errorf("%s: %s at %v", q, o, s)
-		}
+		wantClear(t, ix, q, id)
 	}
 	if got := screening.Readings("عبد الرحمن ولد محمد", sanctions.TypeOrganisation); len(got) != 0 {
 		t.Errorf("an organisation's ولد is read as a person's: %v", got)
@@ -331,9 +336,7 @@ func TestAQafOfAOneConsonantWordIsThePersianGh(t *testing.T) {
 	if top(r).EntityID != "1" || r.Outcome != screening.OutcomePotentialMatch {
 		t.Errorf("مجید آقایی: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
 	}
-	if o, s := outcomeOf(ix.Screen(screening.Query{Name: "کریم آتایی"}, screening.DefaultOptions()), "2"); o != screening.OutcomeClear {
-		t.Errorf("کریم آتایی is ASAI, Karim: %s at %v", o, s)
-	}
+	wantClear(t, ix, "کریم آتایی", "2")
 }
 
 func TestTwoArabicWordsThatAreAListedOneWordNameGoToReview(t *testing.T) {
@@ -346,9 +349,7 @@ func TestTwoArabicWordsThatAreAListedOneWordNameGoToReview(t *testing.T) {
 	}
 	// One word of it, or the name with another word, is not.
 	for _, q := range []string{"ولی", "ولی جان محمد"} {
-		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), "1"); o != screening.OutcomeClear {
-			t.Errorf("%s: WALIJAN %s at %v", q, o, s)
-		}
+		wantClear(t, ix, q, "1")
 	}
 }
 
@@ -375,21 +376,14 @@ func TestAShortCompanyNameWithItsLegalFormIsTheCompany(t *testing.T) {
 	// A short word fits many names; spelt as listed, beside the listed
 	// legal form, it is the company's name in full.
 	for q, want := range map[string]string{"Hara Company": "1", "شرکت کالا با مسئولیت محدود": "2"} {
-		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
-		if top(r).EntityID != want || r.Outcome == screening.OutcomeClear {
-			t.Errorf("%s: %s %q %v", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-		}
+		wantFound(t, ix, q, want)
 	}
 	// Without it, or with another, or misspelt, it is one short word.
 	for _, q := range []string{"Hara", "Hara Ltd", "Harb Company"} {
-		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), "1"); o != screening.OutcomeClear {
-			t.Errorf("%s: HARA COMPANY %s at %v", q, o, s)
-		}
+		wantClear(t, ix, q, "1")
 	}
 	// A listed name with another word is another company.
-	if o, s := outcomeOf(ix.Screen(screening.Query{Name: "Pars Company"}, screening.DefaultOptions()), "4"); o != screening.OutcomeClear {
-		t.Errorf("Pars Company: PARS PETROCHEMICAL COMPANY %s at %v", o, s)
-	}
+	wantClear(t, ix, "Pars Company", "4")
 }
 
 func TestTheArticleOfAJoinedNameIsNoLongVowel(t *testing.T) {
@@ -424,9 +418,7 @@ func TestATitleWithOneNameIsHowThePersonIsKnown(t *testing.T) {
 	// Against a listed name that is not a title and one name, the title
 	// is no word: Haji Mohammad is one name, Mohammad.
 	for q, id := range map[string]string{"Haji Mohammad": "4", "حاجی محمد": "4", "Sheikh Mohammed": "5"} {
-		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), id); o != screening.OutcomeClear {
-			t.Errorf("%s: %s at %v", q, o, s)
-		}
+		wantClear(t, ix, q, id)
 	}
 	// Haji Bando is the listed name in full; Bando alone is one word.
 	for q, want := range map[string]screening.Outcome{
@@ -458,9 +450,7 @@ func TestAnotherCountryIsNoMisspelling(t *testing.T) {
 	ix := buildIndex(t, org("1", "CENTRAL BANK OF IRAN"), org("2", "BANK MELLI IRAN"))
 	// Iraq is two letters from Iran, and no spelling of it.
 	for _, q := range []string{"Central Bank of Iraq", "البنك المركزي العراقي"} {
-		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), "1"); o != screening.OutcomeClear {
-			t.Errorf("%s: CENTRAL BANK OF IRAN %s at %v", q, o, s)
-		}
+		wantClear(t, ix, q, "1")
 	}
 }
 
@@ -486,9 +476,7 @@ func TestANameOfOneWordNearALegalFormIsAName(t *testing.T) {
 	// COMPANION alone is a name, not a misspelt "company"; beside other
 	// words, COMPDNY is.
 	for _, q := range []string{"Company LLC", "شركة ذ.م.م"} {
-		if o, s := outcomeOf(ix.Screen(screening.Query{Name: q}, screening.DefaultOptions()), "1"); o != screening.OutcomeClear {
-			t.Errorf("%s: COMPANION %s at %v", q, o, s)
-		}
+		wantClear(t, ix, q, "1")
 	}
 	if got := screening.NormalizeName("HARA COMPDNY", sanctions.TypeOrganisation); got != "hara co" {
 		t.Errorf("HARA COMPDNY: %q", got)
@@ -499,10 +487,7 @@ func TestYahyaIsFoundThroughItsWrittenGlides(t *testing.T) {
 	ix := buildIndex(t, person("1", "ABDULLAH YAHYA AL HAKIM"), person("2", "'Abd Al-Haq"), person("3", "HAKIM, Abdullah"))
 	// يحيى (yhya) has one consonant, as Yahya has: its glides, written,
 	// are in the Latin word. Joined with الحاكم it is not Hakim.
-	r := ix.Screen(screening.Query{Name: "عبد الله يحيى الحاكم"}, screening.DefaultOptions())
-	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("عبد الله يحيى الحاكم: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-	}
+	r := wantFound(t, ix, "عبد الله يحيى الحاكم", "1")
 	found := false
 	for _, p := range top(r).Explanation.Name.Pairs {
 		found = found || p.Query == "yhya" && p.Name == "yahya"
@@ -531,10 +516,7 @@ func TestArabicScriptTitlesAndCompoundsArePrepared(t *testing.T) {
 		}
 	}
 	ix := buildIndex(t, person("1", "Haji Malek Noorzai"))
-	r := ix.Screen(screening.Query{Name: "حاجى مالك نورزى"}, screening.DefaultOptions())
-	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("حاجى مالك نورزى: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-	}
+	wantFound(t, ix, "حاجى مالك نورزى", "1")
 }
 
 func TestAPersianSurnameWrittenInTwoWordsIsOneRareName(t *testing.T) {
@@ -543,10 +525,7 @@ func TestAPersianSurnameWrittenInTwoWordsIsOneRareName(t *testing.T) {
 	// reaches review as a rare two-word name does; an unlisted Ghasemzadeh
 	// with another given name stays below it.
 	ix := buildIndex(t, person("1", "GHASEMZADEH, Mehdi"), person("2", "QASIM, Muhammad"), person("3", "YAZDI, Mohammad"))
-	r := ix.Screen(screening.Query{Name: "مهدی قاسم زاده"}, screening.DefaultOptions())
-	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("مهدی قاسم زاده: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-	}
+	r := wantFound(t, ix, "مهدی قاسم زاده", "1")
 	r = ix.Screen(screening.Query{Name: "رضا قاسم زاده"}, screening.DefaultOptions())
 	if r.Outcome != screening.OutcomeClear {
 		t.Errorf("رضا قاسم زاده: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
@@ -580,10 +559,7 @@ func TestOneArabicScriptWordFindsTheCompanyItSinglesOut(t *testing.T) {
 		"شرکت خیبر": "2", // three, beside a company's legal form
 		"ميراج لإدارة النفايات والخدمات البيئية ش م م": "6", // for management, with its clitic
 	} {
-		r := ix.Screen(screening.Query{Name: q}, screening.DefaultOptions())
-		if top(r).EntityID != want || r.Outcome == screening.OutcomeClear {
-			t.Errorf("%s: %s %q %v", q, r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-		}
+		wantFound(t, ix, q, want)
 	}
 	// A word that is also a common name does not single out a company, and
 	// a query with a company's legal form is not a person's name.
@@ -740,10 +716,7 @@ func TestArabicScriptOrganisationsAreReadTranslatedAndTransliterated(t *testing.
 func TestANameWrittenInTwoScriptsIsReadInEach(t *testing.T) {
 	ix := buildIndex(t, person("1", "Haji Agha Jan Alizai"), person("2", "ALIZAI, Abdul Habib"))
 	// As lists and forms write it: the Latin name, then the original.
-	r := ix.Screen(screening.Query{Name: "Agha Jan Alizai اغا جان عالیزی"}, screening.DefaultOptions())
-	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("two scripts: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-	}
+	wantFound(t, ix, "Agha Jan Alizai اغا جان عالیزی", "1")
 	if got := screening.Readings("Agha Jan Alizai اغا جان عالیزی", sanctions.TypeUnknown); len(got) != 2 || got[0].Name != "Agha Jan Alizai" || got[1].Name != "اغا جان عالیزی" || got[0].Quality != 1 {
 		t.Errorf("readings %+v", got)
 	}
@@ -826,10 +799,7 @@ func TestArabicScriptCompaniesAndWordsThatSpellALegalForm(t *testing.T) {
 		org("3", "TRANSPORT HOLDING"), person("4", "SAEB, Ali"), org("5", "SAB TRADING SAB DE CV"))
 	// A company's legal form says it is no personal name: its two words
 	// are not capped as a person's two words are.
-	r := ix.Screen(screening.Query{Name: "شرکت ستاره شرق"}, screening.DefaultOptions())
-	if top(r).EntityID != "1" || r.Outcome == screening.OutcomeClear {
-		t.Errorf("شرکت ستاره شرق: %s %q %v", r.Outcome, top(r).PrimaryName, top(r).Explanation.Formula)
-	}
+	r := wantFound(t, ix, "شرکت ستاره شرق", "1")
 	// transport for transporting is vocabulary, not another name.
 	r = ix.Screen(screening.Query{Name: "المهيمن للنقل والمقاولات"}, screening.DefaultOptions())
 	if top(r).EntityID != "2" || r.Outcome == screening.OutcomeClear {
