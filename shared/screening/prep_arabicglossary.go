@@ -415,29 +415,33 @@ func glossaryTerm(w string, withPlaces bool) (string, bool) {
 // a person's nisba (أبو بكر البغدادي, al-Baghdadi) and is never read so;
 // without the article it is read as written (ایرانی, Irani).
 func placeAdjective(w string) (string, bool) {
-	k := arabicKey(strings.TrimFunc(w, notLetter))
-	for _, p := range arabicClitics {
-		rest, ok := strings.CutPrefix(k, p)
-		if !ok {
-			continue
-		}
-		if !strings.HasSuffix(p, "ال") {
-			return "", false
-		}
-		for _, suf := range [...]string{"يه", "ي"} {
-			base, ok := strings.CutSuffix(rest, suf)
-			if !ok || len(base) < 4 {
-				continue
-			}
-			for _, end := range [...]string{"", "يا", "يه"} {
-				if t, ok := places[base+end]; ok {
-					return t, true
-				}
-			}
-		}
+	rest, ok := withoutArticle(arabicKey(strings.TrimFunc(w, notLetter)))
+	if !ok {
 		return "", false
 	}
+	for _, suf := range [...]string{"يه", "ي"} {
+		base, ok := strings.CutSuffix(rest, suf)
+		if !ok || len(base) < 4 {
+			continue
+		}
+		for _, end := range [...]string{"", "يا", "يه"} {
+			if t, ok := places[base+end]; ok {
+				return t, true
+			}
+		}
+	}
 	return "", false
+}
+
+// withoutArticle is a folded word without its clitics (arabicClitics,
+// the longest that opens it), and whether they end in the article.
+func withoutArticle(k string) (string, bool) {
+	for _, p := range arabicClitics {
+		if rest, ok := strings.CutPrefix(k, p); ok {
+			return rest, strings.HasSuffix(p, "ال")
+		}
+	}
+	return k, false
 }
 
 // nisbaNouns are glossary nouns whose adjective in ي is a common personal
